@@ -1,0 +1,1 @@
+"""The `aleph` command line."""

@@ -1,0 +1,143 @@
+"""The `aleph` command. Each command here works; nothing is listed before it does."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from alephtx.core.config import ConfigError, load_config
+from alephtx.core.errors import FieldError
+from alephtx.core.model import Instrument
+from alephtx.core.version import __version__
+
+app = typer.Typer(
+    name="aleph",
+    help="AlephTX: a self-hosted trading platform that a local LLM agent runs through MCP tools.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default configs/aleph.toml).")]
+
+
+def _config(path: Path | None):  # type: ignore[no-untyped-def]
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def version() -> None:
+    """Print the AlephTX version and the compiled engine modules in use."""
+    from alephtx.core.book import L2Book
+    from alephtx.core.venues.binance.parsing import DepthParser
+
+    console.print(f"alephtx {__version__} (Python {platform.python_version()}, {sys.platform})")
+    for cls in (L2Book, DepthParser):
+        console.print(f"  {cls.__module__}.{cls.__name__}: compiled ({Path(sys.modules[cls.__module__].__file__ or '').name})")
+
+
+@app.command()
+def config(path: ConfigOpt = None) -> None:
+    """Show the effective configuration (file plus ALEPH_* overrides); secrets are never shown."""
+    cfg = _config(path)
+    console.print_json(json.dumps(cfg.model_dump(mode="json")))
+
+
+@app.command()
+def replay(
+    file: Annotated[
+        Path | None, typer.Argument(help="A Binance USD-M capture (.gz or text); default: the bundled sample.")
+    ] = None,
+    symbol: Annotated[str | None, typer.Option(help="Instrument symbol (default from config).")] = None,
+    tick_size: Annotated[str | None, typer.Option(help="Price tick, e.g. 0.10 (default from config).")] = None,
+    lot_size: Annotated[str | None, typer.Option(help="Size step, e.g. 0.001 (default from config).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    config_path: ConfigOpt = None,
+) -> None:
+    """Replay a recorded capture through the order book and summarise what it saw."""
+    from alephtx.core.replay.book_replay import replay_book
+    from alephtx.core.replay.samples import sample_capture
+
+    cfg = _config(config_path).replay
+    path = file or (Path(cfg.path) if cfg.path else sample_capture())
+    if not path.exists():
+        console.print(f"[red]replay: file {path} does not exist[/red]")
+        raise typer.Exit(2)
+    try:
+        inst = Instrument.from_strings(
+            cfg.venue, symbol or cfg.symbol, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size
+        )
+    except FieldError as exc:
+        console.print(f"[red]replay: {exc}[/red]")
+        raise typer.Exit(2) from None
+    with Progress(
+        TextColumn("[bold]replay[/bold] " + path.name),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=json_out,
+    ) as bar:
+        task = bar.add_task("replay", total=path.stat().st_size)
+        s = replay_book(path, inst, on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+    fp = inst.format_price
+    fs = inst.format_size
+    top = {
+        "best_bid": [fp(s.best_bid[0]), fs(s.best_bid[1])] if s.best_bid else None,
+        "best_ask": [fp(s.best_ask[0]), fs(s.best_ask[1])] if s.best_ask else None,
+    }
+    summary = {
+        "file": str(path),
+        "instrument": inst.key,
+        "messages": dict(s.messages),
+        "level_updates": s.level_updates,
+        "diffs_skipped_before_snapshot": s.skipped_old,
+        "gaps": s.gaps,
+        "crossed": s.crossed,
+        "diffs_waiting_for_snapshot": s.waiting,
+        "bad_lines": len(s.bad_lines),
+        **top,
+        "matches_last_book_ticker": s.matches_ticker,
+        "capture_seconds": round((s.last_recv_ns - s.first_recv_ns) / 1e9, 3),
+        "seconds": round(s.seconds, 3),
+    }
+    if json_out:
+        print(json.dumps(summary))
+        return
+    table = Table(title=f"Replay of {path.name} ({inst.key})", show_header=False)
+    for kind, n in sorted(s.messages.items()):
+        table.add_row(f"{kind} messages", f"{n:,}")
+    table.add_row("level updates applied", f"{s.level_updates:,}")
+    table.add_row("diffs older than the snapshot (dropped)", f"{s.skipped_old:,}")
+    table.add_row("sequence gaps", f"{s.gaps:,}")
+    table.add_row("crossed books", f"{s.crossed:,}")
+    table.add_row("bad lines", f"{len(s.bad_lines):,}")
+    if s.best_bid and s.best_ask:
+        table.add_row("final best bid", f"{fp(s.best_bid[0])} ({fs(s.best_bid[1])})")
+        table.add_row("final best ask", f"{fp(s.best_ask[0])} ({fs(s.best_ask[1])})")
+    table.add_row("equals the last bookTicker", {True: "yes", False: "[red]NO[/red]", None: "no ticker"}[s.matches_ticker])
+    table.add_row("market time covered", f"{(s.last_recv_ns - s.first_recv_ns) / 1e9:,.1f} s")
+    rate = (sum(s.messages.values()) / s.seconds) if s.seconds else 0.0
+    table.add_row("time taken", f"{s.seconds:.3f} s ({rate:,.0f} messages/s)")
+    console.print(table)
+    for bad in s.bad_lines[:5]:
+        console.print(f"[yellow]line {bad.line_no}: {bad.error}[/yellow]")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

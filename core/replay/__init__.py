@@ -1,0 +1,1 @@
+"""Replay of recorded market data into books and (later) the engine."""

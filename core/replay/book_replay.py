@@ -1,0 +1,102 @@
+"""Replay a capture through an L2 book and summarise what happened."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alephtx.core.book import APPLIED, CROSSED, GAP, SKIPPED_OLD, BookSync, L2Book
+from alephtx.core.model import Instrument
+from alephtx.core.replay.binance_capture import BadLine, BinanceCapture, DepthEvent, TickerEvent, TradeEvent
+
+
+@dataclass
+class ReplaySummary:
+    messages: Counter[str] = field(default_factory=Counter)
+    level_updates: int = 0  # levels applied to the book (snapshot levels not counted)
+    skipped_old: int = 0  # diffs older than the snapshot, dropped as Binance says
+    gaps: int = 0
+    waiting: int = 0  # diffs still buffered at the end, waiting for a snapshot that never came
+    crossed: int = 0
+    bad_lines: list[BadLine] = field(default_factory=list)
+    best_bid: tuple[int, int] | None = None
+    best_ask: tuple[int, int] | None = None
+    last_ticker: TickerEvent | None = None
+    first_recv_ns: int = 0
+    last_recv_ns: int = 0
+    seconds: float = 0.0
+
+    @property
+    def matches_ticker(self) -> bool | None:
+        """Whether the final top of book equals the last book ticker (None without one)."""
+        t = self.last_ticker
+        if t is None:
+            return None
+        return self.best_bid == (t.bid, t.bid_qty) and self.best_ask == (t.ask, t.ask_qty)
+
+
+def replay_book(
+    path: str | Path,
+    instrument: Instrument,
+    book: Any | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ReplaySummary:
+    """Feed every depth message of ``path`` to ``book`` (a new L2Book by default).
+
+    ``on_progress(done_bytes, total_bytes)`` is called every few thousand messages.
+    """
+    book = book if book is not None else L2Book()
+    sync = BookSync(book)
+    cap = BinanceCapture(path, instrument)
+    s = ReplaySummary()
+
+    def count(st: int, levels: int) -> None:
+        if st == APPLIED or st == CROSSED:
+            s.level_updates += levels
+            s.crossed += st == CROSSED
+        elif st == SKIPPED_OLD:
+            s.skipped_old += 1
+        elif st == GAP:
+            s.gaps += 1
+
+    t0 = time.perf_counter()
+    for n, ev in enumerate(cap):
+        if isinstance(ev, DepthEvent):
+            p = ev.parser
+            if ev.is_snapshot:
+                s.messages["snapshot"] += 1
+                nb = p.bid_count
+                statuses = sync.on_snapshot(
+                    p.prices[:nb], p.qtys[:nb], p.prices[nb : p.count], p.qtys[nb : p.count], ev.final_id
+                )
+                for st, levels in statuses:
+                    count(st, levels)
+            else:
+                s.messages["depth"] += 1
+                count(sync.on_diff(ev.first_id, ev.final_id, ev.prev_final_id, p.sides, p.prices, p.qtys, 0, p.count), p.count)
+            if not s.first_recv_ns:
+                s.first_recv_ns = ev.recv_ns
+            s.last_recv_ns = ev.recv_ns
+        elif isinstance(ev, TradeEvent):
+            s.messages["trade"] += 1
+            s.last_recv_ns = ev.recv_ns
+        elif isinstance(ev, TickerEvent):
+            s.messages["bookTicker"] += 1
+            s.last_ticker = ev
+            s.last_recv_ns = ev.recv_ns
+        else:
+            s.messages["bad"] += 1
+            s.bad_lines.append(ev)
+        if on_progress is not None and n % 4096 == 0:
+            on_progress(cap.position(), cap.size)
+    if on_progress is not None:
+        on_progress(cap.size, cap.size)
+    s.seconds = time.perf_counter() - t0
+    s.waiting = sync.buffered
+    s.best_bid = book.best_bid()
+    s.best_ask = book.best_ask()
+    return s

@@ -1,0 +1,1 @@
+"""Binance: parsing of the USD-M futures streams (adapters arrive with the venue issue)."""

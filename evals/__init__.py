@@ -1,0 +1,1 @@
+"""Agent evaluation: scenarios, red-team cases, scorer and scorecards (issue 6)."""

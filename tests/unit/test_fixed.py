@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alephtx.core.errors import FieldError
+from alephtx.core.model import Rounding, from_fixed, to_fixed
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "raw"),
+    [("0.1", 1, 1), ("61659.70", 2, 6165970), ("0.001", 3, 1), ("5", 0, 5), ("1.50", 3, 1500), ("-2.5", 1, -25)],
+)
+def test_parse(text: str, precision: int, raw: int) -> None:
+    assert to_fixed(text, precision) == raw
+
+
+def test_round_trip_of_point_one() -> None:
+    assert from_fixed(to_fixed("0.1", 1), 1) == "0.1"
+    assert from_fixed(to_fixed("0.1", 8), 8) == "0.10000000"
+
+
+@pytest.mark.parametrize("bad", ["NaN", "nan", "Infinity", "-inf", "1e5", "", "  ", "1,5", "0x10", "1_000", "abc"])
+def test_refuses_what_is_not_a_plain_decimal(bad: str) -> None:
+    with pytest.raises(FieldError) as err:
+        to_fixed(bad, 2, "price")
+    assert err.value.field == "price"
+    assert "price=" in str(err.value)
+
+
+def test_refuses_floats_and_bools() -> None:
+    with pytest.raises(FieldError, match="not a float"):
+        to_fixed(0.1, 1)  # type: ignore[arg-type]
+    with pytest.raises(FieldError):
+        to_fixed(True, 1)  # type: ignore[arg-type]
+
+
+def test_extra_places_refused_unless_rounding_asked() -> None:
+    with pytest.raises(FieldError, match="more than 2 decimal places"):
+        to_fixed("1.005", 2, "price")
+    assert to_fixed("1.005", 2, rounding=Rounding.DOWN) == 100
+    assert to_fixed("1.005", 2, rounding=Rounding.UP) == 101
+    assert to_fixed("-1.005", 2, rounding=Rounding.DOWN) == -101
+
+
+def test_precision_bounds() -> None:
+    with pytest.raises(FieldError, match="precision"):
+        to_fixed("1", 19)
+
+
+@given(st.integers(min_value=-(10**20), max_value=10**20), st.integers(min_value=0, max_value=18))
+def test_round_trip_property(raw: int, precision: int) -> None:
+    text = from_fixed(raw, precision)
+    assert to_fixed(text, precision) == raw
+    assert Decimal(text) == Decimal(raw).scaleb(-precision)
