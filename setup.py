@@ -27,7 +27,7 @@ def packages() -> tuple[list[str], dict[str, str]]:
         for path, dirs, files in os.walk(folder):
             dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
             if "__init__.py" in files:
-                pkg = name + path[len(folder):].replace(os.sep, ".")
+                pkg = name + path[len(folder) :].replace(os.sep, ".")
                 found.append(pkg)
                 mapping[pkg] = path
     return found, mapping
@@ -39,7 +39,7 @@ def extensions() -> list[Extension]:
         for path, _dirs, files in os.walk(folder):
             for f in files:
                 if f.endswith(".pyx"):
-                    mod = name + path[len(folder):].replace(os.sep, ".") + "." + f[:-4]
+                    mod = name + path[len(folder) :].replace(os.sep, ".") + "." + f[:-4]
                     exts.append(Extension(mod, [os.path.join(path, f)], extra_compile_args=["-O3"]))
     return cythonize(exts, compiler_directives={"language_level": "3"}, quiet=True)
 

@@ -25,6 +25,15 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print an error people can act on (to stderr, unwrapped) and give the exit to raise."""
+    errors.print(f"[red]{message}[/red]", highlight=False)
+    return typer.Exit(2)
+
+
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default configs/aleph.toml).")]
 
 
@@ -32,8 +41,7 @@ def _config(path: Path | None):  # type: ignore[no-untyped-def]
     try:
         return load_config(path)
     except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -44,7 +52,9 @@ def version() -> None:
 
     console.print(f"alephtx {__version__} (Python {platform.python_version()}, {sys.platform})")
     for cls in (L2Book, DepthParser):
-        console.print(f"  {cls.__module__}.{cls.__name__}: compiled ({Path(sys.modules[cls.__module__].__file__ or '').name})")
+        console.print(
+            f"  {cls.__module__}.{cls.__name__}: compiled ({Path(sys.modules[cls.__module__].__file__ or '').name})"
+        )
 
 
 @app.command()
@@ -72,15 +82,13 @@ def replay(
     cfg = _config(config_path).replay
     path = file or (Path(cfg.path) if cfg.path else sample_capture())
     if not path.exists():
-        console.print(f"[red]replay: file {path} does not exist[/red]")
-        raise typer.Exit(2)
+        raise fail(f"replay: file {path} does not exist")
     try:
         inst = Instrument.from_strings(
             cfg.venue, symbol or cfg.symbol, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size
         )
     except FieldError as exc:
-        console.print(f"[red]replay: {exc}[/red]")
-        raise typer.Exit(2) from None
+        raise fail(f"replay: {exc}") from None
     with Progress(
         TextColumn("[bold]replay[/bold] " + path.name),
         BarColumn(),
@@ -126,7 +134,9 @@ def replay(
     if s.best_bid and s.best_ask:
         table.add_row("final best bid", f"{fp(s.best_bid[0])} ({fs(s.best_bid[1])})")
         table.add_row("final best ask", f"{fp(s.best_ask[0])} ({fs(s.best_ask[1])})")
-    table.add_row("equals the last bookTicker", {True: "yes", False: "[red]NO[/red]", None: "no ticker"}[s.matches_ticker])
+    table.add_row(
+        "equals the last bookTicker", {True: "yes", False: "[red]NO[/red]", None: "no ticker"}[s.matches_ticker]
+    )
     table.add_row("market time covered", f"{(s.last_recv_ns - s.first_recv_ns) / 1e9:,.1f} s")
     rate = (sum(s.messages.values()) / s.seconds) if s.seconds else 0.0
     table.add_row("time taken", f"{s.seconds:.3f} s ({rate:,.0f} messages/s)")

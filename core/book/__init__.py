@@ -11,12 +11,17 @@ from alephtx.core.book.sync import BookSync
 try:
     from alephtx.core.book._l2book import L2Book
 except ImportError as exc:  # the extension is built by `pip install -e .` (make build)
-    raise ImportError(
-        "alephtx.core.book._l2book is not built; run `make build` (pip install -e .)"
-    ) from exc
+    raise ImportError("alephtx.core.book._l2book is not built; run `make build` (pip install -e .)") from exc
 
 __all__ = [
     "APPLIED",
     "BUFFERED",
     "CROSSED",
-    "BookSync", "GAP", "SKIPPED_OLD", "STALE", "STATUS_NAMES", "L2Book", "PyL2Book"]
+    "GAP",
+    "SKIPPED_OLD",
+    "STALE",
+    "STATUS_NAMES",
+    "BookSync",
+    "L2Book",
+    "PyL2Book",
+]

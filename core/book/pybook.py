@@ -37,7 +37,13 @@ class _Ladder:
 class PyL2Book:
     """See :class:`alephtx.core.book.L2Book`; this class mirrors it line for line."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, tick: int = 1, window: int = 32768, capacity: int = 64) -> None:
+        # window and capacity size the Cython book's memory; here they only keep the API the same.
+        if tick < 1:
+            raise ValueError(f"tick={tick}: must be a positive integer")
+        if window < 64:
+            raise ValueError(f"window={window}: must be at least 64 slots")
+        self.tick = tick
         self._bids = _Ladder()
         self._asks = _Ladder()
         self.last_update_id = 0
@@ -61,6 +67,10 @@ class PyL2Book:
     ) -> None:
         if len(bid_px) != len(bid_qty) or len(ask_px) != len(ask_qty):
             raise ValueError("snapshot: price and size arrays differ in length")
+        for i, (p, q) in enumerate(zip(bid_px, bid_qty, strict=True)):
+            self._check(int(p), int(q), i)
+        for i, (p, q) in enumerate(zip(ask_px, ask_qty, strict=True)):
+            self._check(int(p), int(q), i)
         self.clear()
         for p, q in zip(bid_px, bid_qty, strict=True):
             self._bids.set(int(p), int(q))
@@ -71,9 +81,14 @@ class PyL2Book:
         self._first_pending = True
         self._check_crossed()
 
-    def set_level(self, is_bid: bool, price: int, qty: int) -> None:
+    def _check(self, price: int, qty: int, i: int) -> None:
         if qty < 0:
-            raise ValueError(f"qty={qty}: must not be negative")
+            raise ValueError(f"levels[{i}].qty={qty}: must not be negative")
+        if price <= 0 or price % self.tick:
+            raise ValueError(f"levels[{i}].price={price}: must be a positive multiple of the tick {self.tick}")
+
+    def set_level(self, is_bid: bool, price: int, qty: int) -> None:
+        self._check(price, qty, 0)
         if is_bid:
             self._bids.set(price, qty)
         else:
@@ -124,13 +139,12 @@ class PyL2Book:
         if len(sides) < end or len(qtys) < end or start < 0 or start > end or end > n:
             raise ValueError(f"levels: range {start}:{end} is outside the arrays")
         for i in range(start, end):
-            q = int(qtys[i])
-            if q < 0:
-                raise ValueError(f"levels[{i}].qty={q}: must not be negative")
+            self._check(int(prices[i]), int(qtys[i]), i)
+        for i in range(start, end):
             if sides[i]:
-                self._bids.set(int(prices[i]), q)
+                self._bids.set(int(prices[i]), int(qtys[i]))
             else:
-                self._asks.set(-int(prices[i]), q)
+                self._asks.set(-int(prices[i]), int(qtys[i]))
 
     def _check_crossed(self) -> bool:
         b, a = self._bids.key, self._asks.key

@@ -6,6 +6,7 @@ so that several engines, or test runs, share one server without hearing each oth
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import Any
@@ -112,6 +113,7 @@ class NatsBus(Bus):
             elif m.reply and result is not None:
                 await self._nc.publish(m.reply, codec.encode(result))
 
+        sub: Any
         if durable:
             if not self._durable(pattern.replace(">", "x").replace("*", "x")):
                 raise ValueError(f"durable={durable!r}: only {DURABLE} subjects are kept in JetStream")
@@ -137,10 +139,8 @@ class NatsBus(Bus):
 
     async def delete_stream(self) -> None:
         """Drop this namespace's JetStream stream (test clean-up and operator resets)."""
-        try:
+        with contextlib.suppress(NotFoundError):
             await self._js.delete_stream(self.stream)
-        except NotFoundError:
-            pass
 
     async def close(self) -> None:
         if not self._nc.is_closed:

@@ -82,4 +82,4 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
 
 def load_secrets(env: Mapping[str, str] | None = None) -> Secrets:
     env = os.environ if env is None else env
-    return Secrets(**{field: env[name] for name, field in SECRET_ENV.items() if env.get(name)})
+    return Secrets.model_validate({field: env[name] for name, field in SECRET_ENV.items() if env.get(name)})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     BUY = "buy"
     SELL = "sell"
 
@@ -18,13 +18,13 @@ class Side(str, Enum):
         return Side.SELL if self is Side.BUY else Side.BUY
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     SPOT = "spot"
     PERP = "perp"
     FUTURE = "future"
 
 
-class OrderType(str, Enum):
+class OrderType(StrEnum):
     MARKET = "market"
     LIMIT = "limit"
     STOP_MARKET = "stop_market"
@@ -39,14 +39,14 @@ class OrderType(str, Enum):
         return self in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
 
-class TimeInForce(str, Enum):
+class TimeInForce(StrEnum):
     GTC = "gtc"
     IOC = "ioc"
     FOK = "fok"
     POST_ONLY = "post_only"
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     NEW = "new"
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"

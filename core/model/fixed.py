@@ -8,14 +8,14 @@ unless the caller asks for rounding, and then rounds in the direction the caller
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 
 from alephtx.core.errors import FieldError
 
 MAX_PRECISION = 18
 
 
-class Rounding(str, Enum):
+class Rounding(StrEnum):
     """Direction for values that do not fit the grid. ``EXACT`` refuses them."""
 
     EXACT = "exact"
@@ -39,7 +39,7 @@ def to_fixed(
     Floats are refused on purpose: ``0.1`` as a float is not 0.1.
     """
     _check_precision(precision)
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise FieldError(field, value, "must be a decimal string, not a float or bool")
     if isinstance(value, int):
         return value * 10**precision

@@ -6,11 +6,16 @@ nanoseconds since the Unix epoch.
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import TypeVar
+
 import msgspec
 
 from alephtx.core.errors import FieldError
 from alephtx.core.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from alephtx.core.model.instrument import Instrument
+
+E = TypeVar("E", bound=Enum)
 
 ORIGIN_PREFIXES = ("strategy:", "mcp:")
 ORIGINS = ("agent", "operator")
@@ -121,7 +126,7 @@ class Balance(msgspec.Struct):
     precision: int
 
 
-def _enum(enum: type, value: object, field: str):  # type: ignore[no-untyped-def]
+def _enum(enum: type[E], value: object, field: str) -> E:
     try:
         return enum(value.lower() if isinstance(value, str) else value)
     except ValueError:

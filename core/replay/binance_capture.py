@@ -8,7 +8,6 @@ time and the exchange time, both in ns since the epoch.
 from __future__ import annotations
 
 import gzip
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +77,7 @@ def open_lines(path: str | Path) -> tuple[BinaryIO, Iterator[bytes], Callable[[]
     head = raw.read(2)
     raw.seek(0)
     stream: BinaryIO = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[assignment]
-    return stream, iter(io.BufferedReader(stream, 1 << 20)), raw.tell, size  # type: ignore[arg-type]
+    return stream, iter(stream), raw.tell, size
 
 
 class BinanceCapture:

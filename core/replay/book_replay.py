@@ -49,13 +49,13 @@ def replay_book(
 
     ``on_progress(done_bytes, total_bytes)`` is called every few thousand messages.
     """
-    book = book if book is not None else L2Book()
+    book = book if book is not None else L2Book(tick=instrument.tick)
     sync = BookSync(book)
     cap = BinanceCapture(path, instrument)
     s = ReplaySummary()
 
     def count(st: int, levels: int) -> None:
-        if st == APPLIED or st == CROSSED:
+        if st in (APPLIED, CROSSED):
             s.level_updates += levels
             s.crossed += st == CROSSED
         elif st == SKIPPED_OLD:
@@ -77,7 +77,10 @@ def replay_book(
                     count(st, levels)
             else:
                 s.messages["depth"] += 1
-                count(sync.on_diff(ev.first_id, ev.final_id, ev.prev_final_id, p.sides, p.prices, p.qtys, 0, p.count), p.count)
+                count(
+                    sync.on_diff(ev.first_id, ev.final_id, ev.prev_final_id, p.sides, p.prices, p.qtys, 0, p.count),
+                    p.count,
+                )
             if not s.first_recv_ns:
                 s.first_recv_ns = ev.recv_ns
             s.last_recv_ns = ev.recv_ns

@@ -1,0 +1,55 @@
+# AlephTX: `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS_STAMP := $(VENV)/.deps-installed
+BUILD_STAMP := $(VENV)/.built
+PYX := $(shell find core agent tools -name '*.pyx' 2>/dev/null)
+
+.PHONY: all demo test build lint bench deps clean
+
+all: build
+
+# The interpreter and what it needs from the system (compilers, headers), via apt when missing.
+$(BIN)/python:
+	scripts/system-deps.sh $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+
+# Everything the project needs, in one pip command, pinned by constraints.txt (pip check clean).
+# torch is named as ==2.13.0 so that pip takes the CPU wheel that lies on disk.
+$(DEPS_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -U pip setuptools wheel 'Cython>=3.1' numpy
+	$(BIN)/pip install -c constraints.txt --no-build-isolation 'torch==2.13.0' -e '.[dev,cpu-llm]'
+	$(BIN)/pip check
+	touch $@
+
+# Compile the Cython extensions in place (editable install); redone when a .pyx changes.
+$(BUILD_STAMP): $(DEPS_STAMP) $(PYX) setup.py
+	$(BIN)/pip install -q --no-build-isolation --no-deps -e .
+	touch $@
+
+deps: $(DEPS_STAMP)
+
+build: $(BUILD_STAMP)
+
+demo: build
+	$(BIN)/aleph replay
+
+lint: build
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	scripts/mypy.sh
+
+# Servers the tests need are started by the tests themselves when absent (tests/support/servers.py).
+test: build lint
+	$(BIN)/python -m pytest -q
+
+bench: build
+	$(BIN)/python bench/book.py
+	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/bus.py
+
+clean:
+	rm -rf build *.egg-info $(BUILD_STAMP)
+	find core agent tools -name '*.so' -delete -o -name '*.c' -delete

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the system packages the build needs, via apt, only when they are missing.
+set -euo pipefail
+python=${1:-python3}
+need=()
+command -v cc >/dev/null || need+=(build-essential)
+command -v c++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+"$python" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+"$python" - <<'PY' 2>/dev/null || need+=(python3-dev)
+import sysconfig, os, sys
+sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)
+PY
+if ((${#need[@]})); then
+  echo "system-deps: installing ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "${need[@]}"
+fi
