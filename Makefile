@@ -46,9 +46,9 @@ test: build lint
 	$(BIN)/python -m pytest -q
 
 bench: build
-	$(BIN)/python bench/book.py
-	$(BIN)/python bench/parse.py
-	$(BIN)/python bench/bus.py
+	$(BIN)/python -m bench.book --nautilus
+	$(BIN)/python -m bench.parse
+	$(BIN)/python -m bench.bus
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)
