@@ -109,7 +109,10 @@ def main() -> None:
     show("Publish-to-handler latency", ["path", "messages", "p50 µs", "p99 µs"], rows)
     r_in = result["in-process bus"]["p50_us"] / result["direct handler call (floor)"]["p50_us"]
     r_nats = result["NATS bus (loopback)"]["p50_us"] / result["raw nats-py (loopback)"]["p50_us"]
-    console.print(f"in-process / direct call p50: [bold]{r_in:.1f}x[/bold]; NATS bus / raw nats-py p50: [bold]{r_nats:.2f}x[/bold]")
+    console.print(
+        f"in-process / direct call p50: [bold]{r_in:.1f}x[/bold]; "
+        f"NATS bus / raw nats-py p50: [bold]{r_nats:.2f}x[/bold]"
+    )
     result["ratio_inproc_vs_direct_p50"] = r_in
     result["ratio_nats_bus_vs_raw_p50"] = r_nats
     save("bus", result)

@@ -54,7 +54,9 @@ def main() -> None:
         ]
     ]
     show("Depth message parsing", ["parser", "µs/message", "ns/level", "time vs Cython"], rows)
-    console.print(f"json.loads / Cython: [bold]{t_json / t_cy:.1f}x[/bold]; twin / Cython: [bold]{t_twin / t_cy:.0f}x[/bold]")
+    console.print(
+        f"json.loads / Cython: [bold]{t_json / t_cy:.1f}x[/bold]; twin / Cython: [bold]{t_twin / t_cy:.0f}x[/bold]"
+    )
     save(
         "parse",
         {
