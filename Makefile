@@ -49,6 +49,7 @@ bench: build
 	$(BIN)/python -m bench.book --nautilus
 	$(BIN)/python -m bench.parse
 	$(BIN)/python -m bench.bus
+	$(BIN)/python -m bench.risk
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

@@ -1,0 +1,364 @@
+"""The risk engine: the pre-trade checks plus trading state, the kill switch and who may change what.
+
+Every order from every origin passes :meth:`RiskEngine.check`. At run time limits can only be
+tightened and trading only halted or reduced (by anyone with access); leaving HALTED or REDUCING
+takes the operator's reset. Every change is kept in ``events`` for the journal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from alephtx.core.model import Instrument, OrderRequest, OrderType, Side
+from alephtx.core.model.fixed import Rounding, from_fixed, to_fixed
+from alephtx.core.risk._checks import RiskCore
+from alephtx.core.risk.checks import PyRiskCore
+from alephtx.core.risk.codes import SENTENCES, Reason
+from alephtx.core.risk.limits import MICRO, RiskLimits, micro
+
+log = logging.getLogger("alephtx.risk")
+
+AGENT = "agent"
+OPERATOR = "operator"
+
+
+class TradingState(IntEnum):
+    ACTIVE = 0
+    REDUCING = 1
+    HALTED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer to a pre-trade check: ``ok`` or a reason code with its sentence."""
+
+    reason: Reason
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is Reason.OK
+
+    @property
+    def text(self) -> str:
+        base = f"{self.reason.name}: {SENTENCES[self.reason]}"
+        return f"{base} ({self.detail})" if self.detail else base
+
+
+@dataclass(frozen=True, slots=True)
+class RiskEvent:
+    ts_ns: int
+    kind: str  # "tighten", "state", "kill_switch", "reset"
+    detail: str
+    by: str
+
+
+# Built once: the hot path hands out these instead of constructing enums and verdicts per order.
+_VERDICTS = {int(r): Verdict(r) for r in Reason}
+_SIGN = {Side.BUY: 1, Side.SELL: -1}
+_PRICED = frozenset((OrderType.LIMIT, OrderType.STOP_LIMIT))
+
+
+@dataclass
+class _Day:
+    day: int = -1
+    start: int | None = None
+    peak: int | None = None
+
+
+class RiskEngine:
+    def __init__(self, limits: RiskLimits, twin: bool = False, clock: Any = time.time_ns) -> None:
+        self.limits = limits
+        self.core: Any = PyRiskCore() if twin else RiskCore()
+        self.clock = clock
+        g, a = limits.global_, limits.agent
+        self._globals = {
+            "max_order_notional": micro(g.max_order_notional, "global.max_order_notional"),
+            "agent_max_order_notional": micro(a.max_order_notional, "agent.max_order_notional"),
+            "agent_daily_budget": micro(a.daily_notional_budget, "agent.daily_notional_budget"),
+            "max_gross_total": micro(g.max_gross_exposure, "global.max_gross_exposure"),
+            "max_net_total": micro(g.max_net_exposure, "global.max_net_exposure"),
+            "price_band_bps": g.price_band_bps,
+            "max_open_total": g.max_open_orders,
+        }
+        self.core.set_globals(**self._globals)
+        self.daily_loss_limit = micro(g.daily_loss_limit, "global.daily_loss_limit")
+        self.max_drawdown = micro(g.max_drawdown, "global.max_drawdown")
+        self.flatten_on_kill = g.flatten_on_kill
+        self.venues: dict[str, int] = {}
+        self._venue_limits: dict[str, list[int]] = {}
+        self.instruments: dict[str, tuple[int, Instrument]] = {}
+        self._iids: dict[str, int] = {}
+        self._core_check = self.core.check
+        self._max_pos: dict[str, int] = {}
+        self.state = TradingState.ACTIVE
+        self.halt_reason = ""
+        self.events: list[RiskEvent] = []
+        self._day = _Day()
+        self.kill_switch_tripped = False
+
+    # -- registry ----------------------------------------------------------------------------------
+
+    def add_venue(self, venue: str) -> int:
+        if venue in self.venues:
+            return self.venues[venue]
+        vid = len(self.venues)
+        v = self.limits.for_venue(venue)
+        vals = [
+            micro(v.max_gross_exposure, f"venue.{venue}.max_gross_exposure"),
+            micro(v.max_net_exposure, f"venue.{venue}.max_net_exposure"),
+            v.max_open_orders,
+            v.max_orders_per_second,
+            v.max_cancels_per_second,
+        ]
+        self.core.add_venue(vid, *vals, v.margin_bps)
+        self.venues[venue] = vid
+        self._venue_limits[venue] = vals
+        return vid
+
+    def add_instrument(self, inst: Instrument) -> int:
+        if inst.key in self.instruments:
+            return self.instruments[inst.key][0]
+        vid = self.add_venue(inst.venue)
+        iid = len(self.instruments)
+        text = self.limits.for_instrument(inst.key).max_position
+        max_pos = _size_or_zero(inst, text, f"instrument.{inst.key}.max_position")
+        self.core.add_instrument(
+            iid,
+            vid,
+            inst.tick,
+            inst.lot,
+            inst.min_notional,
+            inst.price_precision + inst.size_precision,
+            max_pos,
+            inst.tradable,
+        )
+        self.instruments[inst.key] = (iid, inst)
+        self._iids[inst.key] = iid
+        self._max_pos[inst.key] = max_pos
+        return iid
+
+    def iid(self, key: str) -> int:
+        return self.instruments[key][0] if key in self.instruments else -1
+
+    # -- market and account state ------------------------------------------------------------------
+
+    def set_mid_x2(self, key: str, mid_x2: int) -> None:
+        self.core.set_mid_x2(self.instruments[key][0], mid_x2)
+
+    def set_balance(self, venue: str, available_micro: int) -> None:
+        self.core.set_balance(self.add_venue(venue), available_micro)
+
+    def set_position(self, key: str, qty: int) -> None:
+        self.core.set_position(self.instruments[key][0], qty)
+
+    def on_fill(self, key: str, side: Side, qty: int) -> None:
+        self.core.on_fill(self.instruments[key][0], side.sign, qty)
+
+    def on_order_done(self, key: str, side: Side, remaining: int) -> None:
+        self.core.on_order_done(self.instruments[key][0], side.sign, remaining)
+
+    def add_open_order(self, key: str, side: Side, remaining: int) -> None:
+        self.core.add_open_order(self.instruments[key][0], side.sign, remaining)
+
+    # -- checks ----------------------------------------------------------------------------------------
+
+    def check(self, req: OrderRequest, now_ns: int | None = None) -> Verdict:
+        """Check one order; when it passes, it is counted against the limits (open, rate, budget)."""
+        code = self._core_check(
+            self._iids.get(req.instrument, -1),
+            _SIGN[req.side],
+            req.quantity,
+            req.price if req.type in _PRICED else 0,
+            req.reduce_only,
+            req.origin == AGENT,
+            self.clock() if now_ns is None else now_ns,
+        )
+        if code == 1:  # TRADING_HALTED: say why
+            return Verdict(Reason.TRADING_HALTED, self.halt_reason)
+        return _VERDICTS[code]
+
+    def check_cancel(self, venue: str, now_ns: int | None = None) -> Verdict:
+        return Verdict(
+            Reason(self.core.check_cancel(self.add_venue(venue), self.clock() if now_ns is None else now_ns))
+        )
+
+    # -- who may change what -----------------------------------------------------------------------
+
+    def _event(self, kind: str, detail: str, by: str) -> None:
+        ev = RiskEvent(self.clock(), kind, detail, by)
+        self.events.append(ev)
+        log.warning("risk %s by %s: %s", kind, by, detail)
+
+    def halt(self, reason: str, by: str) -> None:
+        """Stop all new orders (cancels still go through). Anyone with access may halt."""
+        self.state = TradingState.HALTED
+        self.core.state = int(TradingState.HALTED)
+        self.halt_reason = reason
+        self._event("state", f"HALTED: {reason}", by)
+
+    def reduce_only(self, reason: str, by: str) -> None:
+        """Allow only orders that shrink a position. Anyone may; it never un-halts."""
+        if self.state is TradingState.HALTED:
+            raise PermissionError("trading is HALTED; only the operator's reset leaves it")
+        self.state = TradingState.REDUCING
+        self.core.state = int(TradingState.REDUCING)
+        self._event("state", f"REDUCING: {reason}", by)
+
+    def operator_reset(self, by: str) -> None:
+        """Back to ACTIVE, also after the kill switch. Only the operator; never the agent or a tool."""
+        if by != OPERATOR:
+            raise PermissionError(f"by={by!r}: only the operator can resume trading")
+        self.state = TradingState.ACTIVE
+        self.core.state = int(TradingState.ACTIVE)
+        self.halt_reason = ""
+        self.kill_switch_tripped = False
+        self._event("reset", "ACTIVE", by)
+
+    def tighten(self, key: str, value: str | int, by: str) -> None:
+        """Lower one limit. ``key`` as in configs/risk.toml: ``global.max_order_notional``,
+        ``agent.daily_notional_budget``, ``venue.<name>.max_open_orders``,
+        ``instrument.<venue:symbol>.max_position``; a raise is refused."""
+        parts = key.split(".")
+        if parts[0] == "global" and len(parts) == 2:
+            self._tighten_global(parts[1], value, key, by)
+        elif parts[0] == "agent" and len(parts) == 2:
+            name = {"max_order_notional": "agent_max_order_notional", "daily_notional_budget": "agent_daily_budget"}
+            if parts[1] not in name:
+                raise KeyError(f"{key}: not a limit; agent limits are {sorted(name)}")
+            self._set_global(name[parts[1]], self._money(value, key), key, by)
+        elif parts[0] == "venue" and len(parts) == 3:
+            self._tighten_venue(parts[1], parts[2], value, key, by)
+        elif parts[0] == "instrument" and len(parts) >= 3 and parts[-1] == "max_position":
+            inst_key = ".".join(parts[1:-1])
+            if inst_key not in self.instruments:
+                raise KeyError(f"{key}: unknown instrument {inst_key!r}")
+            iid, inst = self.instruments[inst_key]
+            new = _size_or_zero(inst, str(value), key)
+            self._lower(self._max_pos[inst_key], new, key, inst.format_size)
+            self._max_pos[inst_key] = new
+            self.core.set_max_position(iid, new)
+            self._event("tighten", f"{key} = {value}", by)
+        else:
+            raise KeyError(f"{key}: not a limit (see docs/risk.md)")
+
+    @staticmethod
+    def _money(value: str | int, key: str) -> int:
+        return micro(str(value), key)
+
+    @staticmethod
+    def _lower(current: int, new: int, key: str, fmt: Any) -> None:
+        if new > current:
+            raise PermissionError(
+                f"{key}: limits can only be tightened at run time (now {fmt(current)}, asked {fmt(new)}); "
+                "loosening is an edit of configs/risk.toml and a restart"
+            )
+
+    def _tighten_global(self, name: str, value: str | int, key: str, by: str) -> None:
+        money = {
+            "max_order_notional": "max_order_notional",
+            "max_gross_exposure": "max_gross_total",
+            "max_net_exposure": "max_net_total",
+        }
+        counts = {"price_band_bps": "price_band_bps", "max_open_orders": "max_open_total"}
+        if name in money:
+            self._set_global(money[name], self._money(value, key), key, by)
+        elif name in counts:
+            self._set_global(counts[name], int(value), key, by)
+        elif name in ("daily_loss_limit", "max_drawdown"):
+            new = self._money(value, key)
+            attr = "daily_loss_limit" if name == "daily_loss_limit" else "max_drawdown"
+            self._lower(getattr(self, attr), new, key, _fmt_money)
+            setattr(self, attr, new)
+            self._event("tighten", f"{key} = {value}", by)
+        else:
+            raise KeyError(f"{key}: not a limit (see docs/risk.md)")
+
+    def _set_global(self, attr: str, new: int, key: str, by: str) -> None:
+        fmt = _fmt_money if attr not in ("price_band_bps", "max_open_total") else str
+        self._lower(self._globals[attr], new, key, fmt)
+        self._globals[attr] = new
+        self.core.set_globals(**self._globals)
+        self._event("tighten", f"{key} = {fmt(new)}", by)
+
+    def _tighten_venue(self, venue: str, name: str, value: str | int, key: str, by: str) -> None:
+        order = [
+            "max_gross_exposure",
+            "max_net_exposure",
+            "max_open_orders",
+            "max_orders_per_second",
+            "max_cancels_per_second",
+        ]
+        if venue not in self.venues:
+            raise KeyError(f"{key}: unknown venue {venue!r}")
+        if name not in order:
+            raise KeyError(f"{key}: not a limit; venue limits are {order}")
+        i = order.index(name)
+        new = self._money(value, key) if i < 2 else int(value)
+        vals = self._venue_limits[venue]
+        self._lower(vals[i], new, key, _fmt_money if i < 2 else str)
+        vals[i] = new
+        self.core.set_venue_limits(self.venues[venue], *vals)
+        self._event("tighten", f"{key} = {value}", by)
+
+    # -- kill switch -----------------------------------------------------------------------------------
+
+    def mark_equity(self, equity_micro: int, now_ns: int | None = None) -> bool:
+        """Feed the account's equity; trips the kill switch on the daily loss or drawdown limit.
+
+        Returns True when this call tripped it (the caller then cancels open orders and, when
+        configured, flattens positions).
+        """
+        now = self.clock() if now_ns is None else now_ns
+        day = now // 86_400_000_000_000
+        d = self._day
+        if day != d.day:
+            d.day, d.start, d.peak = day, equity_micro, equity_micro
+        assert d.start is not None and d.peak is not None
+        d.peak = max(d.peak, equity_micro)
+        if self.kill_switch_tripped:
+            return False
+        loss = d.start - equity_micro
+        drawdown = d.peak - equity_micro
+        why = ""
+        if loss >= self.daily_loss_limit:
+            why = f"daily loss {_fmt_money(loss)} reached the limit {_fmt_money(self.daily_loss_limit)}"
+        elif drawdown >= self.max_drawdown:
+            why = (
+                f"drawdown {_fmt_money(drawdown)} from the day's peak reached the limit {_fmt_money(self.max_drawdown)}"
+            )
+        if not why:
+            return False
+        self.kill_switch_tripped = True
+        self.halt(f"kill switch: {why}", "risk")
+        self._event("kill_switch", why, "risk")
+        return True
+
+    def status(self) -> dict[str, Any]:
+        gross, net = self.core.exposure(-1)
+        return {
+            "state": self.state.name,
+            "halt_reason": self.halt_reason,
+            "kill_switch_tripped": self.kill_switch_tripped,
+            "gross_exposure": _fmt_money(gross),
+            "net_exposure": _fmt_money(net),
+            "open_orders": self.core.open_orders(-1),
+            "agent_spent_today": _fmt_money(self.core.agent_spent),
+            "limits": {
+                k: (_fmt_money(v) if k not in ("price_band_bps", "max_open_total") else v)
+                for k, v in self._globals.items()
+            },
+        }
+
+
+def _fmt_money(v: int) -> str:
+    return from_fixed(v, MICRO)
+
+
+def _size_or_zero(inst: Instrument, text: str, field: str) -> int:
+    """A position limit in base units; zero is allowed (reduce only)."""
+    return 0 if to_fixed(text, inst.size_precision, field, Rounding.DOWN) == 0 else inst.size(text, field)
