@@ -19,6 +19,7 @@ $(BIN)/python:
 # Everything the project needs, in one pip command, pinned by constraints.txt (pip check clean).
 # torch is named as ==2.13.0 so that pip takes the CPU wheel that lies on disk.
 $(DEPS_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	scripts/system-deps.sh $(PYTHON)
 	$(BIN)/pip install -q -U pip setuptools wheel 'Cython>=3.1' numpy
 	$(BIN)/pip install -c constraints.txt --no-build-isolation 'torch==2.13.0' -e '.[dev,cpu-llm]'
 	$(BIN)/pip check

@@ -18,3 +18,12 @@ if ((${#need[@]})); then
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "${need[@]}"
 fi
+
+# PostgreSQL's binaries, so that the tests can run a throwaway cluster when no server runs here.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  echo "system-deps: installing postgresql"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q postgresql
+fi

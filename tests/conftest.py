@@ -7,7 +7,7 @@ import pytest
 
 from alephtx.core.model import Instrument
 from alephtx.core.replay.samples import sample_capture
-from tests.support.servers import nats_server
+from tests.support.servers import nats_server, postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_CAPTURE = ROOT.parent / "shared" / "data" / "binance-usdm" / "btcusdt_20240808.gz"
@@ -27,3 +27,9 @@ def sample_path() -> Path:
 def nats_url() -> Iterator[str]:
     with nats_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    with postgres_server() as dsn:
+        yield dsn

@@ -465,6 +465,23 @@ cdef class L2Book:
             return None
         return (bk - ak) * self.tick
 
+    cpdef int64_t qty_at(self, bint is_bid, int64_t price):
+        """Size shown at ``price`` on one side (0 when there is no level there)."""
+        cdef Side* s = &self.bids if is_bid else &self.asks
+        cdef int64_t key, i, lo
+        if price <= 0 or price % self.tick:
+            return 0
+        key = price // self.tick if is_bid else -(price // self.tick)
+        if not s.based:
+            return 0
+        i = key - s.base
+        if 0 <= i < s.slots:
+            return s.qty[i]
+        lo = lower_bound(s.over.key, s.over.n, key)
+        if lo < s.over.n and s.over.key[lo] == key:
+            return s.over.qty[lo]
+        return 0
+
     def depth(self, Py_ssize_t n=10):
         """Top ``n`` levels per side, best first: ([(px, qty)...], [(px, qty)...])."""
         return self._side_levels(&self.bids, n, self.tick), self._side_levels(&self.asks, n, -self.tick)

@@ -181,6 +181,11 @@ class PyL2Book:
             return None
         return self._bids.key[-1] - self._asks.key[-1]
 
+    def qty_at(self, is_bid: bool, price: int) -> int:
+        ladder, key = (self._bids, price) if is_bid else (self._asks, -price)
+        i = bisect_left(ladder.key, key)
+        return ladder.qty[i] if i < len(ladder.key) and ladder.key[i] == key else 0
+
     def depth(self, n: int = 10) -> tuple[list[Level], list[Level]]:
         b, a = self._bids, self._asks
         bids = [(b.key[-1 - i], b.qty[-1 - i]) for i in range(min(n, len(b.key)))]

@@ -97,6 +97,7 @@ class RiskEngine:
         self._max_pos: dict[str, int] = {}
         self.state = TradingState.ACTIVE
         self.halt_reason = ""
+        self.halted_venues: dict[str, str] = {}
         self.events: list[RiskEvent] = []
         self._day = _Day()
         self.kill_switch_tripped = False
@@ -201,6 +202,14 @@ class RiskEngine:
         self.halt_reason = reason
         self._event("state", f"HALTED: {reason}", by)
 
+    def halt_venue(self, venue: str, reason: str, by: str = "recovery") -> None:
+        """Stop new orders on one venue's instruments (cancels still go through)."""
+        for iid, inst in self.instruments.values():
+            if inst.venue == venue:
+                self.core.set_tradable(iid, False)
+        self.halted_venues[venue] = reason
+        self._event("venue_halted", f"{venue}: {reason}", by)
+
     def reduce_only(self, reason: str, by: str) -> None:
         """Allow only orders that shrink a position. Anyone may; it never un-halts."""
         if self.state is TradingState.HALTED:
@@ -217,6 +226,10 @@ class RiskEngine:
         self.core.state = int(TradingState.ACTIVE)
         self.halt_reason = ""
         self.kill_switch_tripped = False
+        for iid, inst in self.instruments.values():
+            if inst.venue in self.halted_venues:
+                self.core.set_tradable(iid, inst.tradable)
+        self.halted_venues.clear()
         self._event("reset", "ACTIVE", by)
 
     def tighten(self, key: str, value: str | int, by: str) -> None:
@@ -344,6 +357,7 @@ class RiskEngine:
             "state": self.state.name,
             "halt_reason": self.halt_reason,
             "kill_switch_tripped": self.kill_switch_tripped,
+            "halted_venues": dict(self.halted_venues),
             "gross_exposure": _fmt_money(gross),
             "net_exposure": _fmt_money(net),
             "open_orders": self.core.open_orders(-1),

@@ -47,6 +47,13 @@ def nats_server() -> Iterator[str]:
     if port_open("127.0.0.1", 4222):
         yield "nats://127.0.0.1:4222"
         return
+    with throwaway_nats() as url:
+        yield url
+
+
+@contextmanager
+def throwaway_nats() -> Iterator[str]:
+    """nats-server with JetStream on a free port and a temporary store, stopped afterwards."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="aleph-nats-") as store:
         proc = subprocess.Popen(
@@ -64,3 +71,75 @@ def nats_server() -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+def _pg_ready(dsn: str) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(dsn, connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL DSN: $ALEPH_TEST_PG_DSN, else the local server, else a throwaway cluster."""
+    dsn = os.environ.get("ALEPH_TEST_PG_DSN")
+    if dsn:
+        yield dsn
+        return
+    local = "postgresql://postgres@127.0.0.1:5432/postgres"
+    if port_open("127.0.0.1", 5432) and _pg_ready(local):
+        yield local
+        return
+    with throwaway_postgres() as dsn:
+        yield dsn
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """initdb + pg_ctl on a free port in a temporary folder, removed afterwards."""
+    bindir = _pg_bin()
+    if bindir is None:
+        raise RuntimeError("no PostgreSQL server and no initdb: install postgresql (make test does)")
+    port = free_port()
+    data = Path(tempfile.mkdtemp(prefix="aleph-pg-"))
+    # initdb refuses to run as root: run the cluster as the postgres user when we are root.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(data, "postgres")
+    subprocess.run(
+        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_user,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+            "-l",
+            str(data / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(data, ignore_errors=True)

@@ -41,6 +41,8 @@ def state(book: L2Book | PyL2Book) -> tuple:
         book.take_cost(True, 17),
         book.take_cost(False, 23),
         book.depth(4),
+        [book.qty_at(True, p) for p in range(0, 4100, 10)],
+        [book.qty_at(False, p) for p in range(0, 4100, 10)],
     )
 
 

@@ -1,0 +1,1 @@
+"""Account state derived from the journal: orders, fills, positions, balances, PnL; recovery."""

@@ -1,0 +1,121 @@
+"""The adapter interface every venue fulfils, the paper venue included.
+
+The engine cannot tell venues apart: it places, cancels and asks through these calls, and learns
+what happened from execution reports, pushed to a handler and also readable by sequence number
+(``get_reports(since)``) so that nothing is lost across a disconnect or a restart.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import msgspec
+
+from alephtx.core.errors import AlephError
+from alephtx.core.model import Balance, Fill, OrderRequest, OrderStatus, OrderType, Position, Side, TimeInForce
+
+
+class VenueOrder(msgspec.Struct):
+    """An order as the venue knows it."""
+
+    client_id: str
+    venue_order_id: str
+    instrument: str
+    side: Side
+    type: OrderType
+    quantity: int
+    price: int
+    tif: TimeInForce
+    reduce_only: bool
+    status: OrderStatus
+    filled: int = 0
+    ts_ns: int = 0
+
+
+class ExecReport(msgspec.Struct, frozen=True):
+    """What happened to an order at the venue. ``seq`` orders the reports of one venue."""
+
+    seq: int
+    kind: str  # "accepted", "fill", "cancelled", "rejected", "expired"
+    client_id: str
+    venue_order_id: str
+    status: OrderStatus
+    filled: int
+    ts_ns: int
+    fill: Fill | None = None
+    reason: str = ""
+
+
+class VenueError(AlephError):
+    """The venue answered with an error: ``code`` is the venue's, ``message`` its text."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+
+class VenueRejected(VenueError):
+    """The venue refused the request; nothing happened."""
+
+
+class VenueUnavailable(VenueError):
+    """No answer (timeout, connection lost): the request may or may not have happened."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    order_types: tuple[OrderType, ...] = (OrderType.MARKET, OrderType.LIMIT)
+    time_in_force: tuple[TimeInForce, ...] = tuple(TimeInForce)
+    reduce_only: bool = True
+    amend: bool = False  # without amend the OMS replaces by cancel and new order
+    client_id_max_len: int = 32
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+ReportHandler = Callable[[ExecReport], Awaitable[None]]
+
+
+class VenueAdapter(abc.ABC):
+    name: str
+    capabilities: Capabilities
+
+    @abc.abstractmethod
+    async def place_order(self, req: OrderRequest) -> VenueOrder:
+        """Send a new order (``req.client_id`` set). Raises VenueRejected or VenueUnavailable."""
+
+    @abc.abstractmethod
+    async def cancel_order(self, instrument: str, client_id: str) -> VenueOrder:
+        """Cancel by client id. Raises VenueRejected when the order is unknown or already done."""
+
+    @abc.abstractmethod
+    async def get_order(self, instrument: str, client_id: str) -> VenueOrder | None:
+        """The order with this client id, or None when the venue never received it."""
+
+    @abc.abstractmethod
+    async def get_open_orders(self) -> list[VenueOrder]: ...
+
+    @abc.abstractmethod
+    async def get_positions(self) -> list[Position]: ...
+
+    @abc.abstractmethod
+    async def get_balances(self) -> list[Balance]: ...
+
+    @abc.abstractmethod
+    async def get_fills(self, since_ns: int = 0) -> list[Fill]: ...
+
+    @abc.abstractmethod
+    async def get_reports(self, since_seq: int = 0) -> list[ExecReport]:
+        """Every report with ``seq`` > ``since_seq``, in order."""
+
+    def set_report_handler(self, handler: ReportHandler | None) -> None:
+        self._report_handler = handler
+
+    def signer(self) -> object | None:
+        """The request signer (None for venues that need no signature, such as the paper venue)."""
+        return None
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,243 @@
+"""The paper venue's matching: orders against the replayed (or live) L2 book and its trades.
+
+Deterministic for a given input: orders arrive after a fixed latency in market time and are
+handled in arrival order; the same replay gives the same fills.
+
+- Taking liquidity walks the displayed levels (one fill per level) without moving the market:
+  the next depth message from the venue is the truth.
+- A resting limit order keeps its place in the queue: the size displayed at its price when it
+  arrives is ahead of it. Trades at its price reduce the queue ahead, and a smaller displayed
+  size (cancels ahead) caps it (hftbacktest's risk-averse queue model). It fills when the queue
+  ahead is gone, when a trade prints through its price, or when the book moves through it.
+- Fees: maker and taker basis points per instrument, rounded up.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from alephtx.core.model import Fill, Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.state.accounting import PositionState, apply_fill, fee_for
+from alephtx.core.venues.base import VenueOrder
+
+DEPTH = 1000  # levels an order may walk through when it takes liquidity
+
+
+@dataclass(frozen=True)
+class FeeModel:
+    maker_bps: int = 2
+    taker_bps: int = 5
+
+
+@dataclass
+class _Resting:
+    order: VenueOrder
+    queue_ahead: int
+
+
+@dataclass
+class _Pending:
+    arrive_ns: int
+    seq: int
+    kind: str  # "new" or "cancel"
+    req: OrderRequest | None = None
+    client_id: str = ""
+
+
+# Events the matcher emits: (kind, order, fill, reason)
+Emit = Callable[[str, VenueOrder, Fill | None, str], None]
+
+
+@dataclass
+class Matcher:
+    """One instrument's matching engine. ``book`` is any object with the L2Book query API."""
+
+    instrument: Instrument
+    book: Any
+    emit: Emit
+    fees: FeeModel = field(default_factory=FeeModel)
+    latency_ns: int = 0
+    position: PositionState | None = None
+    now_ns: int = 0
+    resting: list[_Resting] = field(default_factory=list)
+    orders: dict[str, VenueOrder] = field(default_factory=dict)
+    pending: list[_Pending] = field(default_factory=list)
+    _seq: itertools.count[int] = field(default_factory=itertools.count)
+    _trade_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        if self.position is None:
+            self.position = PositionState(self.instrument.key)
+
+    # -- inputs ----------------------------------------------------------------------------------
+
+    def submit(self, order: VenueOrder, req: OrderRequest) -> None:
+        """An order leaves the client now and reaches the matcher after the latency."""
+        self.pending.append(_Pending(self.now_ns + self.latency_ns, next(self._seq), "new", req, order.client_id))
+        self.orders[order.client_id] = order
+        self.advance(self.now_ns)
+
+    def cancel(self, client_id: str) -> None:
+        self.pending.append(_Pending(self.now_ns + self.latency_ns, next(self._seq), "cancel", client_id=client_id))
+        self.advance(self.now_ns)
+
+    def advance(self, now_ns: int) -> None:
+        """Market time moved to ``now_ns``: handle what has arrived by then."""
+        self.now_ns = max(self.now_ns, now_ns)
+        if not self.pending:
+            return
+        due = [p for p in self.pending if p.arrive_ns <= self.now_ns]
+        if not due:
+            return
+        self.pending = [p for p in self.pending if p.arrive_ns > self.now_ns]
+        for p in sorted(due, key=lambda x: (x.arrive_ns, x.seq)):
+            if p.kind == "new":
+                assert p.req is not None
+                self._arrive(self.orders[p.client_id], p.req)
+            else:
+                self._cancel(p.client_id)
+
+    def on_book(self, now_ns: int) -> None:
+        """Call after each book update: queue caps, and fills where the book moved through us."""
+        self.advance(now_ns)
+        if not self.resting:
+            return
+        bid, ask = self.book.best_bid_price(), self.book.best_ask_price()
+        for r in list(self.resting):
+            o = r.order
+            if (o.side is Side.BUY and ask and ask <= o.price) or (o.side is Side.SELL and bid and bid >= o.price):
+                self._fill(r, o.quantity - o.filled, o.price, maker=True)
+            else:
+                r.queue_ahead = min(r.queue_ahead, self.book.qty_at(o.side is Side.BUY, o.price))
+
+    def on_trade(self, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
+        """A market trade: it eats the queue at its price, and fills orders it prints through."""
+        self.advance(now_ns)
+        left = qty
+        # Resting orders on the passive side of this trade, best price first, then time.
+        passive = Side.BUY if aggressor is Side.SELL else Side.SELL
+        candidates = [r for r in self.resting if r.order.side is passive]
+        candidates.sort(key=lambda r: -r.order.price if passive is Side.BUY else r.order.price)
+        for r in candidates:
+            o = r.order
+            through = price < o.price if passive is Side.BUY else price > o.price
+            if through:
+                self._fill(r, o.quantity - o.filled, o.price, maker=True)
+            elif price == o.price and left > 0:
+                eaten = min(left, r.queue_ahead)
+                r.queue_ahead -= eaten
+                left -= eaten
+                if r.queue_ahead == 0 and left > 0:
+                    take = min(left, o.quantity - o.filled)
+                    left -= take
+                    self._fill(r, take, o.price, maker=True)
+
+    # -- order handling ----------------------------------------------------------------------------
+
+    def _reject(self, o: VenueOrder, reason: str) -> None:
+        o.status = OrderStatus.REJECTED
+        self.emit("rejected", o, None, reason)
+
+    def _arrive(self, o: VenueOrder, req: OrderRequest) -> None:
+        assert self.position is not None
+        if o.status is not OrderStatus.SUBMITTED:
+            return  # cancelled while in flight
+        pos = self.position.quantity
+        if req.reduce_only:
+            reduces = (pos > 0 and o.side is Side.SELL and o.quantity <= pos) or (
+                pos < 0 and o.side is Side.BUY and o.quantity <= -pos
+            )
+            if not reduces:
+                self._reject(o, "REDUCE_ONLY_REJECTED: the order would open or grow a position")
+                return
+        bid, ask = self.book.best_bid_price(), self.book.best_ask_price()
+        if o.type is OrderType.MARKET:
+            if not (ask if o.side is Side.BUY else bid):
+                self._reject(o, "NO_LIQUIDITY: the book has no opposite side")
+                return
+            o.status = OrderStatus.ACCEPTED
+            self.emit("accepted", o, None, "")
+            self._take(o, limit=0)
+            if o.filled < o.quantity:
+                self._finish(o, OrderStatus.CANCELLED if o.filled == 0 else OrderStatus.EXPIRED, "book too thin")
+            return
+        marketable = (o.side is Side.BUY and ask and o.price >= ask) or (o.side is Side.SELL and bid and o.price <= bid)
+        if o.tif is TimeInForce.POST_ONLY and marketable:
+            self._reject(o, "POST_ONLY_WOULD_TAKE: the order would take liquidity")
+            return
+        if o.tif is TimeInForce.FOK and self._available(o) < o.quantity:
+            o.status = OrderStatus.ACCEPTED
+            self.emit("accepted", o, None, "")
+            self._finish(o, OrderStatus.EXPIRED, "FOK: not enough liquidity at the limit")
+            return
+        o.status = OrderStatus.ACCEPTED
+        self.emit("accepted", o, None, "")
+        if marketable:
+            self._take(o, limit=o.price)
+        if o.filled == o.quantity:
+            return
+        if o.tif in (TimeInForce.IOC, TimeInForce.FOK):
+            self._finish(o, OrderStatus.EXPIRED, "IOC: the rest is cancelled")
+            return
+        self.resting.append(_Resting(o, self.book.qty_at(o.side is Side.BUY, o.price)))
+
+    def _available(self, o: VenueOrder) -> int:
+        bids, asks = self.book.depth(DEPTH)
+        levels = asks if o.side is Side.BUY else bids
+        ok = (lambda p: p <= o.price) if o.side is Side.BUY else (lambda p: p >= o.price)
+        return sum(q for p, q in levels if ok(p))
+
+    def _take(self, o: VenueOrder, limit: int) -> None:
+        bids, asks = self.book.depth(DEPTH)
+        for px, qty in asks if o.side is Side.BUY else bids:
+            if limit and ((o.side is Side.BUY and px > limit) or (o.side is Side.SELL and px < limit)):
+                break
+            take = min(qty, o.quantity - o.filled)
+            self._execute(o, take, px, maker=False)
+            if o.filled == o.quantity:
+                break
+
+    def _fill(self, r: _Resting, qty: int, price: int, maker: bool) -> None:
+        self._execute(r.order, qty, price, maker)
+        if r.order.filled == r.order.quantity and r in self.resting:
+            self.resting.remove(r)
+
+    def _execute(self, o: VenueOrder, qty: int, price: int, maker: bool) -> None:
+        assert self.position is not None
+        if qty <= 0:
+            return
+        fee = fee_for(price, qty, self.fees.maker_bps if maker else self.fees.taker_bps)
+        apply_fill(self.position, o.side, qty, price, fee)
+        o.filled += qty
+        o.status = OrderStatus.FILLED if o.filled == o.quantity else OrderStatus.PARTIALLY_FILLED
+        fill = Fill(
+            self.instrument.key,
+            o.client_id,
+            o.venue_order_id,
+            f"{self.instrument.symbol}-{next(self._trade_ids)}",
+            o.side,
+            price,
+            qty,
+            fee,
+            "maker" if maker else "taker",
+            self.now_ns,
+        )
+        self.emit("fill", o, fill, "")
+
+    def _finish(self, o: VenueOrder, status: OrderStatus, reason: str) -> None:
+        o.status = status
+        self.emit("cancelled" if status is OrderStatus.CANCELLED else "expired", o, None, reason)
+
+    def _cancel(self, client_id: str) -> None:
+        o = self.orders.get(client_id)
+        if o is None or o.status.is_terminal:
+            return
+        for r in self.resting:
+            if r.order is o:
+                self.resting.remove(r)
+                break
+        o.status = OrderStatus.CANCELLED
+        self.emit("cancelled", o, None, "cancelled by the client")

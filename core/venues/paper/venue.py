@@ -1,0 +1,165 @@
+"""The paper venue: a venue adapter whose exchange is the Matcher over a replayed or live book.
+
+It keeps its own account (positions, cash, fills, orders) as a real venue would, so that the
+engine reconciles against it exactly as against Binance. Market data reaches it through
+:meth:`on_depth` / :meth:`on_trade` (a replay or a live feed calls them).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+from alephtx.core.book import BookSync, L2Book
+from alephtx.core.model import Balance, Fill, Instrument, OrderRequest, OrderStatus, Position, Side
+from alephtx.core.state.accounting import CASH_PRECISION, to_cash
+from alephtx.core.venues.base import (
+    Capabilities,
+    ExecReport,
+    ReportHandler,
+    VenueAdapter,
+    VenueOrder,
+    VenueRejected,
+)
+from alephtx.core.venues.paper.matching import FeeModel, Matcher
+
+CASH_ASSET = "USDT"
+
+
+class PaperVenue(VenueAdapter):
+    capabilities = Capabilities(notes=("fills against the replayed L2 book with queue position",))
+
+    def __init__(
+        self,
+        instruments: list[Instrument],
+        name: str = "paper",
+        cash: int = 100_000 * 10**CASH_PRECISION,
+        fees: FeeModel | None = None,
+        latency_ns: int = 0,
+    ) -> None:
+        self.name = name
+        self.instruments = {i.key: i for i in instruments}
+        self.books: dict[str, Any] = {}
+        self.syncs: dict[str, BookSync] = {}
+        self.matchers: dict[str, Matcher] = {}
+        for inst in instruments:
+            book = L2Book(tick=inst.tick)
+            self.books[inst.key] = book
+            self.syncs[inst.key] = BookSync(book)
+            self.matchers[inst.key] = Matcher(inst, book, self._emit, fees or FeeModel(), latency_ns)
+        self.initial_cash = cash
+        self.orders: dict[str, VenueOrder] = {}
+        self.fills: list[Fill] = []
+        self.reports: list[ExecReport] = []
+        self._outbox: list[ExecReport] = []
+        self._report_handler: ReportHandler | None = None
+        self._venue_ids = itertools.count(1)
+        self.now_ns = 0
+
+    # -- market data -----------------------------------------------------------------------------
+
+    def on_depth(self, key: str, now_ns: int) -> None:
+        """The book of ``key`` changed (the caller applied the update to ``books[key]``)."""
+        self.now_ns = max(self.now_ns, now_ns)
+        self.matchers[key].on_book(now_ns)
+
+    def on_trade(self, key: str, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
+        self.now_ns = max(self.now_ns, now_ns)
+        self.matchers[key].on_trade(now_ns, price, qty, aggressor)
+
+    def advance(self, now_ns: int) -> None:
+        self.now_ns = max(self.now_ns, now_ns)
+        for m in self.matchers.values():
+            m.advance(now_ns)
+
+    async def flush(self) -> None:
+        """Deliver the reports produced since the last call to the handler, in order."""
+        out, self._outbox = self._outbox, []
+        if self._report_handler is not None:
+            for r in out:
+                await self._report_handler(r)
+
+    def _emit(self, kind: str, o: VenueOrder, fill: Fill | None, reason: str) -> None:
+        if fill is not None:
+            self.fills.append(fill)
+        r = ExecReport(
+            len(self.reports) + 1, kind, o.client_id, o.venue_order_id, o.status, o.filled, self.now_ns, fill, reason
+        )
+        self.reports.append(r)
+        self._outbox.append(r)
+
+    # -- the adapter interface -------------------------------------------------------------------
+
+    async def place_order(self, req: OrderRequest) -> VenueOrder:
+        inst = self.instruments.get(req.instrument)
+        if inst is None:
+            raise VenueRejected("UNKNOWN_INSTRUMENT", f"{req.instrument} is not listed on {self.name}")
+        if not req.client_id or len(req.client_id) > 32 or not req.client_id.isalnum():
+            raise VenueRejected("BAD_CLIENT_ID", "client_id must be 1 to 32 letters or digits")
+        if req.client_id in self.orders:
+            raise VenueRejected("DUPLICATE_CLIENT_ID", f"an order with client_id {req.client_id} exists")
+        if req.quantity <= 0 or req.quantity % inst.lot or (req.price and req.price % inst.tick):
+            raise VenueRejected("BAD_PRECISION", "quantity or price is off the instrument's grid")
+        o = VenueOrder(
+            req.client_id,
+            f"P{next(self._venue_ids)}",
+            req.instrument,
+            req.side,
+            req.type,
+            req.quantity,
+            req.price,
+            req.tif,
+            req.reduce_only,
+            OrderStatus.SUBMITTED,
+            0,
+            self.now_ns,
+        )
+        self.orders[o.client_id] = o
+        self.matchers[inst.key].submit(o, req)
+        await self.flush()
+        return copy.copy(o)
+
+    async def cancel_order(self, instrument: str, client_id: str) -> VenueOrder:
+        o = self.orders.get(client_id)
+        if o is None:
+            raise VenueRejected("UNKNOWN_ORDER", f"no order with client_id {client_id}")
+        if o.status.is_terminal:
+            raise VenueRejected("ORDER_DONE", f"order {client_id} is already {o.status.value}")
+        self.matchers[o.instrument].cancel(client_id)
+        await self.flush()
+        return copy.copy(o)
+
+    async def get_order(self, instrument: str, client_id: str) -> VenueOrder | None:
+        o = self.orders.get(client_id)
+        return copy.copy(o) if o is not None else None
+
+    async def get_open_orders(self) -> list[VenueOrder]:
+        return [copy.copy(o) for o in self.orders.values() if not o.status.is_terminal]
+
+    async def get_positions(self) -> list[Position]:
+        out = []
+        for key, m in self.matchers.items():
+            p = m.position
+            assert p is not None
+            out.append(Position(key, p.quantity, p.cost, p.realised))
+        return out
+
+    def cash(self) -> int:
+        total = self.initial_cash
+        for key, m in self.matchers.items():
+            p = m.position
+            assert p is not None
+            inst = self.instruments[key]
+            total += to_cash(inst, p.realised) - to_cash(inst, p.fees)
+        return total
+
+    async def get_balances(self) -> list[Balance]:
+        c = self.cash()
+        return [Balance(self.name, CASH_ASSET, c, c, CASH_PRECISION)]
+
+    async def get_fills(self, since_ns: int = 0) -> list[Fill]:
+        return [f for f in self.fills if f.ts_ns >= since_ns]
+
+    async def get_reports(self, since_seq: int = 0) -> list[ExecReport]:
+        return self.reports[since_seq:]

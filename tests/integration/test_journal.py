@@ -1,0 +1,60 @@
+"""One journal suite, two backends: SQLite (WAL) and PostgreSQL (a real server)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from alephtx.core.journal import FillRecorded, Journal, OrderAck, OrderNew, SqliteJournal, open_journal
+from alephtx.core.journal.postgres import PostgresJournal
+from alephtx.core.model import Fill, OrderRequest, OrderType, Side
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    if request.param == "sqlite":
+        j: Journal = SqliteJournal(tmp_path / "journal.db")
+        yield j
+        j.close()
+        return
+    pj = PostgresJournal(request.getfixturevalue("pg_dsn"), table=f"j_{uuid.uuid4().hex[:12]}")
+    yield pj
+    pj.drop()
+    pj.close()
+
+
+REQ = OrderRequest("paper:BTCUSDT", Side.BUY, OrderType.LIMIT, 10, 6_000_000, client_id="ax1", origin="agent")
+FILL = Fill("paper:BTCUSDT", "ax1", "P1", "T1", Side.BUY, 6_000_000, 4, 12, "maker", 5)
+
+
+def test_append_and_read_in_order(journal: Journal) -> None:
+    s1 = journal.append(OrderNew("ax1", REQ, 1, "intent:1"), 1)
+    s2 = journal.append(OrderAck("ax1", "P1", 2), 2)
+    s3 = journal.append(FillRecorded(FILL), 3)
+    assert s1 is not None and s2 is not None and s3 is not None and s1 < s2 < s3
+    events = list(journal.read())
+    assert [e for _, e in events] == [OrderNew("ax1", REQ, 1, "intent:1"), OrderAck("ax1", "P1", 2), FillRecorded(FILL)]
+    assert [e for _, e in journal.read(s2)] == [FillRecorded(FILL)]
+
+
+def test_a_fill_is_recorded_once(journal: Journal) -> None:
+    assert journal.append(FillRecorded(FILL)) is not None
+    assert journal.append(FillRecorded(FILL)) is None  # the same trade again: refused, not duplicated
+    other = msgspec.structs.replace(FILL, trade_id="T2")
+    assert journal.append(FillRecorded(other)) is not None
+    assert len(list(journal.read())) == 2
+
+
+def test_reopen_keeps_everything(tmp_path: Path) -> None:
+    j = open_journal(f"sqlite:///{tmp_path}/j.db")
+    j.append(OrderNew("ax1", REQ, 1))
+    j.close()
+    j2 = open_journal(f"sqlite:///{tmp_path}/j.db")
+    assert [e for _, e in j2.read()] == [OrderNew("ax1", REQ, 1)]
+    j2.close()
+    with pytest.raises(ValueError, match="must start with"):
+        open_journal("mysql://x")
