@@ -36,6 +36,7 @@ build: $(BUILD_STAMP)
 
 demo: build
 	$(BIN)/aleph replay
+	$(BIN)/aleph paper
 
 lint: build
 	$(BIN)/ruff check .

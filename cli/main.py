@@ -145,9 +145,9 @@ def replay(
         console.print(f"[yellow]line {bad.line_no}: {bad.error}[/yellow]")
 
 
+# Commands that live in their own modules register themselves on `app` when imported.
+from alephtx.cli import paper as _paper  # noqa: E402, F401
+
+
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()

@@ -17,9 +17,14 @@ class OrderNew(msgspec.Struct, tag="order_new", frozen=True):
 
 
 class OrderAck(msgspec.Struct, tag="order_ack", frozen=True):
+    """The venue knows the order (``venue_order_id``); ``accepted`` once it is live on the book.
+
+    A venue with latency can acknowledge receipt before it accepts, and may still reject."""
+
     client_id: str
     venue_order_id: str
     ts_ns: int
+    accepted: bool = True
 
 
 class OrderRejected(msgspec.Struct, tag="order_rejected", frozen=True):

@@ -117,7 +117,7 @@ class OrderManager:
     def acked(self, cid: str, vo: VenueOrder) -> None:
         o = self.ledger.orders[cid]
         if not o.venue_order_id:
-            self.record(OrderAck(cid, vo.venue_order_id, self.clock()))
+            self.record(OrderAck(cid, vo.venue_order_id, self.clock(), vo.status is not OrderStatus.SUBMITTED))
 
     def rejected(self, cid: str, reason: str) -> None:
         o = self.ledger.orders[cid]
@@ -183,7 +183,7 @@ class OrderManager:
             log.warning("oms: %s report for an order this engine did not send: %s", venue, r.client_id)
             return
         if r.kind == "accepted":
-            if not o.venue_order_id:
+            if o.status is OrderStatus.SUBMITTED:
                 self.record(OrderAck(r.client_id, r.venue_order_id, r.ts_ns))
         elif r.kind == "fill" and r.fill is not None:
             self.fill(r.fill)

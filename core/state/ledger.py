@@ -28,6 +28,7 @@ class Ledger:
     initial_cash: int = 0
     orders: dict[str, Order] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # why an order was rejected or ended
     fills: dict[tuple[str, str], Fill] = field(default_factory=dict)
     positions: dict[str, PositionState] = field(default_factory=dict)
     last_seq: int = 0
@@ -41,11 +42,12 @@ class Ledger:
             transition(o, OrderStatus.SUBMITTED, ev.ts_ns)  # the intent is written just before sending
         elif isinstance(ev, OrderAck):
             o = self.orders[ev.client_id]
-            o.venue_order_id = ev.venue_order_id
-            if o.status is OrderStatus.SUBMITTED:
+            o.venue_order_id = ev.venue_order_id or o.venue_order_id
+            if ev.accepted and o.status is OrderStatus.SUBMITTED:
                 transition(o, OrderStatus.ACCEPTED, ev.ts_ns)
         elif isinstance(ev, OrderRejected):
             transition(self.orders[ev.client_id], OrderStatus.REJECTED, ev.ts_ns)
+            self.reasons[ev.client_id] = ev.reason
         elif isinstance(ev, CancelRequested):
             transition(self.orders[ev.client_id], OrderStatus.CANCEL_PENDING, ev.ts_ns)
         elif isinstance(ev, CancelRefused):
@@ -55,6 +57,8 @@ class Ledger:
         elif isinstance(ev, OrderDone):
             o = self.orders[ev.client_id]
             transition(o, OrderStatus.CANCELLED if ev.status == "cancelled" else OrderStatus.EXPIRED, ev.ts_ns)
+            if ev.reason:
+                self.reasons[ev.client_id] = ev.reason
         elif isinstance(ev, FillRecorded):
             self._fill(ev.fill)
 

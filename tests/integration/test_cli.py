@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ALEPH = [sys.executable, "-m", "alephtx.cli.main"]
+ALEPH = [sys.executable, "-m", "alephtx.cli"]
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:

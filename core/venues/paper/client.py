@@ -5,7 +5,6 @@ Reports are read by sequence number (``get_reports``); the OMS polls them with `
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -41,7 +40,7 @@ class PaperHttpVenue(VenueAdapter):
                     err = msgspec.json.decode(raw)
                     raise VenueRejected(str(err.get("code", resp.status)), str(err.get("message", "")))
                 return msgspec.json.decode(raw, type=typ)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise VenueUnavailable("UNREACHABLE", f"{method} {path}: {type(exc).__name__}") from None
 
     async def place_order(self, req: OrderRequest) -> VenueOrder:

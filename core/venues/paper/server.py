@@ -179,9 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     token = os.environ.get("ALEPH_PAPER_TOKEN")
     if a.host not in ("127.0.0.1", "localhost", "::1") and not token:
         raise SystemExit("paper venue: --host other than loopback needs ALEPH_PAPER_TOKEN set")
-    venue = PaperVenue(
-        [BTCUSDT], cash=int(a.cash) * 10**CASH_PRECISION, latency_ns=int(a.latency_ms * 1e6)
-    )
+    venue = PaperVenue([BTCUSDT], cash=int(a.cash) * 10**CASH_PRECISION, latency_ns=int(a.latency_ms * 1e6))
     server = PaperVenueServer(venue, BTCUSDT, a.capture or sample_capture(), a.speed, token)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     web.run_app(server.app, host=a.host, port=a.port, print=None)
