@@ -52,6 +52,7 @@ bench: build
 	$(BIN)/python -m bench.parse
 	$(BIN)/python -m bench.bus
 	$(BIN)/python -m bench.risk
+	$(BIN)/python -m bench.signing
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)
