@@ -25,7 +25,10 @@ from alephtx.core.signers import EvmSigner, HmacSigner, hyperliquid
 from bench.common import console, save, show
 
 KEY = "0x0123456789012345678901234567890123456789012345678901234567890123"
-QUERY = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&price=61659.70&recvWindow=5000&timestamp=1700000000000"
+QUERY = (
+    "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&price=61659.70"
+    "&recvWindow=5000&timestamp=1700000000000"
+)
 SDK_PY = Path("/tmp/hl/bin/python")
 
 
