@@ -1,0 +1,37 @@
+"""Binance USD-M depth: our own WebSocket client (the parser is Cython; ccxt.pro would add a
+Python object per level) synced with the documented snapshot + U/u/pu procedure."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from alephtx.core.model import Instrument
+from alephtx.core.venues.binance.config import BinanceConfig
+from alephtx.core.venues.binance.parsing import DepthParser
+from alephtx.core.venues.stream import BookStream
+
+
+class BinanceBookStream(BookStream):
+    def __init__(self, instrument: Instrument, config: BinanceConfig | None = None) -> None:
+        cfg = config or BinanceConfig()
+        super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+        self.parser = DepthParser(instrument.price_precision, instrument.size_precision)
+
+    def stream_url(self) -> str:
+        return f"{self.ws_url}/ws/{self.instrument.symbol.lower()}@depth@0ms"
+
+    def apply(self, text: str) -> int | None:
+        p = self.parser
+        p.parse(text.encode())
+        return self.sync.on_diff(p.first_id, p.final_id, p.prev_final_id, p.sides, p.prices, p.qtys, 0, p.count)
+
+    async def fetch_snapshot(self, session: aiohttp.ClientSession) -> None:
+        url = f"{self.rest_url}/fapi/v1/depth?symbol={self.instrument.symbol}&limit=1000"
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+            raw = await resp.read()
+        if resp.status != 200:
+            raise ValueError(f"depth snapshot: HTTP {resp.status}")
+        p = DepthParser(self.instrument.price_precision, self.instrument.size_precision, 2048)
+        p.parse(raw)
+        nb = p.bid_count
+        self.sync.on_snapshot(p.prices[:nb], p.qtys[:nb], p.prices[nb : p.count], p.qtys[nb : p.count], p.final_id)

@@ -1,0 +1,274 @@
+"""What every loopback venue emulator shares: a paper venue as the exchange, a replay of recorded
+real data as its market, WebSocket fan-out, request weight accounting and fault injection.
+
+Each venue's emulator (binance.py, okx.py, …) adds its real paths, field names, signature checks
+and error codes on top. They bind 127.0.0.1 and exist so that adapters can be tested end to end
+with the real ccxt client and our own WebSocket code, since the real venues cannot be reached.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from alephtx.core.model import Instrument
+from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
+from alephtx.core.replay.market import replay_into_venue
+from alephtx.core.replay.samples import sample_capture
+from alephtx.core.state.accounting import CASH_PRECISION
+from alephtx.core.venues.paper.venue import PaperVenue
+
+log = logging.getLogger("alephtx.emulator")
+
+
+@dataclass
+class Faults:
+    """Fault injection; each counter is consumed by the next matching request or message."""
+
+    rate_limit_next: int = 0  # answer 429 with Retry-After
+    retry_after_s: float = 0.2
+    ban_next: int = 0  # answer 418 (IP ban)
+    server_error_next: int = 0  # answer 503
+    slow_next: int = 0  # delay the answer by slow_s
+    slow_s: float = 0.0
+    place_timeout_next: int = 0  # accept an order, then answer only after timeout_s
+    timeout_s: float = 3.0
+    drop_ws_next: int = 0  # close the next WebSocket after a few messages
+    gap_next: int = 0  # skip one depth message in the stream (a sequence gap)
+    silence_ws: bool = False  # keep the WebSocket open but send nothing
+    clock_skew_ms: int = 0  # the venue's clock runs ahead by this much (timestamp window checks)
+
+
+@dataclass
+class Account:
+    api_key: str
+    secret: str
+    passphrase: str = ""
+
+
+class Emulator(abc.ABC):
+    """Subclasses set ``name``, register routes in ``routes()`` and format stream messages."""
+
+    name = "emulator"
+    # Weight allowed per window; the emulator answers 429 beyond it, as the venue would.
+    weight_limit = 1200
+    weight_window_s = 60.0
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        account: Account,
+        capture: Path | None = None,
+        speed: float = 1.0,
+        cash: int = 100_000,
+    ) -> None:
+        self.instrument = instrument
+        self.account = account
+        self.capture = capture or sample_capture()
+        self.speed = speed
+        self.venue = PaperVenue([instrument], name=self.name, cash=cash * 10**CASH_PRECISION)
+        self.faults = Faults()
+        self.requests: list[list[Any]] = []  # [method, path, status], logged on arrival (status 0 until answered)
+        self.weight_used: list[tuple[float, int]] = []
+        self.rejected_429 = 0
+        self.sockets: set[web.WebSocketResponse] = set()
+        self.synced = asyncio.Event()
+        self.running = asyncio.Event()  # cleared: the market stands still (consistent reads in tests)
+        self.running.set()
+        self.market_done = asyncio.Event()
+        self.app = web.Application(middlewares=[self._faults_and_weight])
+        self.routes(self.app.router)
+        self._runner: web.AppRunner | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> str:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        server: Any = site._server
+        self.port = server.sockets[0].getsockname()[1]
+        self._task = asyncio.create_task(self._drive())
+        return self.url
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for ws in list(self.sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- market ----------------------------------------------------------------------------------
+
+    async def _drive(self) -> None:
+        loop = asyncio.get_running_loop()
+        t0_wall = loop.time()
+        t0_mkt: int | None = None
+        paused = 0.0
+        async for ev in replay_into_venue(self.capture, self.instrument, self.venue):
+            t0_mkt = ev.exch_ns if t0_mkt is None else t0_mkt
+            delay = t0_wall + paused + (ev.exch_ns - t0_mkt) / 1e9 / self.speed - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if not self.synced.is_set():
+                if not self.venue.books[self.instrument.key].mid_x2():
+                    continue  # trades arrive before the first snapshot: no market yet
+                self.synced.set()
+            msg: str | None = None
+            if isinstance(ev, DepthEvent) and not ev.is_snapshot:
+                if self.faults.gap_next:
+                    self.faults.gap_next -= 1
+                    continue
+                msg, kind = self.depth_message(ev), "depth"
+            elif isinstance(ev, TradeEvent):
+                msg, kind = self.trade_message(ev), "trade"
+            if msg is not None and not self.faults.silence_ws:
+                await self.broadcast(msg, kind)
+            if not self.running.is_set():  # paused only after what was applied has been sent
+                p0 = loop.time()
+                await self.running.wait()
+                paused += loop.time() - p0
+        self.market_done.set()
+
+    def depth_message(self, ev: DepthEvent) -> str | None:
+        return None
+
+    def trade_message(self, ev: TradeEvent) -> str | None:
+        return None
+
+    async def broadcast(self, msg: str, kind: str) -> None:
+        """Send to every socket subscribed to ``kind`` ("depth" or "trade")."""
+        for ws in list(self.sockets):
+            if ws.closed:
+                self.sockets.discard(ws)
+                continue
+            if kind not in getattr(ws, "_aleph_kinds", ()):
+                continue
+            try:
+                await ws.send_str(msg)
+            except (ConnectionError, RuntimeError):
+                self.sockets.discard(ws)
+                continue
+            drops = getattr(ws, "_aleph_drop_after", None)
+            if drops is not None:
+                ws._aleph_drop_after = drops - 1  # type: ignore[attr-defined]
+                if drops <= 1:
+                    self.sockets.discard(ws)
+                    await ws.close()
+
+    async def websocket(
+        self, request: web.Request, on_open: Callable[[web.WebSocketResponse], Awaitable[None]] | None = None
+    ) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=None)
+        await ws.prepare(request)
+        if self.faults.drop_ws_next:
+            self.faults.drop_ws_next -= 1
+            ws._aleph_drop_after = 5  # type: ignore[attr-defined]
+        if on_open is not None:
+            await on_open(ws)
+        self.sockets.add(ws)
+        async for m in ws:
+            if m.type == WSMsgType.TEXT:
+                await self.on_ws_text(ws, m.data)
+            elif m.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
+                break
+        self.sockets.discard(ws)
+        return ws
+
+    async def on_ws_text(self, ws: web.WebSocketResponse, text: str) -> None:
+        return None
+
+    # -- book views --------------------------------------------------------------------------------
+
+    def levels(self, depth: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        bids, asks = self.venue.books[self.instrument.key].depth(depth)
+        fp, fs = self.instrument.format_price, self.instrument.format_size
+        return [(fp(p), fs(q)) for p, q in bids], [(fp(p), fs(q)) for p, q in asks]
+
+    # -- middleware: faults and request weight -------------------------------------------------------
+
+    def weight_of(self, request: web.Request) -> int:
+        return 1
+
+    def too_many(self, retry_after: float) -> web.Response:
+        return web.json_response(
+            {"code": 429, "msg": "Too many requests"},
+            status=429,
+            headers={"Retry-After": str(max(1, round(retry_after)))},
+        )
+
+    @web.middleware
+    async def _faults_and_weight(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        f = self.faults
+        if request.path.endswith(("/ws", "/stream")) or request.headers.get("Upgrade", "").lower() == "websocket":
+            resp: web.StreamResponse = await handler(request)
+            return resp
+        status = 0
+        entry: list[Any] = [request.method, request.path, 0]
+        self.requests.append(entry)
+        try:
+            if f.ban_next:
+                f.ban_next -= 1
+                status = 418
+                return web.json_response({"code": -1003, "msg": "Way too many requests; IP banned."}, status=418)
+            if f.rate_limit_next:
+                f.rate_limit_next -= 1
+                status = 429
+                self.rejected_429 += 1
+                return self.too_many(f.retry_after_s)
+            if f.server_error_next:
+                f.server_error_next -= 1
+                status = 503
+                return web.json_response(
+                    {"code": -1001, "msg": "Internal error; unable to process your request."}, status=503
+                )
+            if f.slow_next:
+                f.slow_next -= 1
+                await asyncio.sleep(f.slow_s)
+            now = time.monotonic()
+            self.weight_used = [(t, w) for t, w in self.weight_used if now - t < self.weight_window_s]
+            used = sum(w for _, w in self.weight_used) + self.weight_of(request)
+            if used > self.weight_limit:
+                status = 429
+                self.rejected_429 += 1
+                return self.too_many(self.weight_window_s - (now - self.weight_used[0][0]))
+            self.weight_used.append((now, self.weight_of(request)))
+            resp = await handler(request)
+            status = resp.status
+            return resp
+        finally:
+            entry[2] = status
+
+    @abc.abstractmethod
+    def routes(self, r: web.UrlDispatcher) -> None:
+        """Register the venue's real paths."""
