@@ -175,9 +175,13 @@ class CcxtVenue(VenueAdapter):
         info = await self._call(
             lambda: self.ex.create_order(self.ccxt_symbol(inst), typ, side, amount, price, params), retry=False
         )
-        o = self.parse_order(info["info"])
+        o = await self.after_place(req, info["info"])
         self._known[o.client_id] = o
         return o
+
+    async def after_place(self, req: OrderRequest, info: dict[str, Any]) -> VenueOrder:
+        """Venues whose placement answer is the whole order parse it; others look it up."""
+        return self.parse_order(info)
 
     async def cancel_order(self, instrument: str, client_id: str) -> VenueOrder:
         await self._markets()
@@ -185,7 +189,11 @@ class CcxtVenue(VenueAdapter):
         info = await self._call(
             lambda: self.ex.cancel_order(None, self.ccxt_symbol(inst), self.lookup_params(client_id))
         )
-        return self.parse_order(info["info"])
+        return await self.after_cancel(instrument, client_id, info["info"])
+
+    async def after_cancel(self, instrument: str, client_id: str, info: dict[str, Any]) -> VenueOrder:
+        """Venues whose cancel answer is the whole order parse it; others look it up."""
+        return self.parse_order(info)
 
     async def get_order(self, instrument: str, client_id: str) -> VenueOrder | None:
         await self._markets()

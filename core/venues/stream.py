@@ -84,10 +84,15 @@ class BookStream(abc.ABC):
                         await self.subscribe(ws)
                         self._want_snapshot(session)
                         backoff = 0.1
+                        loop = asyncio.get_running_loop()
+                        last = loop.time()
                         while not stop.is_set():
                             try:
-                                msg = await ws.receive(timeout=self.silence_timeout_s)
+                                # Short waits so that a stop is seen promptly; silence is measured apart.
+                                msg = await ws.receive(timeout=min(0.25, self.silence_timeout_s))
                             except TimeoutError:
+                                if loop.time() - last < self.silence_timeout_s:
+                                    continue
                                 self.stats.silences += 1
                                 log.warning(
                                     "%s: stream silent for %.1fs; reconnecting",
@@ -99,6 +104,7 @@ class BookStream(abc.ABC):
                                 self.stats.drops += 1
                                 break
                             self.stats.messages += 1
+                            last = loop.time()
                             try:
                                 status = self.apply(msg.data)
                             except (ValueError, KeyError, TypeError) as exc:

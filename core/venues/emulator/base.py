@@ -146,10 +146,10 @@ class Emulator(abc.ABC):
                 self.synced.set()
             msg: str | None = None
             if isinstance(ev, DepthEvent) and not ev.is_snapshot:
-                if self.faults.gap_next:
+                msg, kind = self.depth_message(ev), "depth"
+                if self.faults.gap_next:  # built (the venue's sequence moves on), then lost
                     self.faults.gap_next -= 1
                     continue
-                msg, kind = self.depth_message(ev), "depth"
             elif isinstance(ev, TradeEvent):
                 msg, kind = self.trade_message(ev), "trade"
             if msg is not None and not self.faults.silence_ws:

@@ -1,0 +1,1 @@
+"""OKX (v5): perpetual swaps through ccxt.okx; the books channel through our own WebSocket client."""
