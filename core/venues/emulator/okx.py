@@ -120,7 +120,7 @@ class OkxEmulator(Emulator):
         except (ValueError, KeyError, TypeError):
             await ws.send_str(json.dumps({"event": "error", "code": "60012", "msg": f"Invalid request: {text[:80]}"}))
             return
-        kinds = getattr(ws, "_aleph_kinds", set())
+        kinds: set[str] = getattr(ws, "_aleph_kinds", set())
         for a in args:
             if a.get("instId") != self.instrument.symbol:
                 await ws.send_str(
