@@ -71,7 +71,7 @@ async def test_orders_round_trip_through_ccxt(emu: BinanceEmulator) -> None:
             await v.place_order(OrderRequest(INST.key, Side.BUY, OrderType.MARKET, 3, client_id="ax2"))
         with pytest.raises(VenueRejected, match="Post Only"):
             ask = emu.venue.books[INST.key].best_ask_price()
-            await v.place_order(limit(Side.BUY, "0.002", ask + 10 * INST.tick, "ax3", TimeInForce.POST_ONLY))
+            await v.place_order(limit(Side.BUY, "0.002", ask + 200 * INST.tick, "ax3", TimeInForce.POST_ONLY))
     finally:
         await v.close()
 
