@@ -1,0 +1,43 @@
+"""Hyperliquid l2Book: every message is the whole (top 20, five-significant-figure) book, so there is
+no sequence to break; a dropped or silent socket still reconnects, and the book is replaced whole."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+
+from alephtx.core.book import APPLIED
+from alephtx.core.model import Instrument
+from alephtx.core.model.fixed import to_fixed
+from alephtx.core.venues.hyperliquid.config import HyperliquidConfig
+from alephtx.core.venues.stream import BookStream
+
+
+class HyperliquidBookStream(BookStream):
+    def __init__(self, instrument: Instrument, config: HyperliquidConfig | None = None) -> None:
+        cfg = config or HyperliquidConfig()
+        super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+
+    def stream_url(self) -> str:
+        return f"{self.ws_url}/ws"
+
+    async def subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        sub = {"type": "l2Book", "coin": self.instrument.symbol}
+        await ws.send_str(json.dumps({"method": "subscribe", "subscription": sub}))
+
+    def apply(self, text: str) -> int | None:
+        msg = json.loads(text)
+        if msg.get("channel") != "l2Book" or msg["data"]["coin"] != self.instrument.symbol:
+            return None
+        inst = self.instrument
+        bids, asks = msg["data"]["levels"]
+        pp, sp = inst.price_precision, inst.size_precision
+        self.sync.on_snapshot(
+            [to_fixed(lv["px"], pp, "px") for lv in bids],
+            [to_fixed(lv["sz"], sp, "sz") for lv in bids],
+            [to_fixed(lv["px"], pp, "px") for lv in asks],
+            [to_fixed(lv["sz"], sp, "sz") for lv in asks],
+            int(msg["data"]["time"]),
+        )
+        return APPLIED
