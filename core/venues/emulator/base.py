@@ -249,9 +249,8 @@ class Emulator(abc.ABC):
             if f.server_error_next:
                 f.server_error_next -= 1
                 status = 503
-                return web.json_response(
-                    {"code": -1001, "msg": "Internal error; unable to process your request."}, status=503
-                )
+                # As a load balancer in front of any venue answers: no venue error body.
+                return web.Response(status=503, text="503 Service Temporarily Unavailable")
             if f.slow_next:
                 f.slow_next -= 1
                 await asyncio.sleep(f.slow_s)

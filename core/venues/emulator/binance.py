@@ -222,6 +222,8 @@ class BinanceEmulator(Emulator):
     async def depth(self, request: web.Request) -> web.Response:
         if request.query.get("symbol") != self.instrument.symbol:
             return err(-1121, "Invalid symbol.")
+        if not self.synced.is_set():
+            return err(-1001, "Internal error; unable to process your request.", 503)
         limit = int(request.query.get("limit", "500"))
         bids, asks = self.levels(limit)
         book = self.venue.books[self.instrument.key]

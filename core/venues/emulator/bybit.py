@@ -111,8 +111,10 @@ class BybitEmulator(Emulator):
             )
             if topic == f"orderbook.50.{self.instrument.symbol}":
                 bids, asks = self.levels(50)
-                await ws.send_str(self._book("snapshot", bids, asks, int(time.time() * 1000)))
+                snapshot = self._book("snapshot", bids, asks, int(time.time() * 1000))
                 kinds.add("depth")
+                ws._aleph_kinds = kinds  # type: ignore[attr-defined]
+                await ws.send_str(snapshot)
             elif topic == f"publicTrade.{self.instrument.symbol}":
                 kinds.add("trade")
         ws._aleph_kinds = kinds  # type: ignore[attr-defined]

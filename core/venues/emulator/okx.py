@@ -129,9 +129,12 @@ class OkxEmulator(Emulator):
                 continue
             await ws.send_str(json.dumps({"event": "subscribe", "arg": a}))
             if a.get("channel") == "books":
+                # Built and registered with no await between: no update can slip past this client.
                 bids, asks = self.levels(400)
-                await ws.send_str(self._book_msg("snapshot", bids, asks, int(time.time() * 1000), -1))
+                snapshot = self._book_msg("snapshot", bids, asks, int(time.time() * 1000), -1)
                 kinds.add("depth")
+                ws._aleph_kinds = kinds  # type: ignore[attr-defined]
+                await ws.send_str(snapshot)
             elif a.get("channel") == "trades":
                 kinds.add("trade")
         ws._aleph_kinds = kinds  # type: ignore[attr-defined]

@@ -1,0 +1,117 @@
+"""`aleph venues` (what each venue supports) and `aleph book` (a live book in the terminal)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Annotated
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from alephtx.cli.main import app, console, fail
+
+
+@app.command()
+def venues() -> None:
+    """List the venues with their capabilities, limits and how orders and books travel."""
+    from alephtx.core.venues.registry import VENUES
+
+    t = Table(title="Venues")
+    for col in (
+        "venue",
+        "products",
+        "orders via",
+        "order types",
+        "time in force",
+        "reduce-only",
+        "amend",
+        "client id",
+        "notes",
+    ):
+        t.add_column(col, overflow="fold")
+    for v in VENUES.values():
+        c = v.capabilities
+        t.add_row(
+            v.name,
+            v.products,
+            v.rest,
+            ", ".join(o.value for o in c.order_types),
+            ", ".join(x.value for x in c.time_in_force),
+            "yes" if c.reduce_only else "no",
+            "yes" if c.amend else "cancel+new",
+            f"≤ {c.client_id_max_len}",
+            "; ".join(c.notes),
+        )
+    console.print(t)
+
+
+def _render(name: str, symbol: str, stream: object, depth: int) -> Table:
+    book = stream.book  # type: ignore[attr-defined]
+    inst = stream.instrument  # type: ignore[attr-defined]
+    bids, asks = book.depth(depth)
+    st = stream.stats  # type: ignore[attr-defined]
+    caption = f"{st.messages} messages, {st.snapshots} snapshots, {st.gaps} gaps, {st.connects} connects"
+    t = Table(title=f"{name} {symbol}" + (" (STALE)" if book.stale else ""), caption=caption, min_width=72)
+    for col in ("bid size", "bid", "ask", "ask size"):
+        t.add_column(col, justify="right")
+    for i in range(depth):
+        b = bids[i] if i < len(bids) else None
+        a = asks[i] if i < len(asks) else None
+        t.add_row(
+            inst.format_size(b[1]) if b else "",
+            inst.format_price(b[0]) if b else "",
+            inst.format_price(a[0]) if a else "",
+            inst.format_size(a[1]) if a else "",
+        )
+    return t
+
+
+@app.command()
+def book(
+    venue: Annotated[str, typer.Argument(help="binance-usdm, okx, bybit or hyperliquid.")],
+    symbol: Annotated[str, typer.Argument(help="The venue's symbol, e.g. BTCUSDT, BTC-USDT-SWAP, BTC.")],
+    emulator: Annotated[
+        bool, typer.Option("--emulator/--live", help="Stream from a local emulator replaying recorded data.")
+    ] = True,
+    seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0.0,
+    depth: Annotated[int, typer.Option(help="Levels per side to show.")] = 10,
+) -> None:
+    """Stream a venue's order book in the terminal (from its loopback emulator unless --live)."""
+    from alephtx.core.venues.emulator.base import Account
+    from alephtx.core.venues.registry import VENUES
+
+    info = VENUES.get(venue)
+    if info is None or info.stream is None:
+        raise fail(f"book: venue={venue!r}: must be one of {[k for k, v in VENUES.items() if v.stream]}")
+    inst = next((i for i in info.instruments if i.symbol == symbol), None)
+    if inst is None:
+        raise fail(f"book: symbol={symbol!r}: {venue} lists {[i.symbol for i in info.instruments]}")
+
+    async def run() -> None:
+        emu = None
+        cfg = info.config()
+        if emulator:
+            emu = info.emulator(account=Account("viewer-key", "viewer-secret"), speed=1.0)
+            await emu.start()
+            await asyncio.wait_for(emu.synced.wait(), 30)  # its replay has reached the first snapshot
+            cfg = info.config(rest_url=emu.url, ws_url=emu.ws_url)
+        stream = info.stream(inst, cfg)
+        stop = asyncio.Event()
+        task = asyncio.create_task(stream.run(lambda b: None, stop))
+        t0 = time.monotonic()
+        try:
+            with Live(_render(venue, symbol, stream, depth), console=console, refresh_per_second=8) as live:
+                while not seconds or time.monotonic() - t0 < seconds:
+                    await asyncio.sleep(0.125)
+                    live.update(_render(venue, symbol, stream, depth))
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+            if emu is not None:
+                await emu.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops watching
+        asyncio.run(run())
