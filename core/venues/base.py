@@ -8,13 +8,25 @@ what happened from execution reports, pushed to a handler and also readable by s
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
 from alephtx.core.errors import AlephError
-from alephtx.core.model import Balance, Fill, OrderRequest, OrderStatus, OrderType, Position, Side, TimeInForce
+from alephtx.core.model import (
+    Balance,
+    Fill,
+    Instrument,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+    TimeInForce,
+)
 
 
 class VenueOrder(msgspec.Struct):
@@ -76,11 +88,37 @@ class Capabilities:
 
 
 ReportHandler = Callable[[ExecReport], Awaitable[None]]
+Listener = Callable[[Any], Awaitable[None] | None]
 
 
 class VenueAdapter(abc.ABC):
     name: str
     capabilities: Capabilities
+    # The venue's stream classes (core/venues/<venue>/data.py), built with the adapter's config.
+    book_stream_cls: Any = None
+    trade_stream_cls: Any = None
+    config: Any = None
+    instruments: dict[str, Instrument]
+
+    def _by_symbol(self, symbol: str) -> Instrument:
+        for inst in self.instruments.values():
+            if inst.symbol == symbol:
+                return inst
+        raise VenueRejected("UNKNOWN_SYMBOL", f"symbol={symbol!r}: not listed on {self.name}")
+
+    async def subscribe_orderbook(self, symbols: list[str], on_book: Listener, stop: asyncio.Event) -> None:
+        """Keep a synced book per symbol and hand it to ``on_book`` after each update, until ``stop``."""
+        if self.book_stream_cls is None:
+            raise VenueRejected("UNSUPPORTED", f"{self.name} has no book stream")
+        streams = [self.book_stream_cls(self._by_symbol(s), self.config) for s in symbols]
+        await asyncio.gather(*(s.run(on_book, stop) for s in streams))
+
+    async def subscribe_trades(self, symbols: list[str], on_trades: Listener, stop: asyncio.Event) -> None:
+        """Hand each message's public trades (a list of TradeTick) to ``on_trades``, until ``stop``."""
+        if self.trade_stream_cls is None:
+            raise VenueRejected("UNSUPPORTED", f"{self.name} has no trade stream")
+        streams = [self.trade_stream_cls(self._by_symbol(s), self.config) for s in symbols]
+        await asyncio.gather(*(s.run(on_trades, stop) for s in streams))
 
     @abc.abstractmethod
     async def place_order(self, req: OrderRequest) -> VenueOrder:

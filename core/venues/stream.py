@@ -1,6 +1,7 @@
-"""A market-data WebSocket that stays honest: reconnects with backoff when dropped, treats a
-connected but silent stream as dropped after ``silence_timeout_s``, and resyncs the book from a
-snapshot after a sequence gap. Each venue fills in how to connect, subscribe and parse."""
+"""Market-data WebSockets that stay honest: they reconnect with backoff when dropped, treat a
+connected but silent stream as dropped after ``silence_timeout_s``, drop (and count) malformed
+messages, and, for books, resync from a snapshot after a sequence gap. Each venue fills in how to
+connect, subscribe and parse."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from alephtx.core.book import GAP, BookSync, L2Book
-from alephtx.core.model import Instrument
+from alephtx.core.model import Instrument, Side
 
 log = logging.getLogger("alephtx.stream")
 
@@ -30,7 +31,21 @@ class StreamStats:
     bad_messages: int = 0
 
 
-class BookStream(abc.ABC):
+@dataclass(frozen=True, slots=True)
+class TradeTick:
+    """One public trade. ``aggressor`` is the side that took liquidity."""
+
+    instrument: str
+    trade_id: str
+    price: int
+    quantity: int
+    aggressor: Side
+    ts_ns: int
+
+
+class WsStream(abc.ABC):
+    """The reconnecting loop; subclasses say what a message means (``handle``)."""
+
     def __init__(
         self,
         instrument: Instrument,
@@ -44,10 +59,7 @@ class BookStream(abc.ABC):
         self.rest_url = rest_url.rstrip("/")
         self.silence_timeout_s = silence_timeout_s
         self.max_backoff_s = max_backoff_s
-        self.book = L2Book(tick=instrument.tick)
-        self.sync = BookSync(self.book)
         self.stats = StreamStats()
-        self._snapshot_task: asyncio.Task[None] | None = None
 
     @abc.abstractmethod
     def stream_url(self) -> str:
@@ -57,80 +69,129 @@ class BookStream(abc.ABC):
         """Send the subscription message, for venues that need one."""
 
     @abc.abstractmethod
-    def apply(self, text: str) -> int | None:
-        """Apply one message to the book (through ``self.sync``); return its status, None if not a book message."""
+    def handle(self, text: str, session: aiohttp.ClientSession) -> Any:
+        """Digest one message; return what to hand the caller, or None."""
 
-    async def fetch_snapshot(self, session: aiohttp.ClientSession) -> None:  # noqa: B027 - optional hook
-        """Venues whose stream starts with a snapshot need nothing here."""
+    def on_connect(self, session: aiohttp.ClientSession) -> None:  # noqa: B027 - optional hook
+        """Called after each (re)connection and subscription."""
 
-    async def _resync(self, session: aiohttp.ClientSession) -> None:
-        try:
-            await self.fetch_snapshot(session)
-            self.stats.snapshots += 1
-        except (TimeoutError, aiohttp.ClientError, KeyError, ValueError) as exc:
-            log.warning("%s: snapshot failed: %s", self.instrument.key, exc)
+    def on_disconnect(self, final: bool = False) -> None:  # noqa: B027 - optional hook
+        """Called after a connection ends, before the backoff (``final`` once, when stopping)."""
 
-    def _want_snapshot(self, session: aiohttp.ClientSession) -> None:
-        if self._snapshot_task is None or self._snapshot_task.done():
-            self._snapshot_task = asyncio.create_task(self._resync(session))
-
-    async def run(self, on_update: Callable[[L2Book], Awaitable[None] | None], stop: asyncio.Event) -> None:
+    async def run(self, on_event: Callable[[Any], Awaitable[None] | None], stop: asyncio.Event) -> None:
         backoff = 0.1
         async with aiohttp.ClientSession() as session:
             while not stop.is_set():
                 try:
                     async with session.ws_connect(self.stream_url(), heartbeat=None, autoping=True) as ws:
                         self.stats.connects += 1
+                        self._ws = ws
                         await self.subscribe(ws)
-                        self._want_snapshot(session)
+                        self.on_connect(session)
                         backoff = 0.1
-                        loop = asyncio.get_running_loop()
-                        last = loop.time()
-                        while not stop.is_set():
-                            try:
-                                # Short waits so that a stop is seen promptly; silence is measured apart.
-                                msg = await ws.receive(timeout=min(0.25, self.silence_timeout_s))
-                            except TimeoutError:
-                                if loop.time() - last < self.silence_timeout_s:
-                                    continue
-                                self.stats.silences += 1
-                                log.warning(
-                                    "%s: stream silent for %.1fs; reconnecting",
-                                    self.instrument.key,
-                                    self.silence_timeout_s,
-                                )
-                                break
-                            if msg.type != aiohttp.WSMsgType.TEXT:
-                                self.stats.drops += 1
-                                break
-                            self.stats.messages += 1
-                            last = loop.time()
-                            try:
-                                status = self.apply(msg.data)
-                            except (ValueError, KeyError, TypeError) as exc:
-                                self.stats.bad_messages += 1
-                                log.warning("%s: dropped a malformed message: %s", self.instrument.key, exc)
-                                continue
-                            if status == GAP:
-                                self.stats.gaps += 1
-                            if self.sync.needs_snapshot:
-                                self._want_snapshot(session)
-                                continue
-                            if status is not None:
-                                result = on_update(self.book)
-                                if result is not None:
-                                    await result
+                        await self._receive(ws, session, on_event, stop)
                 except (aiohttp.ClientError, OSError) as exc:
                     self.stats.drops += 1
                     log.warning("%s: connection failed: %s", self.instrument.key, exc)
                 if stop.is_set():
                     break
-                # Everything buffered belongs to the old connection: start clean.
-                self.book.stale = True
+                self.on_disconnect()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
+        self.on_disconnect(final=True)
+
+    async def _receive(
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        session: aiohttp.ClientSession,
+        on_event: Callable[[Any], Awaitable[None] | None],
+        stop: asyncio.Event,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while not stop.is_set():
+            try:
+                # Short waits so that a stop is seen promptly; silence is measured apart.
+                msg = await ws.receive(timeout=min(0.25, self.silence_timeout_s))
+            except TimeoutError:
+                if loop.time() - last < self.silence_timeout_s:
+                    continue
+                self.stats.silences += 1
+                log.warning("%s: stream silent for %.1fs; reconnecting", self.instrument.key, self.silence_timeout_s)
+                return
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                self.stats.drops += 1
+                return
+            self.stats.messages += 1
+            last = loop.time()
+            try:
+                event = self.handle(msg.data, session)
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                self.stats.bad_messages += 1
+                log.warning("%s: dropped a malformed message: %s", self.instrument.key, exc)
+                continue
+            if event is not None:
+                result = on_event(event)
+                if result is not None:
+                    await result
+
+
+class BookStream(WsStream):
+    """A book kept in sync: ``apply`` each message through ``self.sync``; on a gap, resync."""
+
+    def __init__(self, instrument: Instrument, ws_url: str, rest_url: str, silence_timeout_s: float = 10.0) -> None:
+        super().__init__(instrument, ws_url, rest_url, silence_timeout_s)
+        self.book = L2Book(tick=instrument.tick)
+        self.sync = BookSync(self.book)
+        self._snapshot_task: asyncio.Task[None] | None = None
+
+    @abc.abstractmethod
+    def apply(self, text: str) -> int | None:
+        """Apply one message to the book (through ``self.sync``); return its status, None if not a book message."""
+
+    async def fetch_snapshot(self, session: aiohttp.ClientSession) -> None:
+        """Venues whose stream starts with a snapshot need nothing here."""
+
+    async def _resync(self, session: aiohttp.ClientSession) -> None:
+        try:
+            await self.fetch_snapshot(session)
+            self.stats.snapshots += 1
+        except (aiohttp.ClientError, TimeoutError, KeyError, ValueError) as exc:
+            log.warning("%s: snapshot failed: %s", self.instrument.key, exc)
+
+    def _want_snapshot(self, session: aiohttp.ClientSession) -> None:
+        if self._snapshot_task is None or self._snapshot_task.done():
+            self._snapshot_task = asyncio.create_task(self._resync(session))
+
+    def on_connect(self, session: aiohttp.ClientSession) -> None:
+        self._want_snapshot(session)
+
+    def on_disconnect(self, final: bool = False) -> None:
         if self._snapshot_task is not None:
             self._snapshot_task.cancel()
+        if not final:
+            self.book.stale = True  # everything buffered belongs to the old connection: start clean
+
+    def handle(self, text: str, session: aiohttp.ClientSession) -> L2Book | None:
+        status = self.apply(text)
+        if status == GAP:
+            self.stats.gaps += 1
+        if self.sync.needs_snapshot:
+            self._want_snapshot(session)
+            return None
+        return self.book if status is not None else None
 
     def top(self) -> dict[str, Any]:
         return {"bid": self.book.best_bid(), "ask": self.book.best_ask(), "stale": self.book.stale}
+
+
+class TradeStream(WsStream):
+    """Public trades: ``parse`` each message into ticks; the caller gets one list per message."""
+
+    @abc.abstractmethod
+    def parse(self, text: str) -> list[TradeTick]:
+        """The trades in one message (an empty list for anything else)."""
+
+    def handle(self, text: str, session: aiohttp.ClientSession) -> list[TradeTick] | None:
+        ticks = self.parse(text)
+        return ticks or None

@@ -3,12 +3,14 @@ Python object per level) synced with the documented snapshot + U/u/pu procedure.
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 
-from alephtx.core.model import Instrument
+from alephtx.core.model import Instrument, Side
 from alephtx.core.venues.binance.config import BinanceConfig
 from alephtx.core.venues.binance.parsing import DepthParser
-from alephtx.core.venues.stream import BookStream
+from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
 class BinanceBookStream(BookStream):
@@ -35,3 +37,20 @@ class BinanceBookStream(BookStream):
         p.parse(raw)
         nb = p.bid_count
         self.sync.on_snapshot(p.prices[:nb], p.qtys[:nb], p.prices[nb : p.count], p.qtys[nb : p.count], p.final_id)
+
+
+class BinanceTradeStream(TradeStream):
+    def __init__(self, instrument: Instrument, config: BinanceConfig | None = None) -> None:
+        cfg = config or BinanceConfig()
+        super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+
+    def stream_url(self) -> str:
+        return f"{self.ws_url}/ws/{self.instrument.symbol.lower()}@trade"
+
+    def parse(self, text: str) -> list[TradeTick]:
+        t = json.loads(text)
+        if t.get("e") != "trade":
+            return []
+        inst = self.instrument
+        side = Side.SELL if t["m"] else Side.BUY  # m: the buyer was the maker, so the seller took
+        return [TradeTick(inst.key, str(t["t"]), inst.price(t["p"]), inst.size(t["q"]), side, int(t["T"]) * 1_000_000)]

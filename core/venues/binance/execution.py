@@ -20,6 +20,7 @@ from alephtx.core.model.fixed import Rounding, to_fixed
 from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder
 from alephtx.core.venues.binance.config import CAPABILITIES, REST, BinanceConfig
+from alephtx.core.venues.binance.data import BinanceBookStream, BinanceTradeStream
 from alephtx.core.venues.ccxt_venue import CcxtVenue
 from alephtx.core.venues.credentials import Credentials
 
@@ -40,6 +41,8 @@ class BinanceUsdmVenue(CcxtVenue):
     name = "binance-usdm"
     ccxt_class = "binanceusdm"
     capabilities = CAPABILITIES
+    book_stream_cls = BinanceBookStream
+    trade_stream_cls = BinanceTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: BinanceConfig | None = None

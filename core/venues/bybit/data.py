@@ -9,10 +9,10 @@ import aiohttp
 import numpy as np
 
 from alephtx.core.book import APPLIED, GAP
-from alephtx.core.model import Instrument
+from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
 from alephtx.core.venues.bybit.config import BybitConfig
-from alephtx.core.venues.stream import BookStream
+from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
 class BybitBookStream(BookStream):
@@ -61,3 +61,33 @@ class BybitBookStream(BookStream):
         if ws is not None and not ws.closed and self.u != -1:
             await ws.send_str(json.dumps({"op": "unsubscribe", "args": [self.topic]}))
             await ws.send_str(json.dumps({"op": "subscribe", "args": [self.topic]}))
+
+
+class BybitTradeStream(TradeStream):
+    def __init__(self, instrument: Instrument, config: BybitConfig | None = None) -> None:
+        cfg = config or BybitConfig()
+        super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+        self.topic = f"publicTrade.{instrument.symbol}"
+
+    def stream_url(self) -> str:
+        return f"{self.ws_url}/v5/public/linear"
+
+    async def subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        await ws.send_str(json.dumps({"op": "subscribe", "args": [self.topic]}))
+
+    def parse(self, text: str) -> list[TradeTick]:
+        msg = json.loads(text)
+        if msg.get("topic") != self.topic:
+            return []
+        inst = self.instrument
+        return [
+            TradeTick(
+                inst.key,
+                d["i"],
+                inst.price(d["p"]),
+                inst.size(d["v"]),
+                Side.BUY if d["S"] == "Buy" else Side.SELL,
+                int(d["T"]) * 1_000_000,
+            )
+            for d in msg["data"]
+        ]

@@ -20,6 +20,7 @@ from alephtx.core.model.fixed import Rounding, to_fixed
 from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder
 from alephtx.core.venues.bybit.config import CAPABILITIES, REST, BybitConfig
+from alephtx.core.venues.bybit.data import BybitBookStream, BybitTradeStream
 from alephtx.core.venues.ccxt_venue import CcxtVenue
 from alephtx.core.venues.credentials import Credentials
 
@@ -41,6 +42,8 @@ class BybitVenue(CcxtVenue):
     name = "bybit"
     ccxt_class = "bybit"
     capabilities = CAPABILITIES
+    book_stream_cls = BybitBookStream
+    trade_stream_cls = BybitTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: BybitConfig | None = None

@@ -8,10 +8,10 @@ import json
 import aiohttp
 
 from alephtx.core.book import APPLIED
-from alephtx.core.model import Instrument
+from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
 from alephtx.core.venues.hyperliquid.config import HyperliquidConfig
-from alephtx.core.venues.stream import BookStream
+from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
 class HyperliquidBookStream(BookStream):
@@ -41,3 +41,35 @@ class HyperliquidBookStream(BookStream):
             int(msg["data"]["time"]),
         )
         return APPLIED
+
+
+class HyperliquidTradeStream(TradeStream):
+    def __init__(self, instrument: Instrument, config: HyperliquidConfig | None = None) -> None:
+        cfg = config or HyperliquidConfig()
+        super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+
+    def stream_url(self) -> str:
+        return f"{self.ws_url}/ws"
+
+    async def subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        sub = {"type": "trades", "coin": self.instrument.symbol}
+        await ws.send_str(json.dumps({"method": "subscribe", "subscription": sub}))
+
+    def parse(self, text: str) -> list[TradeTick]:
+        msg = json.loads(text)
+        if msg.get("channel") != "trades":
+            return []
+        inst = self.instrument
+        pp, sp = inst.price_precision, inst.size_precision
+        return [
+            TradeTick(
+                inst.key,
+                str(d["tid"]),
+                to_fixed(d["px"], pp, "px"),
+                to_fixed(d["sz"], sp, "sz"),
+                Side.BUY if d["side"] == "B" else Side.SELL,
+                int(d["time"]) * 1_000_000,
+            )
+            for d in msg["data"]
+            if d["coin"] == inst.symbol
+        ]

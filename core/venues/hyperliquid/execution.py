@@ -27,6 +27,7 @@ from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import ExecReport, VenueAdapter, VenueOrder, VenueRejected, VenueUnavailable
 from alephtx.core.venues.credentials import Credentials
 from alephtx.core.venues.hyperliquid.config import CAPABILITIES, HyperliquidConfig
+from alephtx.core.venues.hyperliquid.data import HyperliquidBookStream, HyperliquidTradeStream
 from alephtx.core.venues.hyperliquid.parsing import client_id_of, cloid_of
 from alephtx.core.venues.logscrub import register_secrets
 
@@ -44,6 +45,8 @@ STATUS = {
 class HyperliquidVenue(VenueAdapter):
     name = "hyperliquid"
     capabilities = CAPABILITIES
+    book_stream_cls = HyperliquidBookStream
+    trade_stream_cls = HyperliquidTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: HyperliquidConfig | None = None

@@ -10,10 +10,10 @@ import aiohttp
 import numpy as np
 
 from alephtx.core.book import APPLIED, GAP
-from alephtx.core.model import Instrument
+from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
 from alephtx.core.venues.okx.config import OkxConfig
-from alephtx.core.venues.stream import BookStream
+from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
 def okx_checksum(bids: list[tuple[str, str]], asks: list[tuple[str, str]]) -> int:
@@ -86,3 +86,33 @@ class OkxBookStream(BookStream):
             arg = {"channel": "books", "instId": self.instrument.symbol}
             await ws.send_str(json.dumps({"op": "unsubscribe", "args": [arg]}))
             await ws.send_str(json.dumps({"op": "subscribe", "args": [arg]}))
+
+
+class OkxTradeStream(TradeStream):
+    def __init__(self, instrument: Instrument, config: OkxConfig | None = None) -> None:
+        cfg = config or OkxConfig()
+        super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+
+    def stream_url(self) -> str:
+        return f"{self.ws_url}/ws/v5/public"
+
+    async def subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        arg = {"channel": "trades", "instId": self.instrument.symbol}
+        await ws.send_str(json.dumps({"op": "subscribe", "args": [arg]}))
+
+    def parse(self, text: str) -> list[TradeTick]:
+        msg = json.loads(text)
+        if msg.get("arg", {}).get("channel") != "trades" or "data" not in msg:
+            return []
+        inst = self.instrument
+        return [
+            TradeTick(
+                inst.key,
+                d["tradeId"],
+                inst.price(d["px"]),
+                inst.size(d["sz"]),
+                Side.BUY if d["side"] == "buy" else Side.SELL,
+                int(d["ts"]) * 1_000_000,
+            )
+            for d in msg["data"]
+        ]

@@ -22,6 +22,7 @@ from alephtx.core.venues.base import VenueOrder
 from alephtx.core.venues.ccxt_venue import CcxtVenue
 from alephtx.core.venues.credentials import Credentials
 from alephtx.core.venues.okx.config import CAPABILITIES, REST, OkxConfig
+from alephtx.core.venues.okx.data import OkxBookStream, OkxTradeStream
 
 STATE = {
     "live": OrderStatus.ACCEPTED,
@@ -43,6 +44,8 @@ class OkxVenue(CcxtVenue):
     name = "okx"
     ccxt_class = "okx"
     capabilities = CAPABILITIES
+    book_stream_cls = OkxBookStream
+    trade_stream_cls = OkxTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: OkxConfig | None = None

@@ -7,6 +7,7 @@ engine reconciles against it exactly as against Binance. Market data reaches it 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 from typing import Any
@@ -17,12 +18,14 @@ from alephtx.core.state.accounting import CASH_PRECISION, to_cash
 from alephtx.core.venues.base import (
     Capabilities,
     ExecReport,
+    Listener,
     ReportHandler,
     VenueAdapter,
     VenueOrder,
     VenueRejected,
 )
 from alephtx.core.venues.paper.matching import FeeModel, Matcher
+from alephtx.core.venues.stream import TradeTick
 
 CASH_ASSET = "USDT"
 
@@ -55,7 +58,10 @@ class PaperVenue(VenueAdapter):
         self._outbox: list[ExecReport] = []
         self._report_handler: ReportHandler | None = None
         self._venue_ids = itertools.count(1)
+        self._market_trade_ids = itertools.count(1)
         self.now_ns = 0
+        self._book_listeners: list[tuple[set[str], Listener]] = []
+        self._trade_listeners: list[tuple[set[str], Listener]] = []
 
     # -- market data -----------------------------------------------------------------------------
 
@@ -63,10 +69,16 @@ class PaperVenue(VenueAdapter):
         """The book of ``key`` changed (the caller applied the update to ``books[key]``)."""
         self.now_ns = max(self.now_ns, now_ns)
         self.matchers[key].on_book(now_ns)
+        for keys, fn in self._book_listeners:
+            if key in keys:
+                fn(self.books[key])
 
     def on_trade(self, key: str, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
         self.now_ns = max(self.now_ns, now_ns)
         self.matchers[key].on_trade(now_ns, price, qty, aggressor)
+        for keys, fn in self._trade_listeners:
+            if key in keys:
+                fn([TradeTick(key, str(next(self._market_trade_ids)), price, qty, aggressor, now_ns)])
 
     def advance(self, now_ns: int) -> None:
         self.now_ns = max(self.now_ns, now_ns)
@@ -88,6 +100,23 @@ class PaperVenue(VenueAdapter):
         )
         self.reports.append(r)
         self._outbox.append(r)
+
+    async def subscribe_orderbook(self, symbols: list[str], on_book: Listener, stop: asyncio.Event) -> None:
+        """The paper venue's books move with whatever feeds it (a replay, a live stream)."""
+        entry = ({self._by_symbol(s).key for s in symbols}, on_book)
+        self._book_listeners.append(entry)
+        try:
+            await stop.wait()
+        finally:
+            self._book_listeners.remove(entry)
+
+    async def subscribe_trades(self, symbols: list[str], on_trades: Listener, stop: asyncio.Event) -> None:
+        entry = ({self._by_symbol(s).key for s in symbols}, on_trades)
+        self._trade_listeners.append(entry)
+        try:
+            await stop.wait()
+        finally:
+            self._trade_listeners.remove(entry)
 
     # -- the adapter interface -------------------------------------------------------------------
 
