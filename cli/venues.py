@@ -71,7 +71,7 @@ def _render(name: str, symbol: str, stream: object, depth: int) -> Table:
 
 @app.command()
 def book(
-    venue: Annotated[str, typer.Argument(help="binance-usdm, okx, bybit or hyperliquid.")],
+    venue: Annotated[str, typer.Argument(help="binance, binance-usdm, okx, bybit or hyperliquid.")],
     symbol: Annotated[str, typer.Argument(help="The venue's symbol, e.g. BTCUSDT, BTC-USDT-SWAP, BTC.")],
     emulator: Annotated[
         bool, typer.Option("--emulator/--live", help="Stream from a local emulator replaying recorded data.")
@@ -94,7 +94,7 @@ def book(
         emu = None
         cfg = info.config()
         if emulator:
-            emu = info.emulator(account=Account("viewer-key", "viewer-secret"), speed=1.0)
+            emu = info.emulator(instrument=inst, account=Account("viewer-key", "viewer-secret"), speed=1.0)
             await emu.start()
             await asyncio.wait_for(emu.synced.wait(), 30)  # its replay has reached the first snapshot
             cfg = info.config(rest_url=emu.url, ws_url=emu.ws_url)

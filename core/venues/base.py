@@ -84,6 +84,8 @@ class Capabilities:
     reduce_only: bool = True
     amend: bool = False  # without amend the OMS replaces by cancel and new order
     client_id_max_len: int = 32
+    # Spot venues report holdings, not a position's cost: recovery then compares quantities only.
+    position_cost: bool = True
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 

@@ -8,15 +8,17 @@ from typing import Any
 from alephtx.core.model import Instrument
 from alephtx.core.venues.base import Capabilities
 from alephtx.core.venues.binance.config import CAPABILITIES as BINANCE
-from alephtx.core.venues.binance.config import BinanceConfig
-from alephtx.core.venues.binance.data import BinanceBookStream
+from alephtx.core.venues.binance.config import SPOT_CAPABILITIES as BINANCE_SPOT
+from alephtx.core.venues.binance.config import BinanceConfig, BinanceSpotConfig
+from alephtx.core.venues.binance.data import BinanceBookStream, BinanceSpotBookStream
 from alephtx.core.venues.bybit.config import CAPABILITIES as BYBIT
 from alephtx.core.venues.bybit.config import BybitConfig
 from alephtx.core.venues.bybit.data import BybitBookStream
 from alephtx.core.venues.emulator.binance import BTCUSDT, BinanceEmulator
+from alephtx.core.venues.emulator.binance_spot import BTCUSDT_SPOT, BinanceSpotEmulator
 from alephtx.core.venues.emulator.bybit import BTCUSDT_LINEAR, BybitEmulator
 from alephtx.core.venues.emulator.hyperliquid import BTC_PERP, HyperliquidEmulator
-from alephtx.core.venues.emulator.okx import BTC_SWAP, OkxEmulator
+from alephtx.core.venues.emulator.okx import BTC_SWAP, BTC_USDT_SPOT, OkxEmulator
 from alephtx.core.venues.hyperliquid.config import CAPABILITIES as HYPERLIQUID
 from alephtx.core.venues.hyperliquid.config import HyperliquidConfig
 from alephtx.core.venues.hyperliquid.data import HyperliquidBookStream
@@ -40,6 +42,16 @@ class VenueInfo:
 
 VENUES: dict[str, VenueInfo] = {
     "paper": VenueInfo("paper", "any (replayed or live books)", "in process", PaperVenue.capabilities, ()),
+    "binance": VenueInfo(
+        "binance",
+        "spot",
+        "ccxt.binance",
+        BINANCE_SPOT,
+        (BTCUSDT_SPOT,),
+        BinanceSpotBookStream,
+        BinanceSpotConfig,
+        BinanceSpotEmulator,
+    ),
     "binance-usdm": VenueInfo(
         "binance-usdm",
         "USD-M perpetuals",
@@ -50,7 +62,16 @@ VENUES: dict[str, VenueInfo] = {
         BinanceConfig,
         BinanceEmulator,
     ),
-    "okx": VenueInfo("okx", "perpetual swaps", "ccxt.okx", OKX, (BTC_SWAP,), OkxBookStream, OkxConfig, OkxEmulator),
+    "okx": VenueInfo(
+        "okx",
+        "perpetual swaps and spot",
+        "ccxt.okx",
+        OKX,
+        (BTC_SWAP, BTC_USDT_SPOT),
+        OkxBookStream,
+        OkxConfig,
+        OkxEmulator,
+    ),
     "bybit": VenueInfo(
         "bybit",
         "v5 linear perpetuals",

@@ -161,3 +161,13 @@ def test_parse_fixed() -> None:
     for bad in ["1.005", "-1", "", "abc", "1e3", "9" * 20]:
         with pytest.raises(ValueError):
             parse_fixed(bad, 2)
+
+
+def test_spot_diffs_have_no_pu() -> None:
+    msg = b'{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":157,"u":160,"b":[["0.0024","10"]],"a":[["0.0026","100"]]}'
+    p = DepthParser(4, 0)
+    assert p.parse_spot(msg) == 2 and (p.first_id, p.final_id, p.prev_final_id) == (157, 160, 156)
+    d = parse_depth_py(msg, 4, 0, spot=True)
+    assert (d.first_id, d.final_id, d.prev_final_id) == (157, 160, 156)
+    with pytest.raises(ParseError, match="pu"):
+        p.parse(msg)  # a USD-M diff must have pu

@@ -113,6 +113,7 @@ cdef class DepthParser:
     cdef public int64_t event_ms
     cdef public int64_t transact_ms
     cdef public bint is_snapshot
+    cdef bint spot
     cdef unsigned int seen
 
     def __init__(self, int price_precision, int size_precision, Py_ssize_t capacity=256):
@@ -136,6 +137,7 @@ cdef class DepthParser:
 
     def parse_line(self, bytes line):
         """Parse a capture line ``<recv ns> <json>``; returns the receive time in ns."""
+        self.spot = False
         cdef const char* s = PyBytes_AS_STRING(line)
         cdef Py_ssize_t n = PyBytes_GET_SIZE(line), i = 0
         cdef int64_t recv = 0
@@ -149,6 +151,13 @@ cdef class DepthParser:
 
     def parse(self, bytes msg):
         """Parse one JSON message (a combined-stream wrapper or the bare payload)."""
+        self.spot = False
+        self._parse(PyBytes_AS_STRING(msg), PyBytes_AS_STRING(msg) + PyBytes_GET_SIZE(msg))
+        return self.count
+
+    def parse_spot(self, bytes msg):
+        """A spot diff: like a USD-M one but without ``pu`` (prev_final_id is then U - 1)."""
+        self.spot = True
         self._parse(PyBytes_AS_STRING(msg), PyBytes_AS_STRING(msg) + PyBytes_GET_SIZE(msg))
         return self.count
 
@@ -172,7 +181,9 @@ cdef class DepthParser:
                 fail("U", p, end, "field is missing")
             if (self.seen & 2) == 0:
                 fail("u", p, end, "field is missing")
-            if (self.seen & 4) == 0:
+            if self.spot:
+                self.prev_final_id = self.first_id - 1
+            elif (self.seen & 4) == 0:
                 fail("pu", p, end, "field is missing")
             if (self.seen & 0b11000) != 0b11000:
                 fail("b/a", p, end, "a depth diff needs both 'b' and 'a'")

@@ -23,6 +23,34 @@ CAPABILITIES = Capabilities(
 )
 
 
+SPOT_REST = "https://api.binance.com"
+SPOT_WS = "wss://stream.binance.com:9443"
+
+SPOT_CAPABILITIES = Capabilities(
+    order_types=(OrderType.MARKET, OrderType.LIMIT),
+    time_in_force=(TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.POST_ONLY),
+    reduce_only=False,
+    amend=False,
+    client_id_max_len=36,
+    position_cost=False,
+    notes=(
+        "spot: holdings, not positions; post-only is LIMIT_MAKER",
+        "REST through ccxt.binance; depth through our own client (U = previous u + 1)",
+        "request weight 6000 per minute",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class BinanceSpotConfig:
+    rest_url: str = SPOT_REST
+    ws_url: str = SPOT_WS
+    recv_window_ms: int = 5000
+    rate_limit_ms: float = 50.0
+    silence_timeout_s: float = 10.0
+    timeout_s: float = 5.0
+
+
 @dataclass(frozen=True)
 class BinanceConfig:
     rest_url: str = REST

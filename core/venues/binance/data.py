@@ -8,7 +8,7 @@ import json
 import aiohttp
 
 from alephtx.core.model import Instrument, Side
-from alephtx.core.venues.binance.config import BinanceConfig
+from alephtx.core.venues.binance.config import BinanceConfig, BinanceSpotConfig
 from alephtx.core.venues.binance.parsing import DepthParser
 from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
@@ -54,3 +54,40 @@ class BinanceTradeStream(TradeStream):
         inst = self.instrument
         side = Side.SELL if t["m"] else Side.BUY  # m: the buyer was the maker, so the seller took
         return [TradeTick(inst.key, str(t["t"]), inst.price(t["p"]), inst.size(t["q"]), side, int(t["T"]) * 1_000_000)]
+
+
+class BinanceSpotBookStream(BookStream):
+    """Spot diffs carry U and u but no pu: a diff must start right after the previous one."""
+
+    def __init__(self, instrument: Instrument, config: BinanceSpotConfig | None = None) -> None:
+        cfg = config or BinanceSpotConfig()
+        super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+        self.parser = DepthParser(instrument.price_precision, instrument.size_precision)
+        self._snap = DepthParser(instrument.price_precision, instrument.size_precision, 2048)
+
+    def stream_url(self) -> str:
+        return f"{self.ws_url}/ws/{self.instrument.symbol.lower()}@depth@100ms"
+
+    def apply(self, text: str) -> int | None:
+        p = self.parser
+        # The spot rules (first diff: U <= lastUpdateId + 1 <= u; then U == previous u + 1) are the
+        # USD-M rules with pu taken as U - 1.
+        p.parse_spot(text.encode())
+        return self.sync.on_diff(p.first_id - 1, p.final_id, p.first_id - 1, p.sides, p.prices, p.qtys, 0, p.count)
+
+    async def fetch_snapshot(self, session: aiohttp.ClientSession) -> None:
+        url = f"{self.rest_url}/api/v3/depth?symbol={self.instrument.symbol}&limit=1000"
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+            raw = await resp.read()
+        if resp.status != 200:
+            raise ValueError(f"depth snapshot: HTTP {resp.status}")
+        p = self._snap
+        p.parse(raw)
+        nb = p.bid_count
+        self.sync.on_snapshot(p.prices[:nb], p.qtys[:nb], p.prices[nb : p.count], p.qtys[nb : p.count], p.final_id)
+
+
+class BinanceSpotTradeStream(BinanceTradeStream):
+    def __init__(self, instrument: Instrument, config: BinanceSpotConfig | None = None) -> None:
+        cfg = config or BinanceSpotConfig()
+        TradeStream.__init__(self, instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)

@@ -18,9 +18,21 @@ from alephtx.core.model import (
 )
 from alephtx.core.model.fixed import Rounding, to_fixed
 from alephtx.core.state.accounting import CASH_PRECISION
-from alephtx.core.venues.base import VenueOrder
-from alephtx.core.venues.binance.config import CAPABILITIES, REST, BinanceConfig
-from alephtx.core.venues.binance.data import BinanceBookStream, BinanceTradeStream
+from alephtx.core.venues.base import VenueOrder, VenueRejected
+from alephtx.core.venues.binance.config import (
+    CAPABILITIES,
+    REST,
+    SPOT_CAPABILITIES,
+    SPOT_REST,
+    BinanceConfig,
+    BinanceSpotConfig,
+)
+from alephtx.core.venues.binance.data import (
+    BinanceBookStream,
+    BinanceSpotBookStream,
+    BinanceSpotTradeStream,
+    BinanceTradeStream,
+)
 from alephtx.core.venues.ccxt_venue import CcxtVenue
 from alephtx.core.venues.credentials import Credentials
 
@@ -41,8 +53,8 @@ class BinanceUsdmVenue(CcxtVenue):
     name = "binance-usdm"
     ccxt_class = "binanceusdm"
     capabilities = CAPABILITIES
-    book_stream_cls = BinanceBookStream
-    trade_stream_cls = BinanceTradeStream
+    book_stream_cls: Any = BinanceBookStream
+    trade_stream_cls: Any = BinanceTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: BinanceConfig | None = None
@@ -138,4 +150,79 @@ class BinanceUsdmVenue(CcxtVenue):
             total = to_fixed(a["walletBalance"], CASH_PRECISION, "walletBalance", Rounding.DOWN)
             free = to_fixed(a["availableBalance"], CASH_PRECISION, "availableBalance", Rounding.DOWN)
             out.append(Balance(self.name, a["asset"], total, free, CASH_PRECISION))
+        return out
+
+
+SPOT_STATUS_TYPES = {
+    "LIMIT_MAKER": (OrderType.LIMIT, TimeInForce.POST_ONLY),
+    "MARKET": (OrderType.MARKET, TimeInForce.GTC),
+}
+
+
+class BinanceSpotVenue(BinanceUsdmVenue):
+    """Binance spot on ccxt.binance: the USD-M class with spot's order types and holdings."""
+
+    name = "binance"
+    ccxt_class = "binance"
+    capabilities = SPOT_CAPABILITIES
+    book_stream_cls = BinanceSpotBookStream
+    trade_stream_cls = BinanceSpotTradeStream
+
+    def __init__(
+        self, instruments: list[Instrument], credentials: Credentials, config: BinanceSpotConfig | None = None
+    ) -> None:
+        self.config = config or BinanceSpotConfig()
+        urls = {SPOT_REST: self.config.rest_url} if self.config.rest_url != SPOT_REST else None
+        options = {
+            "defaultType": "spot",
+            "fetchMarkets": {"types": ["spot"]},
+            "fetchCurrencies": False,
+            "fetchMargins": False,
+            "recvWindow": self.config.recv_window_ms,
+            "adjustForTimeDifference": False,
+        }
+        CcxtVenue.__init__(
+            self, instruments, credentials, urls, options, self.config.timeout_s, self.config.rate_limit_ms
+        )
+
+    def ccxt_symbol(self, inst: Instrument) -> str:
+        return f"{inst.base}/{inst.quote}"
+
+    def order_args(self, req: OrderRequest, inst: Instrument) -> tuple[str, str, str, str | None, dict[str, Any]]:
+        if req.reduce_only:
+            raise VenueRejected("UNSUPPORTED", "spot has no reduce-only orders")
+        params: dict[str, Any] = {"clientOrderId": req.client_id}
+        if req.type is OrderType.MARKET:
+            return "market", req.side.value, inst.format_size(req.quantity), None, params
+        if req.tif is TimeInForce.POST_ONLY:
+            params["postOnly"] = True
+        else:
+            params["timeInForce"] = CCXT_TIF[req.tif]
+        return "limit", req.side.value, inst.format_size(req.quantity), inst.format_price(req.price), params
+
+    def parse_order(self, info: dict[str, Any]) -> VenueOrder:
+        o = super().parse_order(info | {"type": "LIMIT" if info.get("type") == "LIMIT_MAKER" else info.get("type")})
+        if info.get("type") == "LIMIT_MAKER":
+            o.tif = TimeInForce.POST_ONLY
+        o.ts_ns = int(info.get("updateTime") or info.get("transactTime") or 0) * 1_000_000
+        return o
+
+    def parse_fill(self, info: dict[str, Any]) -> Fill:
+        side = "BUY" if info["isBuyer"] else "SELL"
+        return super().parse_fill(info | {"side": side, "maker": info["isMaker"]})
+
+    async def get_positions(self) -> list[Position]:
+        """Spot holds assets: the position in an instrument is the base asset held."""
+        held = {b.asset: b.total for b in await self.get_balances()}
+        return [Position(i.key, held.get(i.base, 0), 0, 0) for i in self.instruments.values()]
+
+    def parse_balances(self, raw: Any) -> list[Balance]:
+        out = []
+        quotes = {i.quote for i in self.instruments.values()}
+        sizes = {i.base: i.size_precision for i in self.instruments.values()}
+        for b in raw.get("balances", []):
+            prec = CASH_PRECISION if b["asset"] in quotes else sizes.get(b["asset"], 8)
+            free = to_fixed(b["free"], prec, "free", Rounding.DOWN)
+            locked = to_fixed(b["locked"], prec, "locked", Rounding.DOWN)
+            out.append(Balance(self.name, b["asset"], free + locked, free, prec))
         return out

@@ -74,8 +74,10 @@ def _levels(raw: object, side: int, name: str, pp: int, sp: int, out: ParsedDept
         out.qtys.append(qty)
 
 
-def parse_depth_py(msg: bytes | str, price_precision: int, size_precision: int) -> ParsedDepth:
-    """Parse a depth diff (bare or in a combined-stream wrapper) or a REST depth snapshot."""
+def parse_depth_py(msg: bytes | str, price_precision: int, size_precision: int, spot: bool = False) -> ParsedDepth:
+    """Parse a depth diff (bare or in a combined-stream wrapper) or a REST depth snapshot.
+
+    ``spot``: a spot diff has no ``pu``; prev_final_id is then U - 1."""
     try:
         obj = json.loads(msg)
     except ValueError as exc:
@@ -99,9 +101,11 @@ def parse_depth_py(msg: bytes | str, price_precision: int, size_precision: int) 
         _levels(obj["bids"], 1, "bids", price_precision, size_precision, out)
         _levels(obj["asks"], 0, "asks", price_precision, size_precision, out)
         return out
-    for key in ("U", "u", "pu"):
+    for key in ("U", "u") if spot else ("U", "u", "pu"):
         if key not in ints:
             raise ParseError(f"depth message: {key}: field is missing")
+    if spot:
+        ints["pu"] = ints["U"] - 1
     if "b" not in obj or "a" not in obj:
         raise ParseError("depth message: b/a: a depth diff needs both 'b' and 'a'")
     out = ParsedDepth(False, ints["U"], ints["u"], ints["pu"], ints.get("E", 0), ints.get("T", 0))

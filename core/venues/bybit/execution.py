@@ -42,8 +42,8 @@ class BybitVenue(CcxtVenue):
     name = "bybit"
     ccxt_class = "bybit"
     capabilities = CAPABILITIES
-    book_stream_cls = BybitBookStream
-    trade_stream_cls = BybitTradeStream
+    book_stream_cls: Any = BybitBookStream
+    trade_stream_cls: Any = BybitTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: BybitConfig | None = None

@@ -268,12 +268,14 @@ class BinanceEmulator(Emulator):
             return err(-1121, "Invalid symbol.")
         try:
             side = {"BUY": Side.BUY, "SELL": Side.SELL}[p["side"]]
-            typ = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET}[p["type"]]
+            typ, tif = self.order_type(p)
             qty = i.size(p["quantity"], "quantity")
             price = i.price(p["price"], "price") if typ is OrderType.LIMIT else 0
-            tif = TIF_IN[p.get("timeInForce", "GTC")] if typ is OrderType.LIMIT else TimeInForce.GTC
         except (KeyError, ValueError) as exc:
             return err(-1102, f"Mandatory parameter was not sent, was empty/null, or malformed: {exc}")
+        short = self.check_funds(side, qty, price)
+        if short:
+            return err(-2019 if self.name == "binance-usdm" else -2010, short)
         cid = p.get("newClientOrderId") or f"emu{len(self.order_ids) + 1}"
         if len(cid) > 36 or not re.fullmatch(r"[\.A-Z\:/a-z0-9_-]{1,36}", cid):
             return err(-4015, "Client order id is not valid.")
@@ -291,14 +293,23 @@ class BinanceEmulator(Emulator):
         o = self.venue.orders[cid]
         if o.status is OrderStatus.REJECTED:
             if o.tif is TimeInForce.POST_ONLY:
-                return err(
-                    -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected."
-                )
+                return err(*self.post_only_error())
             return err(-2022, "ReduceOnly Order is rejected.")
         if self.faults.place_timeout_next:
             self.faults.place_timeout_next -= 1
             await asyncio.sleep(self.faults.timeout_s)  # the order exists; the answer comes too late
         return web.json_response(self.order_json(o))
+
+    def order_type(self, p: dict[str, str]) -> tuple[OrderType, TimeInForce]:
+        typ = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET}[p["type"]]
+        return typ, TIF_IN[p.get("timeInForce", "GTC")] if typ is OrderType.LIMIT else TimeInForce.GTC
+
+    def post_only_error(self) -> tuple[int, str]:
+        return -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected."
+
+    def check_funds(self, side: Side, qty: int, price: int) -> str:
+        """Futures are margined: the paper venue's risk-free margin never runs out here."""
+        return ""
 
     def _find(self, p: dict[str, str]) -> VenueOrder | None:
         cid = p.get("origClientOrderId")

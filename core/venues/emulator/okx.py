@@ -13,15 +13,16 @@ from typing import Any
 
 from aiohttp import web
 
-from alephtx.core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.model import Instrument, Kind, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
 from alephtx.core.signers import HmacSigner
-from alephtx.core.state.accounting import CASH_PRECISION
+from alephtx.core.state.accounting import CASH_PRECISION, to_cash
 from alephtx.core.venues.base import VenueOrder, VenueRejected
 from alephtx.core.venues.emulator.base import Emulator
 
 BTC_SWAP = Instrument.from_strings("okx", "BTC-USDT-SWAP", "perp", "0.1", "0.001", "5", base="BTC", quote="USDT")
+BTC_USDT_SPOT = Instrument.from_strings("okx", "BTC-USDT", "spot", "0.1", "0.00001", "5", base="BTC", quote="USDT")
 STATE = {
     OrderStatus.SUBMITTED: "live",
     OrderStatus.ACCEPTED: "live",
@@ -191,10 +192,47 @@ class OkxEmulator(Emulator):
 
         return check
 
+    @property
+    def spot(self) -> bool:
+        return self.instrument.kind is Kind.SPOT
+
     async def instruments(self, request: web.Request) -> web.Response:
-        if request.query.get("instType") != "SWAP":
-            return ok([])
         i = self.instrument
+        kind = "SPOT" if self.spot else "SWAP"
+        if request.query.get("instType") != kind:
+            return ok([])
+        if self.spot:
+            return ok(
+                [
+                    {
+                        "instType": "SPOT",
+                        "instId": i.symbol,
+                        "uly": "",
+                        "instFamily": "",
+                        "baseCcy": i.base,
+                        "quoteCcy": i.quote,
+                        "settleCcy": "",
+                        "ctValCcy": "",
+                        "ctVal": "",
+                        "ctMult": "",
+                        "ctType": "",
+                        "lever": "10",
+                        "tickSz": i.tick_size,
+                        "lotSz": i.lot_size,
+                        "minSz": i.lot_size,
+                        "state": "live",
+                        "listTime": "1611916828000",
+                        "expTime": "",
+                        "maxLmtSz": "10000",
+                        "maxMktSz": "1000000",
+                        "alias": "",
+                        "optType": "",
+                        "stk": "",
+                        "category": "1",
+                        "ruleType": "normal",
+                    }
+                ]
+            )
         return ok(
             [
                 {
@@ -301,6 +339,24 @@ class OkxEmulator(Emulator):
                     "data": [{"ordId": "", "clOrdId": cid, "sCode": "51000", "sMsg": f"Parameter error: {exc}"}],
                 }
             )
+        if self.spot:
+            base, quote = self._holdings()
+            px = price or self.venue.books[i.key].best_ask_price()
+            if (side is Side.SELL and qty > base) or (side is Side.BUY and to_cash(i, qty * px) > quote):
+                return web.json_response(
+                    {
+                        "code": "1",
+                        "msg": "All operations failed",
+                        "data": [
+                            {
+                                "ordId": "",
+                                "clOrdId": cid,
+                                "sCode": "51008",
+                                "sMsg": "Order failed. Insufficient balance.",
+                            }
+                        ],
+                    }
+                )
         self.order_ids[cid] = str(600_000_000_000 + len(self.order_ids) + 1)
         reduce_only = str(p.get("reduceOnly", "false")).lower() == "true"
         try:
@@ -412,7 +468,7 @@ class OkxEmulator(Emulator):
         i = self.instrument
         pos = self.venue.matchers[i.key].position
         assert pos is not None
-        if pos.quantity == 0:
+        if pos.quantity == 0 or self.spot:  # spot holds assets, it has no positions
             return ok([])
         avg = abs(pos.cost // pos.quantity)
         return ok(
@@ -440,7 +496,44 @@ class OkxEmulator(Emulator):
             ]
         )
 
+    def _holdings(self) -> tuple[int, int]:
+        pos = self.venue.matchers[self.instrument.key].position
+        assert pos is not None
+        return pos.quantity, self.venue.cash() - to_cash(self.instrument, pos.cost)
+
     async def balance(self, request: web.Request, p: dict[str, Any]) -> web.Response:
+        if self.spot:
+            base, quote = self._holdings()
+            now = str(int(time.time() * 1000))
+            q, b = from_fixed(quote, CASH_PRECISION), self.instrument.format_size(base)
+            return ok(
+                [
+                    {
+                        "totalEq": q,
+                        "uTime": now,
+                        "details": [
+                            {
+                                "ccy": self.instrument.quote,
+                                "eq": q,
+                                "cashBal": q,
+                                "availBal": q,
+                                "availEq": q,
+                                "frozenBal": "0",
+                                "uTime": now,
+                            },
+                            {
+                                "ccy": self.instrument.base,
+                                "eq": b,
+                                "cashBal": b,
+                                "availBal": b,
+                                "availEq": b,
+                                "frozenBal": "0",
+                                "uTime": now,
+                            },
+                        ],
+                    }
+                ]
+            )
         c = from_fixed(self.venue.cash(), CASH_PRECISION)
         return ok(
             [

@@ -45,8 +45,8 @@ STATUS = {
 class HyperliquidVenue(VenueAdapter):
     name = "hyperliquid"
     capabilities = CAPABILITIES
-    book_stream_cls = HyperliquidBookStream
-    trade_stream_cls = HyperliquidTradeStream
+    book_stream_cls: Any = HyperliquidBookStream
+    trade_stream_cls: Any = HyperliquidTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: HyperliquidConfig | None = None

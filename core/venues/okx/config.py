@@ -24,6 +24,17 @@ CAPABILITIES = Capabilities(
 )
 
 
+SPOT_CAPABILITIES = Capabilities(
+    order_types=(OrderType.MARKET, OrderType.LIMIT),
+    time_in_force=(TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.POST_ONLY),
+    reduce_only=False,
+    amend=True,
+    client_id_max_len=32,
+    position_cost=False,
+    notes=("spot (tdMode cash): holdings, not positions", "client ids: letters and digits only, at most 32"),
+)
+
+
 @dataclass(frozen=True)
 class OkxConfig:
     rest_url: str = REST

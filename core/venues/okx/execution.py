@@ -18,10 +18,10 @@ from alephtx.core.model import (
 )
 from alephtx.core.model.fixed import Rounding, to_fixed
 from alephtx.core.state.accounting import CASH_PRECISION
-from alephtx.core.venues.base import VenueOrder
+from alephtx.core.venues.base import VenueOrder, VenueRejected
 from alephtx.core.venues.ccxt_venue import CcxtVenue
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.okx.config import CAPABILITIES, REST, OkxConfig
+from alephtx.core.venues.okx.config import CAPABILITIES, REST, SPOT_CAPABILITIES, OkxConfig
 from alephtx.core.venues.okx.data import OkxBookStream, OkxTradeStream
 
 STATE = {
@@ -44,8 +44,8 @@ class OkxVenue(CcxtVenue):
     name = "okx"
     ccxt_class = "okx"
     capabilities = CAPABILITIES
-    book_stream_cls = OkxBookStream
-    trade_stream_cls = OkxTradeStream
+    book_stream_cls: Any = OkxBookStream
+    trade_stream_cls: Any = OkxTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: OkxConfig | None = None
@@ -143,4 +143,44 @@ class OkxVenue(CcxtVenue):
                 total = to_fixed(d["cashBal"], CASH_PRECISION, "cashBal", Rounding.DOWN)
                 free = to_fixed(d["availBal"], CASH_PRECISION, "availBal", Rounding.DOWN)
                 out.append(Balance(self.name, d["ccy"], total, free, CASH_PRECISION))
+        return out
+
+
+class OkxSpotVenue(OkxVenue):
+    """OKX spot (tdMode cash): the swap class with spot symbols and holdings."""
+
+    capabilities = SPOT_CAPABILITIES
+
+    def __init__(
+        self, instruments: list[Instrument], credentials: Credentials, config: OkxConfig | None = None
+    ) -> None:
+        super().__init__(instruments, credentials, config)
+        self.ex.options["fetchMarkets"] = {"types": ["spot"]}
+        self.ex.options["defaultType"] = "spot"
+
+    def ccxt_symbol(self, inst: Instrument) -> str:
+        return f"{inst.base}/{inst.quote}"
+
+    def order_args(self, req: OrderRequest, inst: Instrument) -> tuple[str, str, str, str | None, dict[str, Any]]:
+        if req.reduce_only:
+            raise VenueRejected("UNSUPPORTED", "spot has no reduce-only orders")
+        typ, side, qty, price, params = super().order_args(req, inst)
+        params["tdMode"] = "cash"
+        if typ == "market":
+            params["tgtCcy"] = "base_ccy"  # a market buy's size is in BTC, not USDT
+        return typ, side, qty, price, params
+
+    async def get_positions(self) -> list[Position]:
+        held = {b.asset: b.total for b in await self.get_balances()}
+        return [Position(i.key, held.get(i.base, 0), 0, 0) for i in self.instruments.values()]
+
+    def parse_balances(self, raw: Any) -> list[Balance]:
+        out = []
+        sizes = {i.base: i.size_precision for i in self.instruments.values()}
+        for acct in raw.get("data", []):
+            for d in acct.get("details", []):
+                prec = sizes.get(d["ccy"], CASH_PRECISION)
+                total = to_fixed(d["cashBal"], prec, "cashBal", Rounding.DOWN)
+                free = to_fixed(d["availBal"], prec, "availBal", Rounding.DOWN)
+                out.append(Balance(self.name, d["ccy"], total, free, prec))
         return out
