@@ -86,15 +86,13 @@ cdef struct Venue:
     int64_t cancel_ts[RATE_SLOTS]
 
 
-cdef void ring_resize(int64_t* ts, int* head, int old, int new) noexcept:
-    """Keep the newest min(old, new) times, oldest first, for a window of ``new`` slots."""
-    cdef int k = old if old < new else new, i
-    cdef int64_t keep[RATE_SLOTS]
-    for i in range(k):
-        keep[i] = ts[(head[0] - k + i + old) % old]
-    for i in range(RATE_SLOTS):
-        ts[i] = keep[i] if i < k else 0
-    head[0] = k % new
+cdef inline bint rate_ok(const int64_t* ts, int head, int limit, int64_t now_ns) noexcept nogil:
+    """Whether one more event fits: the limit-th most recent must be more than a second old.
+
+    The ring keeps the last RATE_SLOTS events whatever the limit, so a limit can change (be
+    tightened) without losing the history that the new limit needs."""
+    cdef int64_t t = ts[(head - limit + RATE_SLOTS) % RATE_SLOTS]
+    return t == 0 or now_ns - t >= 1000000000
 
 
 cdef inline int64_t to_micro(const Inst* s, int64_t raw_x2) noexcept nogil:
@@ -206,8 +204,6 @@ cdef class RiskCore:
         v.max_gross = max_gross
         v.max_net = max_net
         v.max_open = max_open
-        ring_resize(v.order_ts, &v.order_head, v.order_limit, max_orders_per_s)
-        ring_resize(v.cancel_ts, &v.cancel_head, v.cancel_limit, max_cancels_per_s)
         v.order_limit = max_orders_per_s
         v.cancel_limit = max_cancels_per_s
 
@@ -375,12 +371,11 @@ cdef class RiskCore:
                 return INSUFFICIENT_BALANCE
         if v.open_orders >= v.max_open or self.open_total >= self.max_open_total:
             return MAX_OPEN_ORDERS
-        # The oldest of the last `limit` orders must be more than a second old.
-        if now_ns - v.order_ts[v.order_head] < 1000000000 and v.order_ts[v.order_head] != 0:
+        if not rate_ok(v.order_ts, v.order_head, v.order_limit, now_ns):
             return ORDER_RATE
         # Accepted: count it.
         v.order_ts[v.order_head] = now_ns
-        v.order_head = (v.order_head + 1) % v.order_limit
+        v.order_head = (v.order_head + 1) % RATE_SLOTS
         v.open_orders += 1
         self.open_total += 1
         if side > 0:
@@ -396,10 +391,10 @@ cdef class RiskCore:
         if vid < 0 or vid >= self.max_venues or not self.venues[vid].known:
             return INSTRUMENT_UNKNOWN
         cdef Venue* v = &self.venues[vid]
-        if now_ns - v.cancel_ts[v.cancel_head] < 1000000000 and v.cancel_ts[v.cancel_head] != 0:
+        if not rate_ok(v.cancel_ts, v.cancel_head, v.cancel_limit, now_ns):
             return CANCEL_RATE
         v.cancel_ts[v.cancel_head] = now_ns
-        v.cancel_head = (v.cancel_head + 1) % v.cancel_limit
+        v.cancel_head = (v.cancel_head + 1) % RATE_SLOTS
         return OK
 
     def notional_micro(self, int iid, int64_t qty, int64_t price):

@@ -56,8 +56,8 @@ class _Venue:
     gross: int = 0
     net: int = 0
     balance: int = 0
-    orders: deque[int] = field(default_factory=deque)  # accepted order times in the last second
-    cancels: deque[int] = field(default_factory=deque)
+    orders: deque[int] = field(default_factory=lambda: deque(maxlen=RATE_SLOTS))  # accepted order times
+    cancels: deque[int] = field(default_factory=lambda: deque(maxlen=RATE_SLOTS))
 
 
 class PyRiskCore:
@@ -223,9 +223,11 @@ class PyRiskCore:
 
     @staticmethod
     def _within_rate(times: deque[int], limit: int, now_ns: int) -> bool:
-        while len(times) > limit:
-            times.popleft()
-        return not (len(times) == limit and now_ns - times[0] < SECOND_NS and times[0] != 0)
+        """The limit-th most recent event must be more than a second old (history kept whole)."""
+        if len(times) < limit:
+            return True
+        t = times[-limit]
+        return t == 0 or now_ns - t >= SECOND_NS
 
     def check(self, iid: int, side: int, qty: int, price: int, reduce_only: bool, is_agent: bool, now_ns: int) -> int:
         if self.state == HALTED:
