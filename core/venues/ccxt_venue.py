@@ -179,9 +179,20 @@ class CcxtVenue(VenueAdapter):
         self._known[o.client_id] = o
         return o
 
+    # OKX and Bybit answer a placement or a cancel with ids only: the order is one lookup away.
+    answers_with_ids_only = False
+
     async def after_place(self, req: OrderRequest, info: dict[str, Any]) -> VenueOrder:
         """Venues whose placement answer is the whole order parse it; others look it up."""
-        return self.parse_order(info)
+        if not self.answers_with_ids_only:
+            return self.parse_order(info)
+        return await self._look_up(req.instrument, req.client_id, "placed")
+
+    async def _look_up(self, instrument: str, client_id: str, what: str) -> VenueOrder:
+        found = await self.get_order(instrument, client_id)
+        if found is None:
+            raise VenueUnavailable("NOT_VISIBLE", f"{self.name}: order {client_id} {what} but not found yet")
+        return found
 
     async def cancel_order(self, instrument: str, client_id: str) -> VenueOrder:
         await self._markets()
@@ -193,7 +204,9 @@ class CcxtVenue(VenueAdapter):
 
     async def after_cancel(self, instrument: str, client_id: str, info: dict[str, Any]) -> VenueOrder:
         """Venues whose cancel answer is the whole order parse it; others look it up."""
-        return self.parse_order(info)
+        if not self.answers_with_ids_only:
+            return self.parse_order(info)
+        return await self._look_up(instrument, client_id, "cancelled")
 
     async def get_order(self, instrument: str, client_id: str) -> VenueOrder | None:
         await self._markets()

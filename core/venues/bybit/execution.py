@@ -42,6 +42,7 @@ class BybitVenue(CcxtVenue):
     name = "bybit"
     ccxt_class = "bybit"
     capabilities = CAPABILITIES
+    answers_with_ids_only = True
     book_stream_cls: Any = BybitBookStream
     trade_stream_cls: Any = BybitTradeStream
 
@@ -78,19 +79,6 @@ class BybitVenue(CcxtVenue):
 
     def lookup_params(self, client_id: str) -> dict[str, Any]:
         return {"orderLinkId": client_id, "acknowledged": True}
-
-    async def after_place(self, req: OrderRequest, info: dict[str, Any]) -> VenueOrder:
-        # Bybit answers a placement with ids only; the order itself is one lookup away.
-        found = await self.get_order(req.instrument, req.client_id)
-        if found is None:
-            raise KeyError(f"bybit: order {req.client_id} placed but not found")
-        return found
-
-    async def after_cancel(self, instrument: str, client_id: str, info: dict[str, Any]) -> VenueOrder:
-        found = await self.get_order(instrument, client_id)
-        if found is None:
-            raise KeyError(f"bybit: order {client_id} cancelled but not found")
-        return found
 
     def parse_order(self, info: dict[str, Any]) -> VenueOrder:
         inst = self.by_symbol[info["symbol"]]

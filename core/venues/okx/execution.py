@@ -44,6 +44,7 @@ class OkxVenue(CcxtVenue):
     name = "okx"
     ccxt_class = "okx"
     capabilities = CAPABILITIES
+    answers_with_ids_only = True
     book_stream_cls: Any = OkxBookStream
     trade_stream_cls: Any = OkxTradeStream
 
@@ -79,19 +80,6 @@ class OkxVenue(CcxtVenue):
 
     def lookup_params(self, client_id: str) -> dict[str, Any]:
         return {"clOrdId": client_id}
-
-    async def after_place(self, req: OrderRequest, info: dict[str, Any]) -> VenueOrder:
-        # OKX answers a placement with ids only; the order itself is one lookup away.
-        found = await self.get_order(req.instrument, req.client_id)
-        if found is None:
-            raise KeyError(f"okx: order {req.client_id} placed but not found")
-        return found
-
-    async def after_cancel(self, instrument: str, client_id: str, info: dict[str, Any]) -> VenueOrder:
-        found = await self.get_order(instrument, client_id)
-        if found is None:
-            raise KeyError(f"okx: order {client_id} cancelled but not found")
-        return found
 
     def parse_order(self, info: dict[str, Any]) -> VenueOrder:
         inst = self.by_symbol[info["instId"]]
