@@ -55,6 +55,7 @@ class Engine:
             found += await reconcile(self.oms, name, compare_cash)
         self._balances_to_risk()
         self._journal_risk_events()
+        await self.oms.drain()
         return found
 
     def _balances_to_risk(self) -> None:
@@ -70,6 +71,7 @@ class Engine:
 
     async def submit(self, req: OrderRequest, tag: str = "") -> SubmitResult:
         res = await self.oms.submit(req, tag)
+        await self.oms.drain()
         if not res.verdict.ok:
             self.rejections.append((req, res.verdict))
         self._after_fills()

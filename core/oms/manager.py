@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -70,6 +70,9 @@ class OrderManager:
         self.clock = clock
         self.place_timeout_s = place_timeout_s
         self.report_seq: dict[str, int] = dict.fromkeys(venues, 0)
+        # Called after each fill (order, fill) and each end of an order (order, None): strategies.
+        self.listeners: list[Callable[[Order, Fill | None], Awaitable[None]]] = []
+        self._pending: list[Awaitable[None]] = []
         for name, v in venues.items():
             v.set_report_handler(self._handler(name))
 
@@ -125,6 +128,7 @@ class OrderManager:
             return
         self.record(OrderRejected(cid, reason, self.clock()))
         self.risk.on_order_done(o.request.instrument, o.request.side, o.remaining)
+        self._notify(o, None)
 
     async def resolve_uncertain(self, cid: str, attempts: int = 5, wait_s: float = 0.2) -> None:
         """Find out whether the venue got the order: adopt it if so, record a rejection if not."""
@@ -191,6 +195,7 @@ class OrderManager:
             self.done(r.client_id, r.kind, r.filled, r.ts_ns, r.reason)
         elif r.kind == "rejected":
             self.rejected(r.client_id, r.reason)
+        await self.drain()
 
     def fill(self, f: Fill) -> bool:
         """Record a fill once (the journal refuses a second copy) and count it in the risk engine."""
@@ -201,7 +206,20 @@ class OrderManager:
         self.risk.on_fill(f.instrument, f.side, f.quantity)
         if o is not None and o.status is OrderStatus.FILLED and before is not OrderStatus.FILLED:
             self.risk.on_order_done(o.request.instrument, o.request.side, 0)
+        if o is not None:
+            self._notify(o, f)
         return True
+
+    def _notify(self, o: Order, f: Fill | None) -> None:
+        for fn in self.listeners:
+            self._pending.append(fn(o, f))
+
+    async def drain(self) -> None:
+        """Run the listener calls queued by the last reports (kept out of the journaling path)."""
+        while self._pending:
+            batch, self._pending = self._pending, []
+            for coro in batch:
+                await coro
 
     def done(self, cid: str, status: str, filled: int, ts_ns: int, reason: str) -> None:
         """The order ended at the venue (cancelled or expired)."""
@@ -210,6 +228,7 @@ class OrderManager:
             return
         self.record(OrderDone(cid, status, filled, ts_ns, reason))
         self.risk.on_order_done(o.request.instrument, o.request.side, o.remaining)
+        self._notify(o, None)
 
     async def catch_up(self, venue: str) -> None:
         """Read every report the venue has after the last one seen (after a gap or a restart)."""

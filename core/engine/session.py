@@ -1,0 +1,224 @@
+"""A trading session: strategies on one or more paper venues over a recorded capture, in market
+time, through the same risk engine, OMS and journal as production.
+
+Several venues can replay the same capture, one of them late by ``delay_ms`` (the way a slower
+venue's prices trail a faster one's), which is what cross-venue strategies trade on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alephtx.core.engine.engine import Engine
+from alephtx.core.journal import SqliteJournal
+from alephtx.core.model import Fill, Instrument, Order
+from alephtx.core.oms.ids import ClientIdFactory
+from alephtx.core.replay.binance_capture import BinanceCapture, DepthEvent, TradeEvent
+from alephtx.core.replay.market import apply_depth
+from alephtx.core.risk import RiskEngine, RiskLimits
+from alephtx.core.state.accounting import CASH_PRECISION, PositionState, apply_fill, to_cash, unrealised
+from alephtx.core.strategies import BUILTIN, Strategy, StrategyHost
+from alephtx.core.venues.paper import FeeModel, PaperVenue
+from alephtx.core.venues.stream import TradeTick
+
+MS = 1_000_000
+
+
+@dataclass(frozen=True)
+class VenueFeed:
+    instrument: Instrument
+    delay_ms: int = 0  # this venue sees the capture this much later
+    latency_ms: float = 1.0  # order to venue
+    fees: FeeModel = field(default_factory=lambda: FeeModel(maker_bps=2, taker_bps=5))
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    name: str
+    strategy: str | type[Strategy]  # a BUILTIN name, "module:Class", "file.py:Class" or a class
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StrategyBook:
+    """One strategy's own account, from its fills: what the report shows per strategy."""
+
+    positions: dict[str, PositionState] = field(default_factory=dict)
+    fills: int = 0
+    curve: list[tuple[float, int]] = field(default_factory=list)
+
+    def pnl(self, instruments: dict[str, Instrument], mids_x2: dict[str, int]) -> tuple[int, int, int]:
+        """(realised, unrealised, fees) in cash units."""
+        r = u = f = 0
+        for key, p in self.positions.items():
+            inst = instruments[key]
+            r += to_cash(inst, p.realised)
+            f += to_cash(inst, p.fees)
+            if p.quantity and mids_x2.get(key):
+                u += to_cash(inst, unrealised(p, mids_x2[key])) // 2
+        return r, u, f
+
+
+@dataclass
+class SessionResult:
+    engine: Engine
+    host: StrategyHost
+    books: dict[str, StrategyBook]
+    events: int
+    seconds: float
+    market_seconds: float
+    journal: str
+
+
+async def run_session(
+    capture: str | Path,
+    feeds: list[VenueFeed],
+    strategies: list[StrategySpec],
+    limits: RiskLimits,
+    journal: str | Path,
+    cash: int = 100_000,
+    timer_ms: int = 1000,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SessionResult:
+    journal = Path(journal)
+    if journal.exists():
+        journal.unlink()
+    venues = {
+        f.instrument.key: PaperVenue(
+            [f.instrument],
+            name=f.instrument.venue,
+            cash=cash * 10**CASH_PRECISION,
+            fees=f.fees,
+            latency_ns=int(f.latency_ms * MS),
+        )
+        for f in feeds
+    }
+    instruments = [f.instrument for f in feeds]
+    now = [0]
+    engine = Engine(
+        instruments,
+        {v.name: v for v in venues.values()},
+        RiskEngine(limits, clock=lambda: now[0]),
+        SqliteJournal(journal),
+        cash * 10**CASH_PRECISION * len(venues),
+        clock=lambda: now[0],
+        ids=ClientIdFactory("s"),
+    )
+    await engine.start(compare_cash=False)
+    books = {key: v.books[key] for key, v in venues.items()}
+    host = StrategyHost(engine, books)
+    accounts: dict[str, StrategyBook] = {}
+
+    async def on_order_event(order: Order, fill: Fill | None) -> None:
+        if fill is None or not order.request.origin.startswith("strategy:"):
+            return
+        acct = accounts.setdefault(order.request.origin[9:], StrategyBook())
+        p = acct.positions.setdefault(fill.instrument, PositionState(fill.instrument))
+        apply_fill(p, fill.side, fill.quantity, fill.price, fill.fee)
+        acct.fills += 1
+
+    engine.oms.listeners.append(on_order_event)
+    for s in strategies:
+        host.load(s.name, BUILTIN.get(s.strategy, s.strategy) if isinstance(s.strategy, str) else s.strategy, s.params)
+        accounts[s.name] = StrategyBook()
+    for s in strategies:
+        await host.start(s.name)
+
+    base = feeds[0].instrument
+    delayed: dict[str, deque[tuple[int, Any]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
+    delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
+    t_start = time.perf_counter()
+    first_ns = 0
+    next_timer = 0
+    events = 0
+    cap = BinanceCapture(capture, base)
+
+    async def deliver(key: str, kind: str, ev: Any, arrays: tuple[Any, Any, Any, int] | None) -> None:
+        v = venues[key]
+        if kind == "depth":
+            assert arrays is not None
+            if apply_depth(v, key, ev, *arrays):
+                await v.flush()
+                engine.on_mid(key, v.books[key].mid_x2())
+                await host.on_book(key, v.books[key])
+        else:
+            v.on_trade(key, ev.exch_ns + delays[key], ev.price, ev.quantity, ev.aggressor)
+            await v.flush()
+            await host.on_trade(TradeTick(key, str(ev.trade_id), ev.price, ev.quantity, ev.aggressor, now[0]))
+
+    for n, ev in enumerate(cap):
+        if not isinstance(ev, DepthEvent | TradeEvent):
+            continue
+        events += 1
+        now[0] = max(now[0], ev.exch_ns)
+        first_ns = first_ns or ev.exch_ns
+        for key, q in delayed.items():  # what the late venues see by now
+            while q and q[0][0] <= now[0]:
+                _, (kind, late, arrays) = q.popleft()
+                await deliver(key, kind, late, arrays)
+        for key in venues:
+            if isinstance(ev, DepthEvent):
+                p = ev.parser
+                if key in delayed:  # the parser's arrays are reused by the next line: copy them
+                    copy = (
+                        np.array(p.sides[: p.count]),
+                        np.array(p.prices[: p.count]),
+                        np.array(p.qtys[: p.count]),
+                        p.count,
+                    )
+                    late_ev = _delayed_depth(ev, delays[key])
+                    delayed[key].append((now[0] + delays[key], ("depth", late_ev, copy)))
+                else:
+                    await deliver(key, "depth", ev, (p.sides, p.prices, p.qtys, p.count))
+            elif key in delayed:
+                delayed[key].append((now[0] + delays[key], ("trade", ev, None)))
+            else:
+                await deliver(key, "trade", ev, None)
+        if now[0] >= next_timer:
+            next_timer = now[0] + timer_ms * MS
+            await host.on_timer()
+            await engine.mark()
+            at = (now[0] - first_ns) / 1e9
+            for acct in accounts.values():
+                r, u, f = acct.pnl(engine.instruments, engine.mids_x2)
+                acct.curve.append((at, r + u - f))
+        if on_progress is not None and n % 2000 == 0:
+            on_progress(cap.position(), cap.size)
+    for s in strategies:
+        await host.stop(s.name, "session ended")
+    engine.journal.close()
+    return SessionResult(
+        engine, host, accounts, events, time.perf_counter() - t_start, (now[0] - first_ns) / 1e9, str(journal)
+    )
+
+
+def _delayed_depth(ev: DepthEvent, delay_ns: int) -> DepthEvent:
+    """The same depth event, later, keeping only what survives the parser moving on."""
+    frozen: Any = _Frozen(ev.parser.bid_count)
+    return DepthEvent(
+        ev.recv_ns, ev.exch_ns + delay_ns, ev.is_snapshot, ev.first_id, ev.final_id, ev.prev_final_id, frozen
+    )
+
+
+class _Frozen:
+    """The part of a parser a delayed depth event still needs after the parser moved on."""
+
+    __slots__ = ("bid_count",)
+
+    def __init__(self, bid_count: int) -> None:
+        self.bid_count = bid_count
+
+
+def max_drawdown(curve: list[tuple[float, int]]) -> int:
+    peak, worst = None, 0
+    for _, e in curve:
+        peak = e if peak is None else max(peak, e)
+        worst = max(worst, peak - e)
+    return worst
