@@ -37,6 +37,7 @@ build: $(BUILD_STAMP)
 demo: build
 	$(BIN)/aleph replay
 	$(BIN)/aleph paper
+	$(BIN)/aleph up
 
 lint: build
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ import numpy as np
 
 from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
+from alephtx.core.metrics import Metrics
 from alephtx.core.model import Fill, Instrument, Order
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.binance_capture import BinanceCapture, DepthEvent, TradeEvent
@@ -86,6 +87,8 @@ async def run_session(
     cash: int = 100_000,
     timer_ms: int = 1000,
     on_progress: Callable[[int, int], None] | None = None,
+    metrics: Metrics | None = None,
+    on_ready: Callable[[Any], Any] | None = None,
 ) -> SessionResult:
     journal = Path(journal)
     if journal.exists():
@@ -130,6 +133,12 @@ async def run_session(
         accounts[s.name] = StrategyBook()
     for s in strategies:
         await host.start(s.name)
+    if metrics is not None:
+        _wire_metrics(engine, host, metrics)
+    if on_ready is not None:  # e.g. the gRPC server, given the running engine and host
+        ready = on_ready(SessionHandles(engine, host, venues))
+        if ready is not None:
+            await ready
 
     base = feeds[0].instrument
     delayed: dict[str, deque[tuple[int, Any]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
@@ -144,6 +153,8 @@ async def run_session(
         v = venues[key]
         if kind == "depth":
             assert arrays is not None
+            if metrics is not None:
+                metrics.book_updates.labels(key).inc()
             if apply_depth(v, key, ev, *arrays):
                 await v.flush()
                 engine.on_mid(key, v.books[key].mid_x2())
@@ -186,9 +197,11 @@ async def run_session(
             await host.on_timer()
             await engine.mark()
             at = (now[0] - first_ns) / 1e9
-            for acct in accounts.values():
+            for name, acct in accounts.items():
                 r, u, f = acct.pnl(engine.instruments, engine.mids_x2)
                 acct.curve.append((at, r + u - f))
+                if metrics is not None:
+                    metrics.pnl.labels(name).set((r + u - f) / 10**CASH_PRECISION)
         if on_progress is not None and n % 2000 == 0:
             on_progress(cap.position(), cap.size)
     for s in strategies:
@@ -214,6 +227,35 @@ class _Frozen:
 
     def __init__(self, bid_count: int) -> None:
         self.bid_count = bid_count
+
+
+@dataclass
+class SessionHandles:
+    """What a server needs to serve a running session."""
+
+    engine: Engine
+    host: StrategyHost
+    venues: dict[str, PaperVenue]
+
+
+def _wire_metrics(engine: Engine, host: StrategyHost, metrics: Metrics) -> None:
+    async def on_event(order: Order, fill: Fill | None) -> None:
+        if fill is not None:
+            metrics.fills.labels(fill.instrument).inc()
+            p = engine.ledger.positions.get(fill.instrument)
+            metrics.position.labels(fill.instrument).set(p.quantity if p else 0)
+
+    engine.oms.listeners.append(on_event)
+    submit = engine.submit
+
+    async def counted(req: Any, tag: str = "") -> Any:
+        res = await submit(req, tag)
+        metrics.orders.labels(req.origin).inc()
+        if not res.verdict.ok:
+            metrics.rejections.labels(res.verdict.reason.name).inc()
+        return res
+
+    engine.submit = counted  # type: ignore[method-assign]
 
 
 def max_drawdown(curve: list[tuple[float, int]]) -> int:

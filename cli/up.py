@@ -1,0 +1,101 @@
+"""`aleph up`: the engine, its venues and strategies, the metrics endpoint (and gRPC when asked),
+over the replay to its end; then the session report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from rich.table import Table
+
+from alephtx.cli.main import app, console, fail
+from alephtx.core.config import ConfigError
+
+
+@app.command()
+def up(
+    config: Annotated[Path, typer.Option(help="Venues and strategies to run.")] = Path("configs/strategies.toml"),
+    risk: Annotated[Path, typer.Option(help="Risk limits.")] = Path("configs/risk.toml"),
+    out: Annotated[Path, typer.Option(help="Folder for the journal, the picture and the HTML report.")] = Path(
+        "var/up"
+    ),
+    capture: Annotated[
+        Path | None, typer.Option(help="Capture to replay (default: the config's, else the sample).")
+    ] = None,
+    metrics_port: Annotated[int, typer.Option(help="Serve Prometheus /metrics on 127.0.0.1 (0: off).")] = 0,
+    grpc_port: Annotated[int, typer.Option(help="Serve the AlephCore gRPC API on 127.0.0.1 (0: off).")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run the engine with its paper venues and strategies over the replay, then report."""
+    from alephtx.core.engine.report import rows, summary, usd
+    from alephtx.core.engine.up import load_up_config
+    from alephtx.core.engine.up import up as run_up
+
+    try:
+        cfg = load_up_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if not risk.exists():
+        raise fail(f"up: risk limits file {risk} does not exist")
+
+    async def main() -> Any:
+        servers: list[Any] = []
+
+        async def on_ready(handles: Any) -> None:
+            if grpc_port:
+                from alephtx.core.server.grpc_server import serve
+
+                servers.append(await serve(handles, port=grpc_port))
+
+        with Progress(
+            TextColumn("[bold]aleph up[/bold]"),
+            BarColumn(),
+            DownloadColumn(),
+            console=console,
+            transient=True,
+            disable=json_out,
+        ) as bar:
+            task = bar.add_task("replay", total=1)
+            result, _ = await run_up(
+                cfg,
+                risk,
+                out,
+                metrics_port,
+                capture,
+                lambda done, total: bar.update(task, completed=done, total=total),
+                on_ready,
+            )
+        for s in servers:
+            await s.stop(1)
+        return result
+
+    try:
+        result = asyncio.run(main())
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if json_out:
+        print(json.dumps(summary(result)))
+        return
+    t = Table(
+        title=f"Session: {result.events:,} events, {result.market_seconds:.0f} s of market in {result.seconds:.2f} s"
+    )
+    for col in ("strategy", "status", "orders", "fills", "fees", "PnL", "max drawdown"):
+        t.add_column(col, justify="left" if col in ("strategy", "status") else "right")
+    for r in rows(result):
+        t.add_row(
+            r.strategy,
+            r.status,
+            str(r.orders),
+            str(r.fills),
+            usd(r.fees),
+            f"[{'red' if r.pnl < 0 else 'green'}]{usd(r.pnl)}[/]",
+            usd(r.drawdown),
+        )
+    console.print(t)
+    ref = summary(result)["refusals"]
+    console.print("Risk refusals by reason: " + (", ".join(f"{k} x{v}" for k, v in sorted(ref.items())) or "none"))
+    console.print(f"report: {out / 'report.html'}; equity: {out / 'equity.png'}; journal: {result.journal}")
