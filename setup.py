@@ -17,7 +17,29 @@ ROOTS = {
     "tools": "alephtx.tools",
     "cli": "alephtx.cli",
     "evals": "alephtx.evals",
+    "proto": "alephtx.proto",
 }
+
+
+def generate_grpc_stubs() -> None:
+    """proto/aleph.proto -> proto/aleph_pb2.py, aleph_pb2.pyi, aleph_pb2_grpc.py (package imports)."""
+    from grpc_tools import protoc
+
+    args = [
+        "protoc",
+        "-Iproto",
+        "--python_out=proto",
+        "--pyi_out=proto",
+        "--grpc_python_out=proto",
+        "proto/aleph.proto",
+    ]
+    if protoc.main(args) != 0:
+        raise SystemExit("protoc failed on proto/aleph.proto")
+    grpc_file = os.path.join("proto", "aleph_pb2_grpc.py")
+    with open(grpc_file) as f:
+        text = f.read()
+    with open(grpc_file, "w") as f:
+        f.write(text.replace("import aleph_pb2 as aleph__pb2", "from alephtx.proto import aleph_pb2 as aleph__pb2"))
 
 
 def packages() -> tuple[list[str], dict[str, str]]:
@@ -44,5 +66,6 @@ def extensions() -> list[Extension]:
     return cythonize(exts, compiler_directives={"language_level": "3"}, quiet=True)
 
 
+generate_grpc_stubs()
 pkgs, pkg_dir = packages()
 setup(packages=pkgs, package_dir=pkg_dir, ext_modules=extensions())

@@ -54,6 +54,10 @@ def resolve(spec: str | type[Strategy]) -> type[Strategy]:
     if isinstance(spec, type):
         return spec
     if ":" not in spec:
+        from alephtx.core.strategies import BUILTIN  # here: the package imports this module
+
+        if spec in BUILTIN:
+            return BUILTIN[spec]
         eps = {ep.name: ep for ep in entry_points(group="alephtx.strategies")}
         if spec not in eps:
             raise StrategyError(

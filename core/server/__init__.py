@@ -1,0 +1,1 @@
+"""The AlephCore gRPC service (proto/aleph.proto)."""

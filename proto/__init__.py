@@ -1,0 +1,1 @@
+"""Generated at build from aleph.proto (setup.py); never edited by hand, never committed."""
