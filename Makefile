@@ -54,6 +54,8 @@ bench: build
 	$(BIN)/python -m bench.bus
 	$(BIN)/python -m bench.risk
 	$(BIN)/python -m bench.signing
+	$(BIN)/python -m bench.tick_to_order
+	$(BIN)/python -m bench.replay
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

@@ -20,9 +20,9 @@ class Metrics:
             "aleph_strategy_pnl_usd", "Strategy PnL after fees, marked to the mid", ["strategy"], registry=r
         )
         self.position = Gauge("aleph_position", "Position in lots", ["instrument"], registry=r)
-        self.tick_to_order = Histogram(
-            "aleph_tick_to_order_seconds",
-            "From a book update to the order's acknowledgement by the venue",
+        self.order_latency = Histogram(
+            "aleph_order_ack_seconds",
+            "From submitting an order (risk, journal, venue) to the venue's acknowledgement",
             buckets=(5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2),
             registry=r,
         )

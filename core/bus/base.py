@@ -70,6 +70,9 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    async def flush(self) -> None:  # noqa: B027 - nothing to wait for in process; NATS overrides it
+        """Wait until the server has everything sent so far (subscriptions included)."""
+
     async def __aenter__(self) -> Bus:
         return self
 

@@ -249,7 +249,9 @@ def _wire_metrics(engine: Engine, host: StrategyHost, metrics: Metrics) -> None:
     submit = engine.submit
 
     async def counted(req: Any, tag: str = "") -> Any:
+        t0 = time.perf_counter()
         res = await submit(req, tag)
+        metrics.order_latency.observe(time.perf_counter() - t0)
         metrics.orders.labels(req.origin).inc()
         if not res.verdict.ok:
             metrics.rejections.labels(res.verdict.reason.name).inc()

@@ -71,6 +71,7 @@ class StrategyBridge:
         await self.bus.subscribe(subjects.strategy("*", "order"), self._on_order, type=OrderMsg)
         await self.bus.subscribe(INSTRUMENTS, self._on_instruments)
         self.engine.oms.listeners.append(self._on_fill)
+        await self.bus.flush()  # the subscriptions are live before anyone is told to connect
 
     async def _on_instruments(self, msg: Msg) -> list[Instrument]:
         return list(self.engine.instruments.values())
@@ -204,6 +205,7 @@ async def run_remote(
     for inst in instruments.values():
         await bus.subscribe(subjects.book(inst.venue, inst.symbol), on_book, type=BookTop)
     await bus.subscribe(subjects.strategy(name, "fill"), on_fill, type=FillMsg)
+    await bus.flush()
     await strategy.on_start(ctx)
     while not stop.is_set():
         try:

@@ -1,0 +1,187 @@
+"""Tick to order: a book update reaches a strategy that decides to trade; the order passes risk,
+is journaled and the paper venue acknowledges it. p50 and p99 over the real replay.
+
+Three paths in the same run: in process with the Cython risk checks; the same with the
+pure-Python risk twin (the baseline); and the strategy behind NATS on loopback (book out over the
+bus, order request back over the bus, through the nats-server at 127.0.0.1:4222 or a new one).
+
+    python -m bench.tick_to_order
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from alephtx.core.book import L2Book
+from alephtx.core.bus.nats import NatsBus
+from alephtx.core.engine import Engine
+from alephtx.core.journal import SqliteJournal
+from alephtx.core.model import Instrument, TimeInForce
+from alephtx.core.replay.binance_capture import BinanceCapture, DepthEvent
+from alephtx.core.replay.market import apply_depth
+from alephtx.core.risk import RiskEngine, RiskLimits
+from alephtx.core.strategies import Params, Strategy, StrategyHost
+from alephtx.core.strategies.remote import StrategyBridge, fetch_instruments, run_remote
+from alephtx.core.venues.paper import PaperVenue
+from bench.common import capture_path, console, save, show
+from tests.support.servers import nats_server
+
+INST = Instrument.from_strings("paper", "BTCUSDT", "perp", "0.10", "0.001", "5")
+EVERY = 5  # trade on every fifth book update
+LIMITS = RiskLimits.model_validate(
+    {
+        "instrument": {INST.key: {"max_position": "1"}},
+        "venue": {"default": {"max_orders_per_second": 1024, "max_open_orders": 1000}},
+        "global": {"max_open_orders": 1000},
+    }
+)
+
+
+class P(Params):
+    instrument: str
+
+
+class Taker(Strategy):
+    """Every EVERY-th book: an IOC buy far below the market (acknowledged, then expires unfilled)."""
+
+    params_model = P
+
+    def __init__(self, params: P) -> None:
+        super().__init__(params)
+        self.instruments = (params.instrument,)
+        self.n = 0
+        self.marks: list[int] = []
+
+    async def on_book(self, ctx: Any, key: str, book: L2Book) -> None:
+        self.n += 1
+        if self.n % EVERY:
+            return
+        px = book.best_bid_price() - 1000 * INST.tick
+        if await ctx.buy(key, INST.lot, px, tif=TimeInForce.IOC):
+            self.marks.append(time.perf_counter_ns())
+
+
+async def setup(twin: bool, folder: Path) -> tuple[Engine, PaperVenue]:
+    venue = PaperVenue([INST])
+    now = [0]
+    engine = Engine(
+        [INST],
+        {"paper": venue},
+        RiskEngine(LIMITS, twin=twin, clock=lambda: now[0]),
+        SqliteJournal(folder / f"j{uuid.uuid4().hex}.db"),
+        venue.initial_cash,
+        clock=lambda: now[0],
+    )
+    await engine.start()
+    engine._now = now  # type: ignore[attr-defined]
+    return engine, venue
+
+
+async def in_process(path: Path, twin: bool, folder: Path) -> list[int]:
+    engine, venue = await setup(twin, folder)
+    host = StrategyHost(engine, venue.books)
+    loaded = host.load("taker", Taker, {"instrument": INST.key})
+    await host.start("taker")
+    taker: Any = loaded.strategy
+    out: list[int] = []
+    book = venue.books[INST.key]
+    for ev in BinanceCapture(path, INST):
+        if not isinstance(ev, DepthEvent):
+            continue
+        engine._now[0] = ev.exch_ns  # type: ignore[attr-defined]
+        p = ev.parser
+        if not apply_depth(venue, INST.key, ev, p.sides, p.prices, p.qtys, p.count):
+            continue
+        engine.on_mid(INST.key, book.mid_x2())
+        before = len(taker.marks)
+        t0 = time.perf_counter_ns()  # the book update has just been applied
+        await host.on_book(INST.key, book)
+        if len(taker.marks) > before:
+            out.append(taker.marks[-1] - t0)
+    return out
+
+
+async def over_nats(path: Path, url: str, folder: Path, limit: int = 800) -> list[int]:
+    engine, venue = await setup(False, folder)
+    ns = f"bench{uuid.uuid4().hex[:8]}"
+    engine_bus = await NatsBus.connect(url, namespace=ns)
+    strat_bus = await NatsBus.connect(url, namespace=ns)
+    bridge = StrategyBridge(engine, engine_bus, venue.books)
+    await bridge.start()
+    taker = Taker(P(instrument=INST.key))
+    stop = asyncio.Event()
+    instruments = await fetch_instruments(strat_bus)
+    task = asyncio.create_task(run_remote(taker, "taker", strat_bus, instruments, stop))
+    out: list[int] = []
+    book = venue.books[INST.key]
+    for ev in BinanceCapture(path, INST):
+        if len(out) >= limit:
+            break
+        if not isinstance(ev, DepthEvent):
+            continue
+        engine._now[0] = ev.exch_ns  # type: ignore[attr-defined]
+        p = ev.parser
+        if not apply_depth(venue, INST.key, ev, p.sides, p.prices, p.qtys, p.count):
+            continue
+        engine.on_mid(INST.key, book.mid_x2())
+        before = len(taker.marks)
+        t0 = time.perf_counter_ns()
+        await bridge.publish_book(INST.key)
+        if taker.n % EVERY == EVERY - 1:  # this book makes the remote strategy trade: wait for it
+            for _ in range(2000):
+                if len(taker.marks) > before:
+                    break
+                await asyncio.sleep(0)
+            if len(taker.marks) > before:
+                out.append(taker.marks[-1] - t0)
+        else:
+            for _ in range(200):
+                await asyncio.sleep(0)
+    stop.set()
+    await task
+    await engine_bus.delete_stream()
+    await engine_bus.close()
+    await strat_bus.close()
+    return out
+
+
+def pct(xs: list[int]) -> tuple[float, float]:
+    qs = statistics.quantiles(xs, n=100, method="inclusive")
+    return statistics.median(xs) / 1000, qs[98] / 1000
+
+
+async def main_async() -> None:
+    path = capture_path()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        cy = await in_process(path, False, folder)
+        py = await in_process(path, True, folder)
+        with nats_server() as url:
+            nt = await over_nats(path, url, folder)
+    rows, result = [], {}
+    for name, xs in [
+        ("in process, Cython risk", cy),
+        ("in process, Python risk twin", py),
+        ("strategy over NATS (loopback)", nt),
+    ]:
+        p50, p99 = pct(xs)
+        rows.append([name, f"{len(xs):,}", f"{p50:.1f}", f"{p99:.1f}"])
+        result[name] = {"n": len(xs), "p50_us": p50, "p99_us": p99}
+    show("Tick to order acknowledged", ["path", "orders", "p50 µs", "p99 µs"], rows)
+    ratio = result["in process, Python risk twin"]["p50_us"] / result["in process, Cython risk"]["p50_us"]
+    console.print(
+        f"twin / Cython p50: [bold]{ratio:.2f}x[/bold]; NATS / in process p50: "
+        f"[bold]{result['strategy over NATS (loopback)']['p50_us'] / result['in process, Cython risk']['p50_us']:.1f}x[/bold]"
+    )
+    result["ratio_twin_vs_cython_p50"] = ratio
+    save("tick_to_order", result)
+
+
+if __name__ == "__main__":
+    asyncio.run(main_async())

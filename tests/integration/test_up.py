@@ -1,0 +1,58 @@
+"""`aleph up` as a person runs it, and the metrics it serves."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+from alephtx.core.engine.up import load_up_config, up
+from tests.conftest import ROOT
+from tests.integration.test_cli import run
+from tests.support.servers import free_port
+
+
+def test_aleph_up_runs_the_configured_strategies_and_writes_the_report(tmp_path: Path) -> None:
+    out = run(
+        "up",
+        "--json",
+        "--out",
+        str(tmp_path),
+        "--config",
+        str(ROOT / "configs" / "strategies.toml"),
+        "--risk",
+        str(ROOT / "configs" / "risk.toml"),
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert set(report["strategies"]) == {"grid", "trend", "meanrev", "mm", "arb", "multi"}
+    assert all(s["status"] == "done" for s in report["strategies"].values())
+    assert sum(s["orders"] for s in report["strategies"].values()) > 100
+    html = (tmp_path / "report.html").read_text()
+    assert "Strategies (USDT)" in html and "data:image/png;base64," in html
+    assert (tmp_path / "equity.png").stat().st_size > 5000
+
+
+def test_a_wrong_strategies_config_names_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "s.toml"
+    bad.write_text('[[venue]]\nname = "Paper A"\nsymbol = "X"\ntick_size = "0.1"\nlot_size = "1"\n')
+    out = run("up", "--config", str(bad))
+    assert out.returncode == 2 and "venue.0.name = 'Paper A'" in out.stderr
+
+
+async def test_metrics_are_served_while_the_engine_runs(tmp_path: Path) -> None:
+    port = free_port()
+    cfg = load_up_config(ROOT / "configs" / "strategies.toml")
+    _result, _metrics = await up(cfg, ROOT / "configs" / "risk.toml", tmp_path, metrics_port=port)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    for name in (
+        "aleph_book_updates_total",
+        "aleph_orders_total",
+        "aleph_fills_total",
+        "aleph_strategy_pnl_usd",
+        "aleph_order_ack_seconds_bucket",
+        "aleph_position",
+    ):
+        assert name in text, name
+    assert 'aleph_orders_total{origin="strategy:grid"}' in text
