@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
-from alephtx.cli.main import app, console, fail
+from alephtx.cli.main import app, console, errors, fail
 from alephtx.core.config import ConfigError
 
 
@@ -28,6 +28,12 @@ def up(
     ] = None,
     metrics_port: Annotated[int, typer.Option(help="Serve Prometheus /metrics on 127.0.0.1 (0: off).")] = 0,
     grpc_port: Annotated[int, typer.Option(help="Serve the AlephCore gRPC API on 127.0.0.1 (0: off).")] = 0,
+    live: Annotated[str | None, typer.Option(help="Paper-trade on this venue's live book when reachable.")] = None,
+    live_rest: Annotated[
+        str | None, typer.Option(help="Override the live venue's REST URL (e.g. an emulator).")
+    ] = None,
+    live_ws: Annotated[str | None, typer.Option(help="Override the live venue's WebSocket URL.")] = None,
+    seconds: Annotated[float, typer.Option(help="How long a live session runs.")] = 60.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run the engine with its paper venues and strategies over the replay, then report."""
@@ -41,6 +47,8 @@ def up(
         raise fail(str(exc)) from None
     if not risk.exists():
         raise fail(f"up: risk limits file {risk} does not exist")
+
+    notes: list[str] = []
 
     async def main() -> Any:
         servers: list[Any] = []
@@ -77,8 +85,10 @@ def up(
         result = asyncio.run(main())
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    for note in notes:
+        (errors if json_out else console).print(f"[yellow]{note}[/yellow]")
     if json_out:
-        print(json.dumps(summary(result)))
+        print(json.dumps(summary(result) | {"notes": notes}))
         return
     t = Table(
         title=f"Session: {result.events:,} events, {result.market_seconds:.0f} s of market in {result.seconds:.2f} s"

@@ -7,6 +7,7 @@ venue's prices trail a faster one's), which is what cross-venue strategies trade
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
@@ -78,19 +79,25 @@ class SessionResult:
     journal: str
 
 
-async def run_session(
-    capture: str | Path,
+@dataclass
+class _Running:
+    venues: dict[str, PaperVenue]
+    engine: Engine
+    host: StrategyHost
+    accounts: dict[str, StrategyBook]
+    now: list[int]
+
+
+async def _prepare(
     feeds: list[VenueFeed],
     strategies: list[StrategySpec],
     limits: RiskLimits,
-    journal: str | Path,
-    cash: int = 100_000,
-    timer_ms: int = 1000,
-    on_progress: Callable[[int, int], None] | None = None,
-    metrics: Metrics | None = None,
-    on_ready: Callable[[Any], Any] | None = None,
-) -> SessionResult:
-    journal = Path(journal)
+    journal: Path,
+    cash: int,
+    metrics: Metrics | None,
+    on_ready: Callable[[Any], Any] | None,
+) -> _Running:
+    """Venues, engine, host and strategies, started: what replayed and live sessions share."""
     if journal.exists():
         journal.unlink()
     venues = {
@@ -140,6 +147,32 @@ async def run_session(
         if ready is not None:
             await ready
 
+    return _Running(venues, engine, host, accounts, now)
+
+
+def _sample(run: _Running, first_ns: int, metrics: Metrics | None) -> None:
+    at = (run.now[0] - first_ns) / 1e9
+    for name, acct in run.accounts.items():
+        r, u, f = acct.pnl(run.engine.instruments, run.engine.mids_x2)
+        acct.curve.append((at, r + u - f))
+        if metrics is not None:
+            metrics.pnl.labels(name).set((r + u - f) / 10**CASH_PRECISION)
+
+
+async def run_session(
+    capture: str | Path,
+    feeds: list[VenueFeed],
+    strategies: list[StrategySpec],
+    limits: RiskLimits,
+    journal: str | Path,
+    cash: int = 100_000,
+    timer_ms: int = 1000,
+    on_progress: Callable[[int, int], None] | None = None,
+    metrics: Metrics | None = None,
+    on_ready: Callable[[Any], Any] | None = None,
+) -> SessionResult:
+    run = await _prepare(feeds, strategies, limits, Path(journal), cash, metrics, on_ready)
+    venues, engine, host, accounts, now = run.venues, run.engine, run.host, run.accounts, run.now
     base = feeds[0].instrument
     delayed: dict[str, deque[tuple[int, Any]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
     delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
@@ -196,12 +229,7 @@ async def run_session(
             next_timer = now[0] + timer_ms * MS
             await host.on_timer()
             await engine.mark()
-            at = (now[0] - first_ns) / 1e9
-            for name, acct in accounts.items():
-                r, u, f = acct.pnl(engine.instruments, engine.mids_x2)
-                acct.curve.append((at, r + u - f))
-                if metrics is not None:
-                    metrics.pnl.labels(name).set((r + u - f) / 10**CASH_PRECISION)
+            _sample(run, first_ns, metrics)
         if on_progress is not None and n % 2000 == 0:
             on_progress(cap.position(), cap.size)
     for s in strategies:
@@ -210,6 +238,70 @@ async def run_session(
     return SessionResult(
         engine, host, accounts, events, time.perf_counter() - t_start, (now[0] - first_ns) / 1e9, str(journal)
     )
+
+
+async def run_live_session(
+    stream: Any,
+    feed: VenueFeed,
+    strategies: list[StrategySpec],
+    limits: RiskLimits,
+    journal: str | Path,
+    seconds: float,
+    cash: int = 100_000,
+    timer_ms: int = 1000,
+    metrics: Metrics | None = None,
+    on_ready: Callable[[Any], Any] | None = None,
+) -> SessionResult:
+    """A paper venue whose market is a live venue's book (``stream``, a BookStream), for
+    ``seconds`` of wall time: paper trading on live data."""
+    journal = Path(journal)
+    if journal.exists():
+        journal.unlink()
+    run = await _prepare([feed], strategies, limits, journal, cash, metrics, on_ready)
+    key = feed.instrument.key
+    venue = run.venues[key]
+    book = venue.books[key]
+    run.now[0] = first_ns = time.time_ns()
+    events = 0
+
+    async def on_live_book(live: Any) -> None:
+        nonlocal events
+        events += 1
+        run.now[0] = time.time_ns()
+        bids, asks = live.depth(1000)
+        book.apply_snapshot(
+            [p for p, _ in bids], [q for _, q in bids], [p for p, _ in asks], [q for _, q in asks], events
+        )
+        venue.on_depth(key, run.now[0])
+        await venue.flush()
+        run.engine.on_mid(key, book.mid_x2())
+        await run.host.on_book(key, book)
+
+    async def timer() -> None:
+        while True:
+            await asyncio.sleep(timer_ms / 1000)
+            run.now[0] = time.time_ns()
+            venue.advance(run.now[0])
+            await venue.flush()
+            await run.host.on_timer()
+            await run.engine.mark()
+            _sample(run, first_ns, metrics)
+
+    stop = asyncio.Event()
+    t_start = time.perf_counter()
+    ticker = asyncio.create_task(timer())
+    feed_task = asyncio.create_task(stream.run(on_live_book, stop))
+    await asyncio.sleep(seconds)
+    stop.set()
+    ticker.cancel()
+    await asyncio.gather(feed_task, return_exceptions=True)
+    for s in strategies:
+        if s.name in run.host.loaded:
+            await run.host.stop(s.name, "session ended")
+    _sample(run, first_ns, metrics)
+    run.engine.journal.close()
+    elapsed = time.perf_counter() - t_start
+    return SessionResult(run.engine, run.host, run.accounts, events, elapsed, elapsed, str(journal))
 
 
 def _delayed_depth(ev: DepthEvent, delay_ns: int) -> DepthEvent:

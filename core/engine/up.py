@@ -3,16 +3,18 @@ data), the Prometheus endpoint, then the session report with its picture and HTM
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alephtx.core.config.loader import ConfigError
 from alephtx.core.engine.report import equity_picture, html_report
-from alephtx.core.engine.session import SessionResult, StrategySpec, VenueFeed, run_session
+from alephtx.core.engine.session import SessionResult, StrategySpec, VenueFeed, run_live_session, run_session
 from alephtx.core.metrics import Metrics
 from alephtx.core.model import Instrument
 from alephtx.core.replay.samples import sample_capture
@@ -69,6 +71,18 @@ def load_up_config(path: str | Path) -> UpConfig:
         raise ConfigError(f"strategies config ({p}):\n  " + "\n  ".join(lines)) from None
 
 
+async def reachable(url: str, timeout_s: float = 3.0) -> bool:
+    """Whether a TCP connection to the URL's host and port opens (the venue can be reached)."""
+    u = urlparse(url)
+    port = u.port or (443 if u.scheme in ("https", "wss") else 80)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(u.hostname, port), timeout_s)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
 async def up(
     config: UpConfig,
     risk_path: Path,
@@ -77,7 +91,14 @@ async def up(
     capture: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     on_ready: Callable[[Any], Any] | None = None,
+    live: str | None = None,
+    live_urls: tuple[str, str] | None = None,
+    seconds: float = 60.0,
+    notes: list[str] | None = None,
 ) -> tuple[SessionResult, Metrics]:
+    """Replay (the default), or with ``live`` paper-trade on that venue's public book when it can
+    be reached (``live_urls`` = (rest, ws) overrides its endpoints), else fall back to the replay."""
+    notes = notes if notes is not None else []
     feeds = [
         VenueFeed(
             Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5"),
@@ -91,6 +112,11 @@ async def up(
     if metrics_port:
         metrics.serve(metrics_port)
     out.mkdir(parents=True, exist_ok=True)
+    if live:
+        result = await _live(config, feeds, specs, risk_path, out, live, live_urls, seconds, metrics, on_ready, notes)
+        if result is not None:
+            _write_report(result, out)
+            return result, metrics
     path = capture or (Path(config.session.capture) if config.session.capture else sample_capture())
     result = await run_session(
         path,
@@ -104,7 +130,62 @@ async def up(
         metrics=metrics,
         on_ready=on_ready,
     )
+    _write_report(result, out)
+    return result, metrics
+
+
+def _write_report(result: SessionResult, out: Path) -> None:
     picture = out / "equity.png"
     equity_picture(result, picture)
     html_report(result, picture, out / "report.html")
-    return result, metrics
+
+
+async def _live(
+    config: UpConfig,
+    feeds: list[VenueFeed],
+    specs: list[StrategySpec],
+    risk_path: Path,
+    out: Path,
+    live: str,
+    live_urls: tuple[str, str] | None,
+    seconds: float,
+    metrics: Metrics,
+    on_ready: Callable[[Any], Any] | None,
+    notes: list[str],
+) -> SessionResult | None:
+    from alephtx.core.venues.registry import VENUES
+
+    info = VENUES.get(live)
+    if info is None or info.stream is None:
+        raise ConfigError(f"live={live!r}: must be one of {[k for k, v in VENUES.items() if v.stream]}")
+    cfg = info.config(rest_url=live_urls[0], ws_url=live_urls[1]) if live_urls else info.config()
+    if not await reachable(cfg.ws_url):
+        notes.append(f"live data from {live} ({cfg.ws_url}) cannot be reached: replaying the capture instead")
+        return None
+    first = feeds[0]
+    market = next((i for i in info.instruments if i.symbol == first.instrument.symbol), info.instruments[0])
+    paper = Instrument.from_strings(
+        first.instrument.venue, market.symbol, "perp", market.tick_size, market.lot_size, "5"
+    )
+    keep = [
+        s
+        for s in specs
+        if all(v == paper.key for k, v in s.params.items() if k in ("instrument", "venue_a", "venue_b"))
+    ]
+    for s in specs:
+        if s not in keep:
+            notes.append(f"strategy {s.name} needs a venue the live session does not have: not started")
+    notes.append(f"paper trading on live {live} {market.symbol} for {seconds:.0f} s")
+    stream = info.stream(market, cfg)
+    return await run_live_session(
+        stream,
+        VenueFeed(paper, fees=first.fees),
+        keep,
+        load_limits(risk_path),
+        out / "journal.db",
+        seconds,
+        int(float(config.session.cash)),
+        config.session.timer_ms,
+        metrics,
+        on_ready,
+    )

@@ -56,3 +56,42 @@ async def test_metrics_are_served_while_the_engine_runs(tmp_path: Path) -> None:
     ):
         assert name in text, name
     assert 'aleph_orders_total{origin="strategy:grid"}' in text
+
+
+async def test_live_paper_trading_on_a_venue_book_and_the_fallback(tmp_path: Path) -> None:
+    """--live: the paper venue's market is the live venue's book (here Binance's loopback
+    emulator, since the internet is out of reach); an unreachable venue falls back to the replay."""
+    from alephtx.core.venues.emulator.base import Account
+    from alephtx.core.venues.emulator.binance import BinanceEmulator
+
+    cfg = load_up_config(ROOT / "configs" / "strategies.toml")
+    emu = BinanceEmulator(account=Account("live-key1", "live-secret1"), speed=4.0)
+    await emu.start()
+    try:
+        notes: list[str] = []
+        result, _ = await up(
+            cfg,
+            ROOT / "configs" / "risk.toml",
+            tmp_path / "live",
+            live="binance-usdm",
+            live_urls=(emu.url, emu.ws_url),
+            seconds=3.0,
+            notes=notes,
+        )
+    finally:
+        await emu.stop()
+    assert any("paper trading on live binance-usdm" in n for n in notes)
+    assert any("arb" in n and "not started" in n for n in notes)  # it needs the second venue
+    assert result.events > 20
+    grid = next(s for s in result.host.status() if s["name"] == "grid")
+    assert grid["orders_sent"] >= 6 and grid["error"] == ""
+    notes = []
+    result, _ = await up(
+        cfg,
+        ROOT / "configs" / "risk.toml",
+        tmp_path / "fallback",
+        live="binance-usdm",
+        live_urls=("http://127.0.0.1:9", "ws://127.0.0.1:9"),
+        notes=notes,
+    )
+    assert any("cannot be reached: replaying" in n for n in notes) and result.events > 4000
