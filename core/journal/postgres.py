@@ -27,7 +27,6 @@ class PostgresJournal(Journal):
         self._db.execute(
             f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_trade ON {table} (trade_key) WHERE trade_key IS NOT NULL"
         )
-        self._db.execute(f"CREATE INDEX IF NOT EXISTS {table}_client ON {table} (client_id)")
 
     def _insert(self, kind: str, client_id: str, trade_key: str | None, body: bytes, ts_ns: int) -> int | None:
         row = self._db.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,3 +59,14 @@ def test_reopen_keeps_everything(tmp_path: Path) -> None:
     j2.close()
     with pytest.raises(ValueError, match="must start with"):
         open_journal("mysql://x")
+
+
+def test_a_second_engine_cannot_open_a_journal_in_use(tmp_path: Path) -> None:
+    owner = SqliteJournal(tmp_path / "j.db")
+    owner.append(OrderNew("ax1", REQ, 1))
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        SqliteJournal(tmp_path / "j.db", busy_timeout_s=0.05)
+    owner.close()
+    reader = SqliteJournal(tmp_path / "j.db")  # free again once the owner has closed it
+    assert [e for _, e in reader.read()] == [OrderNew("ax1", REQ, 1)]
+    reader.close()
