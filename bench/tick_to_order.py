@@ -91,7 +91,7 @@ async def in_process(path: Path, twin: bool, folder: Path) -> list[int]:
     taker: Any = loaded.strategy
     out: list[int] = []
     book = venue.books[INST.key]
-    for ev in BinanceCapture(path, INST):
+    for ev in BinanceCapture(path, INST, tickers=False):
         if not isinstance(ev, DepthEvent):
             continue
         engine._now[0] = ev.exch_ns  # type: ignore[attr-defined]
@@ -120,7 +120,7 @@ async def over_nats(path: Path, url: str, folder: Path, limit: int = 800) -> lis
     task = asyncio.create_task(run_remote(taker, "taker", strat_bus, instruments, stop))
     out: list[int] = []
     book = venue.books[INST.key]
-    for ev in BinanceCapture(path, INST):
+    for ev in BinanceCapture(path, INST, tickers=False):
         if len(out) >= limit:
             break
         if not isinstance(ev, DepthEvent):

@@ -180,7 +180,7 @@ async def run_session(
     first_ns = 0
     next_timer = 0
     events = 0
-    cap = BinanceCapture(capture, base)
+    cap = BinanceCapture(capture, base, tickers=False)
 
     async def deliver(key: str, kind: str, ev: Any, arrays: tuple[Any, Any, Any, int] | None) -> None:
         v = venues[key]

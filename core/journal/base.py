@@ -1,4 +1,5 @@
-"""The journal interface: append-only, each append durable before it returns."""
+"""The journal interface: append-only; an append is durable before it returns unless it is
+deferred, and then it becomes durable with the next durable append, ``flush`` or ``close``."""
 
 from __future__ import annotations
 
@@ -12,11 +13,28 @@ class Journal(abc.ABC):
     """Append-only event log. ``append`` returns the event's sequence number, or None when the
     event is a fill the journal already holds (so replays of venue reports are harmless)."""
 
-    def append(self, ev: Event, ts_ns: int = 0) -> int | None:
+    def append(self, ev: Event, ts_ns: int = 0, defer: bool = False) -> int | None:
+        """``defer=True`` is for events the venue can tell us again at recovery (acknowledgements,
+        ends of orders): they are written, in order, in the same transaction as the next durable
+        append. A deferred event must not be a fill (fills are de-duplicated at the write)."""
         kind = str(type(ev).__struct_config__.tag)
-        return self._insert(kind, client_id_of(ev), trade_key(ev), ENCODER.encode(ev), ts_ns)
+        key = trade_key(ev)
+        if defer and key is None:
+            return self._defer(kind, client_id_of(ev), ENCODER.encode(ev), ts_ns)
+        return self._insert(kind, client_id_of(ev), key, ENCODER.encode(ev), ts_ns)
+
+    def _defer(self, kind: str, client_id: str, body: bytes, ts_ns: int) -> int:
+        """Backends without write batching write at once."""
+        seq = self._insert(kind, client_id, None, body, ts_ns)
+        assert seq is not None  # only fills can be refused
+        return seq
+
+    def flush(self) -> None:
+        """Make every deferred append durable (nothing to do for backends that do not defer)."""
+        return None
 
     def read(self, after_seq: int = 0) -> Iterator[tuple[int, Event]]:
+        self.flush()
         for seq, body in self._rows(after_seq):
             yield seq, DECODER.decode(body)
 

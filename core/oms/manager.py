@@ -73,6 +73,7 @@ class OrderManager:
         # Called after each fill (order, fill) and each end of an order (order, None): strategies.
         self.listeners: list[Callable[[Order, Fill | None], Awaitable[None]]] = []
         self._pending: list[Awaitable[None]] = []
+        self._flush_scheduled = False
         for name, v in venues.items():
             v.set_report_handler(self._handler(name))
 
@@ -82,12 +83,26 @@ class OrderManager:
 
         return on_report
 
-    def record(self, ev: Event) -> int | None:
-        """Journal first, then apply to the ledger: state only ever follows what is durable."""
-        seq = self.journal.append(ev, self.clock())
+    def record(self, ev: Event, defer: bool = False) -> int | None:
+        """Journal first, then apply to the ledger: state only ever follows what is durable.
+
+        ``defer`` is for what the venue tells us again at recovery (acknowledgements, ends of
+        orders): it is written with the next durable event or when this step of the event loop
+        ends, whichever comes first, which keeps its commit off the order's path."""
+        seq = self.journal.append(ev, self.clock(), defer=defer)
         if seq is not None:
             self.ledger.apply(ev, seq)
+        if defer and not self._flush_scheduled:
+            try:
+                asyncio.get_running_loop().call_soon(self._flush)
+                self._flush_scheduled = True
+            except RuntimeError:  # no loop (a synchronous caller): write now
+                self.journal.flush()
         return seq
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        self.journal.flush()
 
     # -- new orders ------------------------------------------------------------------------------
 
@@ -106,7 +121,8 @@ class OrderManager:
         self.record(OrderNew(cid, req, self.clock(), tag))
         venue = self.venues[inst.venue]
         try:
-            vo = await asyncio.wait_for(venue.place_order(req), self.place_timeout_s)
+            async with asyncio.timeout(self.place_timeout_s):  # no task per order, unlike wait_for
+                vo = await venue.place_order(req)
         except VenueRejected as exc:
             self.rejected(cid, str(exc))
             return SubmitResult(cid, verdict, self.ledger.orders[cid], str(exc))
@@ -120,7 +136,9 @@ class OrderManager:
     def acked(self, cid: str, vo: VenueOrder) -> None:
         o = self.ledger.orders[cid]
         if not o.venue_order_id:
-            self.record(OrderAck(cid, vo.venue_order_id, self.clock(), vo.status is not OrderStatus.SUBMITTED))
+            self.record(
+                OrderAck(cid, vo.venue_order_id, self.clock(), vo.status is not OrderStatus.SUBMITTED), defer=True
+            )
 
     def rejected(self, cid: str, reason: str) -> None:
         o = self.ledger.orders[cid]
@@ -163,9 +181,8 @@ class OrderManager:
             return v
         self.record(CancelRequested(cid, self.clock()))
         try:
-            await asyncio.wait_for(
-                self.venues[venue_name].cancel_order(o.request.instrument, cid), self.place_timeout_s
-            )
+            async with asyncio.timeout(self.place_timeout_s):
+                await self.venues[venue_name].cancel_order(o.request.instrument, cid)
         except VenueRejected as exc:
             # Lost the race (filled or done already): the reports tell the truth; catch up on them.
             log.info("oms: cancel of %s refused: %s", cid, exc)
@@ -188,7 +205,7 @@ class OrderManager:
             return
         if r.kind == "accepted":
             if o.status is OrderStatus.SUBMITTED:
-                self.record(OrderAck(r.client_id, r.venue_order_id, r.ts_ns))
+                self.record(OrderAck(r.client_id, r.venue_order_id, r.ts_ns), defer=True)
         elif r.kind == "fill" and r.fill is not None:
             self.fill(r.fill)
         elif r.kind in ("cancelled", "expired"):
@@ -226,7 +243,7 @@ class OrderManager:
         o = self.ledger.orders[cid]
         if o.status.is_terminal:
             return
-        self.record(OrderDone(cid, status, filled, ts_ns, reason))
+        self.record(OrderDone(cid, status, filled, ts_ns, reason), defer=True)
         self.risk.on_order_done(o.request.instrument, o.request.side, o.remaining)
         self._notify(o, None)
 

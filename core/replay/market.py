@@ -32,7 +32,7 @@ async def replay_into_venue(
     """Feed each depth and trade event to ``venue`` (book sync, matching), deliver its reports,
     then yield the event so the caller can act at that moment of market time."""
     key = instrument.key
-    for ev in BinanceCapture(path, instrument):
+    for ev in BinanceCapture(path, instrument, tickers=False):
         if isinstance(ev, DepthEvent):
             p = ev.parser
             if not apply_depth(venue, key, ev, p.sides, p.prices, p.qtys, p.count):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from alephtx.core.journal import FillRecorded, Journal, OrderAck, OrderNew, SqliteJournal, open_journal
+from alephtx.core.journal import FillRecorded, Journal, OrderAck, OrderDone, OrderNew, SqliteJournal, open_journal
 from alephtx.core.journal.postgres import PostgresJournal
 from alephtx.core.model import Fill, OrderRequest, OrderType, Side
 
@@ -40,6 +42,47 @@ def test_append_and_read_in_order(journal: Journal) -> None:
     events = list(journal.read())
     assert [e for _, e in events] == [OrderNew("ax1", REQ, 1, "intent:1"), OrderAck("ax1", "P1", 2), FillRecorded(FILL)]
     assert [e for _, e in journal.read(s2)] == [FillRecorded(FILL)]
+
+
+def test_deferred_appends_keep_their_order_and_numbers(journal: Journal) -> None:
+    s1 = journal.append(OrderNew("ax1", REQ, 1), 1)
+    s2 = journal.append(OrderAck("ax1", "P1", 2), 2, defer=True)
+    s3 = journal.append(FillRecorded(FILL), 3)  # durable: writes the deferred ack first
+    assert journal.append(FillRecorded(FILL), 4) is None  # refused
+    s4 = journal.append(OrderDone("ax1", "cancelled", 4, 5, ""), 5, defer=True)
+    assert s1 is not None and s2 is not None and s3 is not None
+    assert s1 < s2 < s3 < s4
+    # read() writes what is still deferred first, so readers see every append
+    assert [(s, type(e).__name__) for s, e in journal.read()] == [
+        (s1, "OrderNew"),
+        (s2, "OrderAck"),
+        (s3, "FillRecorded"),
+        (s4, "OrderDone"),
+    ]
+
+
+def test_a_crash_loses_only_deferred_appends(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    script = f"""
+import os
+from alephtx.core.journal import OrderAck, OrderNew, SqliteJournal
+from tests.integration.test_journal import REQ
+j = SqliteJournal({str(path)!r})
+j.append(OrderNew("ax1", REQ, 1), 1)
+j.append(OrderAck("ax1", "P1", 2), 2, defer=True)
+j.append(OrderNew("ax2", REQ, 3), 3)  # carries the ack with it
+j.append(OrderAck("ax2", "P2", 4), 4, defer=True)  # still in memory at the crash
+os._exit(0)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[2])
+    j = SqliteJournal(path)
+    assert [(type(e).__name__, getattr(e, "client_id", "")) for _, e in j.read()] == [
+        ("OrderNew", "ax1"),
+        ("OrderAck", "ax1"),
+        ("OrderNew", "ax2"),
+    ]
+    assert j.append(OrderAck("ax2", "P2", 5), 5) == 4  # numbering goes on from what is on disk
+    j.close()
 
 
 def test_a_fill_is_recorded_once(journal: Journal) -> None:

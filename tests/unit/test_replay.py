@@ -52,6 +52,21 @@ def test_events_carry_both_clocks(sample_path: Path, btcusdt: Instrument) -> Non
     assert kinds == {DepthEvent, TradeEvent, TickerEvent}
 
 
+def test_skipping_tickers_keeps_every_other_event(sample_path: Path, btcusdt: Instrument) -> None:
+    def kinds(tickers: bool) -> list[tuple[str, int]]:
+        out = []
+        for i, ev in enumerate(BinanceCapture(sample_path, btcusdt, tickers=tickers)):
+            if i > 4000:
+                break
+            out.append((type(ev).__name__, getattr(ev, "exch_ns", 0)))
+        return out
+
+    full, lean = kinds(True), kinds(False)
+    assert any(k == "TickerEvent" for k, _ in full) and not any(k == "TickerEvent" for k, _ in lean)
+    wanted = [e for e in full if e[0] != "TickerEvent"]
+    assert lean[: len(wanted)] == wanted
+
+
 def test_a_gap_and_bad_lines_are_reported_not_hidden(tmp_path: Path, sample_path: Path, btcusdt: Instrument) -> None:
     with gzip.open(sample_path, "rb") as f:
         lines = f.readlines()[:3000]
