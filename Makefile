@@ -20,7 +20,8 @@ $(BIN)/python:
 # torch is named as ==2.13.0 so that pip takes the CPU wheel that lies on disk.
 $(DEPS_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	scripts/system-deps.sh $(PYTHON)
-	$(BIN)/pip install -q -U pip setuptools wheel 'Cython>=3.1' numpy
+	$(BIN)/pip install -q -U pip setuptools wheel
+	$(BIN)/pip install -q -c constraints.txt Cython numpy grpcio-tools  # what setup.py imports
 	$(BIN)/pip install -c constraints.txt --no-build-isolation 'torch==2.13.0' -e '.[dev,cpu-llm]'
 	$(BIN)/pip check
 	touch $@

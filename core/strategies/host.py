@@ -31,7 +31,7 @@ log = logging.getLogger("alephtx.strategies")
 
 
 class StrategyError(AlephError):
-    pass
+    """A strategy name, file or entry point that cannot be loaded or found (the text says which)."""
 
 
 @dataclass
