@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEPS_STAMP := $(VENV)/.deps-installed
 BUILD_STAMP := $(VENV)/.built
+NODE_STAMP := tests/node/node_modules/.installed
 PYX := $(shell find core agent tools -name '*.pyx' 2>/dev/null)
 
-.PHONY: all demo test build lint bench deps clean
+.PHONY: all demo test build lint bench deps node-deps clean
 
 all: build
 
@@ -21,7 +22,7 @@ $(BIN)/python:
 $(DEPS_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	scripts/system-deps.sh $(PYTHON)
 	$(BIN)/pip install -q -U pip setuptools wheel
-	$(BIN)/pip install -q -c constraints.txt Cython numpy grpcio-tools  # what setup.py imports
+	$(BIN)/pip install -q -c constraints.txt Cython numpy grpcio-tools scikit-build-core  # what setup.py and llama-cpp-python's sdist build with
 	$(BIN)/pip install -c constraints.txt --no-build-isolation 'torch==2.13.0' -e '.[dev,cpu-llm]'
 	$(BIN)/pip check
 	touch $@
@@ -32,6 +33,14 @@ $(BUILD_STAMP): $(DEPS_STAMP) $(PYX) setup.py
 	touch $@
 
 deps: $(DEPS_STAMP)
+
+# What the MEV tests take from the npm registry (a local EVM node, the Uniswap V2 artifacts),
+# pinned by tests/node/package-lock.json.
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json | $(BIN)/python
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: $(NODE_STAMP)
 
 build: $(BUILD_STAMP)
 
@@ -46,7 +55,7 @@ lint: build
 	scripts/mypy.sh
 
 # Servers the tests need are started by the tests themselves when absent (tests/support/servers.py).
-test: build lint
+test: build node-deps lint
 	$(BIN)/python -m pytest -q
 
 bench: build

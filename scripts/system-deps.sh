@@ -6,6 +6,8 @@ need=()
 command -v cc >/dev/null || need+=(build-essential)
 command -v c++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 "$python" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 "$python" - <<'PY' 2>/dev/null || need+=(python3-dev)
 import sysconfig, os, sys

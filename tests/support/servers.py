@@ -143,3 +143,41 @@ def throwaway_postgres() -> Iterator[str]:
             [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
         )
         shutil.rmtree(data, ignore_errors=True)
+
+
+def node_modules() -> Path:
+    return Path(os.environ.get("ALEPH_NODE_MODULES") or Path(__file__).resolve().parents[1] / "node" / "node_modules")
+
+
+@contextmanager
+def ganache(*, chain_id: int = 1337) -> Iterator[str]:
+    """A local EVM node (ganache, from the npm registry) on a free port: yields its URL, http://.
+
+    The same port answers WebSocket (ws://). Ten deterministic accounts hold 1000 ETH each and
+    are unlocked, so ``eth_sendTransaction`` works; ``miner_stop`` keeps transactions pending.
+    """
+    cli = node_modules() / "ganache" / "dist" / "node" / "cli.js"
+    if not cli.exists():
+        raise RuntimeError(f"ganache not installed at {cli}: run `make node-deps`")
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "node", str(cli), "--server.host", "127.0.0.1", "--server.port", str(port),
+            "--wallet.deterministic", "--chain.chainId", str(chain_id), "--logging.quiet",
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else ""
+                raise RuntimeError(f"ganache did not start on port {port}: {err[-500:]}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
