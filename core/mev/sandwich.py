@@ -73,13 +73,12 @@ def simulate_v2(
     }
 
 
-def _max_frontrun(x: int, y: int, v: int, m: int, g: int) -> int | None:
-    """The largest front-run that leaves the victim at least ``m``; None when unbounded (m=0)
-    and -1 when the victim reverts even untouched."""
-    if _out(v, x, y, g) < max(m, 1):
+def _max_frontrun(x: int, y: int, v: int, m: int, g: int) -> int:
+    """The largest front-run that leaves the victim at least ``m`` (at least 1 wei: the pair
+    refuses a zero output), and -1 when the victim reverts even untouched."""
+    m = max(m, 1)
+    if _out(v, x, y, g) < m:
         return -1
-    if m == 0:
-        return None
     # Without rounding, the victim gets >= m iff A f^2 + B f + C <= 0 with the terms below
     # (derived in docs/mev.md); the root is then corrected against the integer swaps.
     p = _S * x + g * v
@@ -119,27 +118,45 @@ def _profit(x: int, y: int, v: int, m: int, f: int, g: int) -> int:
     return _run(x, y, v, m, f, g)[2] - f
 
 
-def _best_below(x: int, y: int, v: int, m: int, g: int, hi: int) -> int:
-    """The front-run in [0, hi] with the highest profit: golden-section search on the integers.
+def _smooth_profit(x: int, y: int, v: int, m: int, g: int, f: float) -> float:
+    """The profit of a front-run ``f`` in floating point, without the contracts' rounding."""
+    gf = g / _S
+    a = gf * f * y / (x + gf * f)
+    x1, y1 = x + f, y - a
+    b = gf * v * y1 / (x1 + gf * v)
+    if b < m:  # the victim reverts: only the two fees are left
+        return gf * a * x1 / (y1 + gf * a) - f
+    return gf * a * (x1 + v) / (y1 - b + gf * a) - f
 
-    Profit rises then falls in the front-run size (concave but for wei-level rounding), so the
-    search brackets its peak; the last few candidates are compared exactly.
+
+def _best_below(x: int, y: int, v: int, m: int, g: int, hi: int) -> int:
+    """The front-run in [0, hi] with the highest profit.
+
+    Profit rises then falls in the front-run size. A golden-section search on the smooth,
+    floating-point version of the three swaps brackets the peak to about 1e-9 of its size (the
+    profit is flat there); the integer swaps then pick the best of the last few candidates.
     """
-    lo = 0
+
+    def smooth(f: float) -> float:
+        return _smooth_profit(x, y, v, m, g, f)
+
     inv_phi = 0.6180339887498949
-    c = hi - int((hi - lo) * inv_phi)
-    d = lo + int((hi - lo) * inv_phi)
-    pc, pd = _profit(x, y, v, m, c, g), _profit(x, y, v, m, d, g)
-    while hi - lo > 8:
+    lo, top = 0.0, float(hi)
+    c, d = top - (top - lo) * inv_phi, lo + (top - lo) * inv_phi
+    pc, pd = smooth(c), smooth(d)
+    while top - lo > max(8.0, top * 1e-9):
         if pc >= pd:
-            hi, d, pd = d, c, pc
-            c = hi - int((hi - lo) * inv_phi)
-            pc = _profit(x, y, v, m, c, g)
+            top, d, pd = d, c, pc
+            c = top - (top - lo) * inv_phi
+            pc = smooth(c)
         else:
             lo, c, pc = c, d, pd
-            d = lo + int((hi - lo) * inv_phi)
-            pd = _profit(x, y, v, m, d, g)
-    return max(range(lo, hi + 1), key=lambda n: _profit(x, y, v, m, n, g))
+            d = lo + (top - lo) * inv_phi
+            pd = smooth(d)
+    mid = int((lo + top) / 2)
+    span = max(2, int(top - lo))
+    candidates = {max(0, min(hi, mid + k * span // 2)) for k in range(-2, 3)}
+    return max(sorted(candidates), key=lambda n: _profit(x, y, v, m, n, g))
 
 
 def optimal_frontrun_v2(
@@ -152,31 +169,31 @@ def optimal_frontrun_v2(
     """The most profitable front-run that still lets the victim's swap through.
 
     Returns ``frontrun_in`` and ``profit`` (0 and 0 when no sandwich makes money), the swap
-    results of ``simulate_v2`` at that size, ``max_frontrun_in`` (the slippage bound; None when
-    the victim set no minimum) and ``bound``: "slippage" when the victim's minimum is what stops
+    results of ``simulate_v2`` at that size, ``max_frontrun_in`` (the slippage bound; with no
+    minimum, the victim must still get 1 wei) and ``bound``: "slippage" when the victim's minimum is what stops
     a larger attack, "profit" when a larger front-run would earn less, "none" when no sandwich
     pays.
     """
     g = _check(reserve_x, reserve_y, victim_amount_in, victim_min_out, fee_bps)
     x, y, v, m = reserve_x, reserve_y, victim_amount_in, victim_min_out
     f_max = _max_frontrun(x, y, v, m, g)
-    if f_max is not None and f_max <= 0:
-        return _answer(x, y, v, m, 0, g, f_max if f_max > 0 else 0, "none")
+    if f_max <= 0:
+        return _answer(x, y, v, m, 0, g, max(f_max, 0), "none")
     # Profit still rising at the bound: the bound is the answer (the common case, one check).
-    if f_max is not None:
-        probe = max(1, f_max // 1_000_000)
-        if _profit(x, y, v, m, f_max, g) >= _profit(x, y, v, m, f_max - probe, g):
-            f, bound = f_max, "slippage"
-        else:
-            f, bound = _best_below(x, y, v, m, g, f_max), "profit"
+    probe = max(1, f_max // 1_000_000)
+    if _profit(x, y, v, m, f_max, g) >= _profit(x, y, v, m, f_max - probe, g):
+        f, bound = f_max, "slippage"
+    elif _smooth_profit(x, y, v, m, g, float(probe)) <= 0:
+        # Profit is concave in the front-run: falling from the first step, it never turns positive.
+        return _answer(x, y, v, m, 0, g, f_max, "none")
     else:
-        f, bound = _best_below(x, y, v, m, g, 16 * x), "profit"
+        f, bound = _best_below(x, y, v, m, g, f_max), "profit"
     if _profit(x, y, v, m, f, g) <= 0:
         return _answer(x, y, v, m, 0, g, f_max, "none")
     return _answer(x, y, v, m, f, g, f_max, bound)
 
 
-def _answer(x: int, y: int, v: int, m: int, f: int, g: int, f_max: int | None, bound: str) -> dict[str, Any]:
+def _answer(x: int, y: int, v: int, m: int, f: int, g: int, f_max: int, bound: str) -> dict[str, Any]:
     fo, vo, bo, reverted = _run(x, y, v, m, f, g)
     return {
         "frontrun_in": f,
