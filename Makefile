@@ -66,6 +66,7 @@ bench: build
 	$(BIN)/python -m bench.signing
 	$(BIN)/python -m bench.tick_to_order
 	$(BIN)/python -m bench.replay
+	$(BIN)/python -m bench.mev
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

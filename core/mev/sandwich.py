@@ -222,6 +222,10 @@ def exposure_v2(
     leaves no sandwich worth more than the gas; routing the swap privately (a bundle or a
     private RPC) removes the exposure whatever the minimum.
     """
+    require_int("reserve_in", reserve_in, minimum=1)
+    require_int("reserve_out", reserve_out, minimum=1)
+    require_int("amount_in", amount_in, minimum=1)
+    require_int("min_out", min_out)
     g = _check(reserve_in, reserve_out, amount_in, min_out, fee_bps)
     require_int("gas_cost", gas_cost)
     expected = _out(amount_in, reserve_in, reserve_out, g)

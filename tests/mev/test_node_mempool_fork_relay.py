@@ -155,3 +155,36 @@ async def test_bundle_goes_to_the_relay_signed_by_the_searcher_key(relay: tuple[
     with pytest.raises(RelayError) as err:
         await BundleRelay("http://127.0.0.1:9/", EvmSigner(searcher_key), timeout_s=1).send_bundle([tx], 125)
     assert "5a5a5a" not in str(err.value) and "5a5a5a" not in repr(sender.signer)
+
+
+def test_aleph_mev_watch_prints_the_exposure_of_a_pending_swap(evm_node: str, node_uniswap: NodeUniswap) -> None:
+    import subprocess
+    import sys
+    import time
+
+    uni = node_uniswap
+    trader = uni.w3.eth.accounts[3]
+    uni.send(uni.x, calldata("transfer(address,uint256)", [trader, 10**22]))
+    uni.send(uni.x, calldata("approve(address,uint256)", [uni.router, 2**256 - 1]), sender=trader)
+    rx, ry = uni.reserves_xy()
+    uni.w3.provider.make_request("miner_stop", [])  # type: ignore[arg-type]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alephtx.cli", "mev", "watch", "--rpc", _ws(evm_node), "--factory", uni.factory,
+         "--seconds", "8", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(4)  # the command starts (imports, connects, subscribes)
+        min_out = univ2.get_amount_out(5 * 10**18, rx, ry) * 97 // 100
+        sent = uni.send(uni.router, calldata(SWAP, [5 * 10**18, min_out, [uni.x, uni.y], trader, 2**40]), sender=trader)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        uni.w3.provider.make_request("miner_start", [])  # type: ignore[arg-type]
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    swap = next(x for x in lines if x.get("tx", "").removeprefix("0x") == sent.removeprefix("0x"))
+    expected = sandwich.exposure_v2(rx, ry, 5 * 10**18, min_out)
+    assert swap["max_extractable"] == expected["max_extractable"] > 0
+    assert swap["safe_min_out"] == expected["safe_min_out"]
+    assert lines[-1]["stats"]["swaps"] >= 1

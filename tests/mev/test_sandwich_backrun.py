@@ -117,3 +117,24 @@ def test_scanner_reports_backruns_and_exposure_best_first() -> None:
     assert kinds == {("backrun", "0x1"), ("sandwich_exposure", "0x1")}
     values = [o.get("profit", o.get("extractable")) for o in found]
     assert values == sorted(values, reverse=True)
+
+
+def test_the_worked_example_of_docs_mev() -> None:
+    # docs/mev.md quotes these numbers; if the maths changes, the page must change with it.
+    rx, ry, v = 1_000 * 10**18, 2_000_000 * 10**18, 10 * 10**18
+    expected = univ2.get_amount_out(v, rx, ry)
+    m = expected * 99 // 100
+    assert (expected, m) == (19_743_160_687_941_225_977_009, 19_545_729_081_061_813_717_238)
+    best = sandwich.optimal_frontrun_v2(rx, ry, v, m)
+    assert (best["frontrun_in"], best["victim_out"], best["profit"]) == (
+        5_070_447_747_980_987_943, 19_545_729_081_061_813_717_253, 70_162_485_508_261_318,
+    )  # fmt: skip
+    e = sandwich.exposure_v2(rx, ry, v, m, gas_cost=10**16)
+    assert (e["max_extractable"], e["safe_min_out"], e["safe_slippage_bps"]) == (
+        60_162_485_508_261_318, 19_715_049_651_390_049_530_013, 14,
+    )  # fmt: skip
+    plan = backrun.find_backrun(
+        backrun.PoolV2(500 * 10**18, 1_000_000 * 10**18, name="a"),
+        backrun.PoolV2(800 * 10**18, 1_600_000 * 10**18, name="b"), 40 * 10**18, True,
+    )  # fmt: skip
+    assert (plan["amount_in"], plan["gross_profit"]) == (22_588_901_018_892_311_371, 1_731_221_355_934_693_466)
