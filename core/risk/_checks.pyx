@@ -299,10 +299,11 @@ cdef class RiskCore:
     # -- the checks ------------------------------------------------------------------------------------
 
     cpdef int check(self, int iid, int side, int64_t qty, int64_t price, bint reduce_only,
-                    bint is_agent, int64_t now_ns):
+                    bint is_agent, int64_t now_ns, bint commit=True):
         """Pre-trade check of one order; 0 when accepted (and then counted), else a reason code.
 
-        ``side`` is +1 (buy) or -1 (sell); ``price`` 0 means a market order.
+        ``side`` is +1 (buy) or -1 (sell); ``price`` 0 means a market order. ``commit`` False is
+        a preview: the same verdict, nothing counted (an order ticket before its confirmation).
         """
         cdef Inst* s
         cdef Venue* v
@@ -373,6 +374,8 @@ cdef class RiskCore:
             return MAX_OPEN_ORDERS
         if not rate_ok(v.order_ts, v.order_head, v.order_limit, now_ns):
             return ORDER_RATE
+        if not commit:
+            return OK
         # Accepted: count it.
         v.order_ts[v.order_head] = now_ns
         v.order_head = (v.order_head + 1) % RATE_SLOTS

@@ -229,7 +229,9 @@ class PyRiskCore:
         t = times[-limit]
         return t == 0 or now_ns - t >= SECOND_NS
 
-    def check(self, iid: int, side: int, qty: int, price: int, reduce_only: bool, is_agent: bool, now_ns: int) -> int:
+    def check(
+        self, iid: int, side: int, qty: int, price: int, reduce_only: bool, is_agent: bool, now_ns: int, commit: bool = True
+    ) -> int:
         if self.state == HALTED:
             return Reason.TRADING_HALTED
         if iid not in self.insts:
@@ -293,6 +295,8 @@ class PyRiskCore:
             return Reason.MAX_OPEN_ORDERS
         if not self._within_rate(v.orders, v.order_limit, now_ns):
             return Reason.ORDER_RATE
+        if not commit:
+            return Reason.OK
         v.orders.append(now_ns)
         v.open_orders += 1
         self.open_total += 1

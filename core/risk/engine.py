@@ -168,8 +168,9 @@ class RiskEngine:
 
     # -- checks ----------------------------------------------------------------------------------------
 
-    def check(self, req: OrderRequest, now_ns: int | None = None) -> Verdict:
-        """Check one order; when it passes, it is counted against the limits (open, rate, budget)."""
+    def check(self, req: OrderRequest, now_ns: int | None = None, commit: bool = True) -> Verdict:
+        """Check one order; when it passes, it is counted against the limits (open, rate, budget).
+        ``commit=False`` previews the verdict and counts nothing (an order ticket)."""
         code = self._core_check(
             self._iids.get(req.instrument, -1),
             _SIGN[req.side],
@@ -178,6 +179,7 @@ class RiskEngine:
             req.reduce_only,
             req.origin == AGENT,
             self.clock() if now_ns is None else now_ns,
+            commit,
         )
         if code == 1:  # TRADING_HALTED: say why
             return Verdict(Reason.TRADING_HALTED, self.halt_reason)

@@ -56,6 +56,16 @@ def test_verdicts_carry_code_and_sentence(risk: RiskEngine, inst: Instrument) ->
     assert v.reason is Reason.AGENT_MAX_ORDER_NOTIONAL  # 6,000 USD > 1,000 for the agent
 
 
+def test_a_preview_gives_the_verdict_and_counts_nothing(risk: RiskEngine, inst: Instrument) -> None:
+    before = risk.status()
+    for _ in range(50):  # far past the rate limit and the open-order limit, were they counted
+        assert risk.check(order(inst, "0.010", origin="agent"), commit=False).ok
+    assert risk.status() == before
+    assert risk.check(order(inst, "3.000"), commit=False).reason is Reason.MAX_ORDER_NOTIONAL
+    assert risk.check(order(inst, "0.010", origin="agent")).ok
+    assert risk.status()["open_orders"] == before["open_orders"] + 1
+
+
 def test_position_limit_from_config(risk: RiskEngine, inst: Instrument) -> None:
     assert risk.check(order(inst, "0.800")).ok
     assert risk.check(order(inst, "0.800")).ok
