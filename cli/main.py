@@ -146,6 +146,7 @@ def replay(
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
+from alephtx.cli import agent as _agent  # noqa: E402, F401
 from alephtx.cli import mev as _mev  # noqa: E402, F401
 from alephtx.cli import paper as _paper  # noqa: E402, F401
 from alephtx.cli import strategy as _strategy  # noqa: E402, F401

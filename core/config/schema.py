@@ -33,10 +33,30 @@ class LogConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class AgentConfig(_Section):
+    """The agent, its tools and its model (docs/agent.md)."""
+
+    # Order tickets above this notional (USD) need a person's approval before confirm_order.
+    approval_notional: str = Field("250", pattern=r"^[0-9]+(\.[0-9]+)?$")
+    ticket_ttl_s: float = Field(120.0, gt=0, le=3600)
+    # An OpenAI-compatible endpoint (vLLM in production); empty starts the embedded CPU model.
+    llm_endpoint: str = Field("", pattern=r"^(https?://[^\s]+)?$")
+    llm_model: str = "smollm2-135m-instruct"
+    # LangGraph checkpoints: a SQLite file under data_dir, or a postgresql:// URL.
+    checkpoints: str = "sqlite"
+    recursion_limit: int = Field(16, ge=4, le=100)
+    max_tool_errors: int = Field(2, ge=0, le=10)
+    # Research notes: a Qdrant folder under data_dir (local mode), or a Qdrant server URL.
+    memory: str = "local"
+    mcp_host: str = "127.0.0.1"
+    mcp_port: int = Field(8765, ge=1, le=65535)
+
+
 class AlephConfig(_Section):
     bus: BusConfig = BusConfig()
     replay: ReplayConfig = ReplayConfig()
     log: LogConfig = LogConfig()
+    agent: AgentConfig = AgentConfig()
     data_dir: Path = Path("var")
 
 
@@ -44,7 +64,8 @@ class Secrets(_Section):
     """Read from the environment only; never logged, never shown (SecretStr)."""
 
     nats_token: SecretStr | None = None
+    mcp_token: SecretStr | None = None
 
 
 # Environment variable -> Secrets field.
-SECRET_ENV = {"ALEPH_NATS_TOKEN": "nats_token"}
+SECRET_ENV = {"ALEPH_NATS_TOKEN": "nats_token", "ALEPH_MCP_TOKEN": "mcp_token"}

@@ -143,7 +143,7 @@ async def _prepare(
     if metrics is not None:
         _wire_metrics(engine, host, metrics)
     if on_ready is not None:  # e.g. the gRPC server, given the running engine and host
-        ready = on_ready(SessionHandles(engine, host, venues))
+        ready = on_ready(SessionHandles(engine, host, venues, now))
         if ready is not None:
             await ready
 
@@ -170,7 +170,10 @@ async def run_session(
     on_progress: Callable[[int, int], None] | None = None,
     metrics: Metrics | None = None,
     on_ready: Callable[[Any], Any] | None = None,
+    keep_open: bool = False,
 ) -> SessionResult:
+    """Replay ``capture`` through the engine and the strategies. ``keep_open`` leaves the engine
+    and its journal open afterwards (the agent's desk keeps trading on the final books)."""
     run = await _prepare(feeds, strategies, limits, Path(journal), cash, metrics, on_ready)
     venues, engine, host, accounts, now = run.venues, run.engine, run.host, run.accounts, run.now
     base = feeds[0].instrument
@@ -234,7 +237,8 @@ async def run_session(
             on_progress(cap.position(), cap.size)
     for s in strategies:
         await host.stop(s.name, "session ended")
-    engine.journal.close()
+    if not keep_open:
+        engine.journal.close()
     return SessionResult(
         engine, host, accounts, events, time.perf_counter() - t_start, (now[0] - first_ns) / 1e9, str(journal)
     )
@@ -328,6 +332,7 @@ class SessionHandles:
     engine: Engine
     host: StrategyHost
     venues: dict[str, PaperVenue]
+    now: list[int] | None = None  # the session's clock (market time), for whoever acts after the replay
 
 
 def _wire_metrics(engine: Engine, host: StrategyHost, metrics: Metrics) -> None:

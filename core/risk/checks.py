@@ -230,7 +230,15 @@ class PyRiskCore:
         return t == 0 or now_ns - t >= SECOND_NS
 
     def check(
-        self, iid: int, side: int, qty: int, price: int, reduce_only: bool, is_agent: bool, now_ns: int, commit: bool = True
+        self,
+        iid: int,
+        side: int,
+        qty: int,
+        price: int,
+        reduce_only: bool,
+        is_agent: bool,
+        now_ns: int,
+        commit: bool = True,
     ) -> int:
         if self.state == HALTED:
             return Reason.TRADING_HALTED
