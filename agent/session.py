@@ -1,0 +1,140 @@
+"""An agent session: the desk, the MCP server in the same process, its tools loaded through a
+real MCP client session (in memory) with langchain-mcp-adapters, the graph and its checkpoints.
+
+Chat surfaces (terminal, Telegram) and the eval runner all talk to an ``Agent``: ``ask`` streams
+what happens (tool calls, their results, the answer, an approval request) and ``resume`` answers
+an approval request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
+from langgraph.types import Command
+
+from alephtx.agent.graph import build_graph
+from alephtx.agent.prompts import load
+from alephtx.core.config.schema import AlephConfig
+from alephtx.tools.audit import ORIGIN, AuditLog
+from alephtx.tools.desk import Desk
+
+__all__ = ["Agent", "Event", "agent_session", "checkpointer"]
+
+
+@dataclass
+class Event:
+    kind: str  # "tool_call", "tool_result", "answer", "approval", "stopped"
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def checkpointer(cfg: AlephConfig, path: Path | None = None) -> AsyncIterator[Any]:
+    """SQLite by default (a file under data_dir), PostgreSQL when ``checkpoints`` is a URL."""
+    where = cfg.agent.checkpoints
+    if where.startswith(("postgresql://", "postgres://")):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        async with AsyncPostgresSaver.from_conn_string(where) as saver:
+            await saver.setup()
+            yield saver
+        return
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    file = path or Path(cfg.data_dir) / "agent" / "checkpoints.db"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    async with AsyncSqliteSaver.from_conn_string(str(file)) as saver:
+        yield saver
+
+
+class Agent:
+    def __init__(self, graph: Any, desk: Desk, recursion_limit: int, prompt_version: int) -> None:
+        self.graph = graph
+        self.desk = desk
+        self.recursion_limit = recursion_limit
+        self.prompt_version = prompt_version
+
+    def _config(self, thread: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread}, "recursion_limit": self.recursion_limit}
+
+    async def ask(self, text: str, thread: str = "default") -> AsyncIterator[Event]:
+        async for ev in self._run({"messages": [HumanMessage(text)], "tool_errors": 0, "declined": []}, thread):
+            yield ev
+
+    async def resume(self, approved: bool, by: str, thread: str = "default") -> AsyncIterator[Event]:
+        async for ev in self._run(Command(resume={"approved": approved, "by": by}), thread):
+            yield ev
+
+    async def _run(self, payload: Any, thread: str) -> AsyncIterator[Event]:
+        try:
+            async for chunk in self.graph.astream(payload, self._config(thread), stream_mode="updates"):
+                for node, update in chunk.items():
+                    if node == "__interrupt__":
+                        for intr in update:
+                            yield Event("approval", dict(intr.value))
+                        continue
+                    for msg in (update or {}).get("messages", []):
+                        if isinstance(msg, AIMessage) and msg.tool_calls:
+                            for call in msg.tool_calls:
+                                yield Event("tool_call", {"name": call["name"], "args": call["args"]})
+                        elif isinstance(msg, AIMessage):
+                            yield Event("answer", {"text": str(msg.content)})
+                        elif isinstance(msg, ToolMessage):
+                            yield Event(
+                                "tool_result",
+                                {"name": msg.name, "text": str(msg.content), "error": msg.status == "error"},
+                            )
+        except GraphRecursionError:
+            yield Event("stopped", {"reason": f"step limit ({self.recursion_limit}) reached"})
+
+
+@asynccontextmanager
+async def agent_session(
+    cfg: AlephConfig,
+    model: Any,
+    *,
+    desk: Desk | None = None,
+    memory: Any = None,
+    origin: str = "chat",
+    checkpoints: Path | None = None,
+) -> AsyncIterator[Agent]:
+    from langchain_mcp_adapters.tools import load_mcp_tools
+    from mcp.shared.memory import create_connected_server_and_client_session
+
+    from alephtx.tools.serve import LazyMemory, make_desk, memory_location
+    from alephtx.tools.server import build_server
+
+    desk = desk or await make_desk(cfg, Path(cfg.data_dir) / "desk" / uuid.uuid4().hex[:8])
+    server = build_server(
+        desk, memory or LazyMemory(memory_location(cfg)), AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
+    )
+    ORIGIN.set(origin)
+    system, version = load("system")
+
+    def needs_approval(ticket_id: str) -> dict[str, Any] | None:
+        t = desk.tickets.tickets.get(ticket_id)
+        if t is None or not t.needs_approval or t.approved_by or t.confirmed:
+            return None
+        return t.view(desk.tickets.clock())
+
+    async with (
+        create_connected_server_and_client_session(server) as client,
+        checkpointer(cfg, checkpoints) as saver,
+    ):
+        tools = await load_mcp_tools(client, handle_tool_errors=False)
+        graph = build_graph(
+            model,
+            tools,
+            system_prompt=system,
+            checkpointer=saver,
+            max_tool_errors=cfg.agent.max_tool_errors,
+            ticket_needs_approval=needs_approval,
+            approve_ticket=lambda tid, by: desk.tickets.approve(tid, by),
+        )
+        yield Agent(graph, desk, cfg.agent.recursion_limit, version)

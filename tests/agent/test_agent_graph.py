@@ -1,0 +1,132 @@
+"""The agent graph with a scripted chat model, through the real MCP server and client (in memory)
+and real SQLite checkpoints: the deterministic paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alephtx.agent.scripted import ScriptedChatModel
+from alephtx.agent.session import Agent, Event, agent_session
+from alephtx.agent.slash import run_slash
+from alephtx.core.config.schema import AlephConfig
+from alephtx.core.errors import FieldError
+from alephtx.tools.desk import Desk
+
+INST = "paper-a:BTCUSDT"
+
+
+def _ticket_id(messages: list[Any]) -> str:
+    for m in reversed(messages):
+        if getattr(m, "name", None) == "propose_order":
+            return str(json.loads(m.content)["ticket_id"])
+    raise AssertionError("no ticket in the conversation")
+
+
+async def _collect(events: Any) -> list[Event]:
+    return [e async for e in events]
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> Desk:
+    return await Desk.from_replay(tmp_path / "desk")
+
+
+def _cfg(tmp: Path, **agent: Any) -> AlephConfig:
+    return AlephConfig.model_validate({"data_dir": str(tmp), "agent": agent})
+
+
+async def test_propose_confirm_and_answer(tmp_path: Path, desk: Desk) -> None:
+    model = ScriptedChatModel(script=[
+        [("propose_order", {"instrument": INST, "side": "buy", "quantity": "0.002"})],
+        lambda msgs: [("confirm_order", {"ticket_id": _ticket_id(msgs)})],
+        "Bought 0.002 BTC.",
+    ])  # fmt: skip
+    async with agent_session(_cfg(tmp_path), model, desk=desk) as agent:
+        events = await _collect(agent.ask("buy 0.002 BTC on paper-a"))
+    kinds = [e.kind for e in events]
+    assert kinds == ["tool_call", "tool_result", "tool_call", "tool_result", "answer"]
+    placed = json.loads(events[3].data["text"])
+    assert placed["placed"] and placed["status"] == "filled"
+    assert any(p["instrument"] == INST for p in desk.positions())
+
+
+async def test_a_big_ticket_waits_for_the_person(tmp_path: Path, desk: Desk) -> None:
+    def script() -> list[Any]:
+        return [
+            [("propose_order", {"instrument": INST, "side": "buy", "quantity": "0.010"})],
+            lambda msgs: [("confirm_order", {"ticket_id": _ticket_id(msgs)})],
+            "Done.",
+        ]
+
+    async with agent_session(_cfg(tmp_path), ScriptedChatModel(script=script()), desk=desk) as agent:
+        events = await _collect(agent.ask("buy 0.01 BTC", thread="yes"))
+        assert events[-1].kind == "approval" and events[-1].data["ticket"]["needs_approval"]
+        ticket_id = events[-1].data["ticket_id"]
+        assert not desk.tickets.tickets[ticket_id].confirmed  # nothing placed while waiting
+        after = await _collect(agent.resume(True, "person:test", thread="yes"))
+        assert json.loads(next(e for e in after if e.kind == "tool_result").data["text"])["placed"]
+        assert desk.tickets.tickets[ticket_id].approved_by == "person:test"
+    async with agent_session(_cfg(tmp_path), ScriptedChatModel(script=script()), desk=desk) as agent:
+        events = await _collect(agent.ask("buy 0.01 BTC", thread="no"))
+        declined_id = events[-1].data["ticket_id"]
+        after = await _collect(agent.resume(False, "person:test", thread="no"))
+        assert "declined" in next(e for e in after if e.kind == "tool_result").data["text"]
+        assert not desk.tickets.tickets[declined_id].confirmed
+
+
+async def test_tool_errors_go_back_to_the_model_a_bounded_number_of_times(tmp_path: Path, desk: Desk) -> None:
+    model = ScriptedChatModel(script=[
+        [("get_order_book", {"instrument": INST, "depth": 0})],
+        [("get_order_book", {"instrument": INST, "depth": 5})],
+        "Here is the book.",
+    ])  # fmt: skip
+    async with agent_session(_cfg(tmp_path), model, desk=desk) as agent:
+        events = await _collect(agent.ask("show the book"))
+    results = [e for e in events if e.kind == "tool_result"]
+    assert results[0].data["error"] and "depth" in results[0].data["text"]
+    assert not results[1].data["error"]
+    assert "depth: must be an integer" in model.seen[1][-1].content  # the model saw the error text
+    stubborn = ScriptedChatModel(script=[[("get_ticker", {"instrument": "NOPE"})]] * 10)
+    async with agent_session(_cfg(tmp_path, max_tool_errors=2), stubborn, desk=desk) as agent:
+        events = await _collect(agent.ask("price?", thread="stubborn"))
+    assert sum(e.kind == "tool_result" for e in events) == 3
+    assert events[-1].kind == "answer" and "kept failing" in events[-1].data["text"]
+
+
+async def test_recursion_limit_and_checkpoints(tmp_path: Path, desk: Desk) -> None:
+    looping = ScriptedChatModel(script=[[("get_risk_status", {})]] * 50)
+    async with agent_session(_cfg(tmp_path, recursion_limit=6), looping, desk=desk) as agent:
+        events = await _collect(agent.ask("loop", thread="loop"))
+    assert events[-1].kind == "stopped" and "step limit" in events[-1].data["reason"]
+    remembering = ScriptedChatModel(script=["first answer", "second answer"])
+    async with agent_session(_cfg(tmp_path), remembering, desk=desk) as agent:
+        await _collect(agent.ask("my name is Ada", thread="memory"))
+    async with agent_session(_cfg(tmp_path), remembering, desk=desk) as agent:  # a new session, same file
+        await _collect(agent.ask("what is my name?", thread="memory"))
+    assert any("my name is Ada" in str(m.content) for m in remembering.seen[-1])
+    assert (tmp_path / "agent" / "checkpoints.db").exists()
+
+
+async def test_slash_commands(desk: Desk) -> None:
+    bought = await run_slash(desk, "/buy paper-a:BTCUSDT 0.010", "person:cli")
+    assert isinstance(bought, dict) and bought["placed"]  # the person typing it approves it
+    assert (await run_slash(desk, "/status", "person:cli"))["state"] == "ACTIVE"  # type: ignore[call-overload]
+    assert (await run_slash(desk, "/halt going for lunch", "person:cli"))["state"] == "HALTED"  # type: ignore[call-overload]
+    refused = await run_slash(desk, "/sell paper-a:BTCUSDT 0.001", "person:cli")
+    assert isinstance(refused, dict) and not refused["placed"] and "TRADING_HALTED" in refused["ticket"]["risk_verdict"]
+    with pytest.raises(FieldError, match="command"):
+        await run_slash(desk, "/resume", "person:cli")
+    with pytest.raises(FieldError, match="usage"):
+        await run_slash(desk, "/buy paper-a:BTCUSDT", "person:cli")
+
+
+def test_an_agent_cannot_approve_its_own_ticket(desk: Desk) -> None:
+    ticket = desk.propose_order(INST, "buy", "0.010")
+    for by in ("agent", "mcp-stdio", ""):
+        with pytest.raises(PermissionError):
+            desk.tickets.approve(ticket["ticket_id"], by)
+    assert isinstance(Agent, type)
