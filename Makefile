@@ -67,6 +67,7 @@ bench: build
 	$(BIN)/python -m bench.tick_to_order
 	$(BIN)/python -m bench.replay
 	$(BIN)/python -m bench.mev
+	$(BIN)/python -m bench.mcp
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

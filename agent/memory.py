@@ -39,15 +39,23 @@ def embedder() -> Any:
 
 
 class Memory:
-    def __init__(self, where: str | Path, collection: str = "notes") -> None:
+    def __init__(self, where: str | Path, collection: str = "notes", client: Any = None) -> None:
         from qdrant_client import QdrantClient
         from qdrant_client.models import Distance, VectorParams
 
         text = str(where)
-        self.client = QdrantClient(url=text) if text.startswith(("http://", "https://")) else QdrantClient(path=text)
+        if client is None:
+            local = not text.startswith(("http://", "https://"))
+            client = QdrantClient(path=text) if local else QdrantClient(url=text)
+        self.client = client
+        self.where = where
         self.collection = collection
         if not self.client.collection_exists(collection):
             self.client.create_collection(collection, vectors_config=VectorParams(size=DIM, distance=Distance.COSINE))
+
+    def use(self, collection: str) -> Memory:
+        """The same store, another collection (a local Qdrant folder admits one client only)."""
+        return Memory(self.where, collection, client=self.client)
 
     def _vector(self, text: str) -> list[float]:
         return [float(x) for x in embedder().encode(text, normalize_embeddings=True)]

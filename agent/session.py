@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
@@ -30,7 +30,7 @@ __all__ = ["Agent", "Event", "agent_session", "checkpointer"]
 
 @dataclass
 class Event:
-    kind: str  # "tool_call", "tool_result", "answer", "approval", "stopped"
+    kind: str  # "token", "tool_call", "tool_result", "answer", "approval", "stopped"
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -73,7 +73,13 @@ class Agent:
 
     async def _run(self, payload: Any, thread: str) -> AsyncIterator[Event]:
         try:
-            async for chunk in self.graph.astream(payload, self._config(thread), stream_mode="updates"):
+            stream = self.graph.astream(payload, self._config(thread), stream_mode=["updates", "messages"])
+            async for mode, chunk in stream:
+                if mode == "messages":  # tokens of the answer as the model writes them
+                    msg, meta = chunk
+                    if isinstance(msg, AIMessageChunk) and msg.content and meta.get("langgraph_node") == "agent":
+                        yield Event("token", {"text": str(msg.content)})
+                    continue
                 for node, update in chunk.items():
                     if node == "__interrupt__":
                         for intr in update:

@@ -37,3 +37,101 @@ async def _stdio(cfg: object) -> None:
     from alephtx.tools.serve import serve_stdio
 
     await serve_stdio(cfg)  # type: ignore[arg-type]
+
+
+llm_app = typer.Typer(help="The language model behind the agent.", no_args_is_help=True)
+app.add_typer(llm_app, name="llm", help="Serve the agent's model: vLLM on a GPU, or the embedded CPU model.")
+
+
+@llm_app.command("serve")
+def llm_serve(
+    cpu: Annotated[
+        bool, typer.Option("--cpu", help="The embedded SmolLM2-135M on llama.cpp (no GPU, no download).")
+    ] = False,
+    model: Annotated[str, typer.Option(help="vLLM: the model to serve.")] = "Qwen/Qwen2.5-7B-Instruct-AWQ",
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    max_model_len: Annotated[int, typer.Option(help="vLLM: context length.")] = 16384,
+    gpu_memory_utilization: Annotated[float, typer.Option(help="vLLM: share of the GPU's memory.")] = 0.90,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the command instead of running it.")] = False,
+) -> None:
+    """Run an OpenAI-compatible model server for the agent (docs/llm.md)."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from alephtx.agent.llm import cpu_server_command, vllm_command
+
+    cmd = (
+        cpu_server_command(port)
+        if cpu
+        else vllm_command(model, port, "127.0.0.1", max_model_len, gpu_memory_utilization)
+    )
+    if dry_run:
+        print(shlex.join(cmd))
+        return
+    if not cpu and shutil.which("vllm") is None:
+        raise fail("llm serve: vllm is not installed here (it needs a CUDA GPU); use --cpu, or see docs/llm.md")
+    raise typer.Exit(subprocess.call(cmd))
+
+
+@app.command("chat")
+def chat_cmd(
+    endpoint: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server (default: config, else the CPU model).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name on that server.")] = None,
+    thread: Annotated[str, typer.Option(help="Conversation id (checkpointed; the same id resumes it).")] = "terminal",
+    config_path: ConfigOpt = None,
+) -> None:
+    """Chat with the agent in the terminal: slash commands, tool calls shown, approvals inline."""
+    from alephtx.agent.chat import run_chat
+
+    cfg = _config(config_path)
+    asyncio.run(run_chat(cfg, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model, thread))
+
+
+@app.command("eval")
+def eval_cmd(
+    endpoint: Annotated[str, typer.Option(help="OpenAI-compatible server to evaluate.")],
+    model: Annotated[str, typer.Option(help="Model name on that server.")],
+    k: Annotated[int, typer.Option("-k", help="Runs per scenario (pass^k).")] = 1,
+    out: Annotated[str, typer.Option(help="Where the scorecard goes.")] = "var/evals",
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Longest reply per model call.")] = 256,
+    config_path: ConfigOpt = None,
+) -> None:
+    """Run the eval scenarios against a model and write a scorecard (JSON, markdown, HTML)."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from alephtx.agent.llm import chat_model
+    from alephtx.agent.prompts import load
+    from alephtx.evals.runner import run_evals
+    from alephtx.evals.scenarios import load_scenarios
+    from alephtx.evals.scorecard import scorecard, write_scorecard
+
+    cfg = _config(config_path)
+    if k < 1:
+        raise fail("eval: -k must be at least 1")
+    try:
+        scenarios = [s for s in load_scenarios() if category is None or s.category == category]
+        chat_model(endpoint, model)  # validates the endpoint
+    except FieldError as exc:
+        raise fail(f"eval: {exc}") from None
+    if not scenarios:
+        raise fail(f"eval: no scenario in category {category!r}")
+    work = Path(out) / "work"
+    results = asyncio.run(
+        run_evals(
+            scenarios,
+            lambda: chat_model(endpoint, model, max_tokens=max_tokens),
+            cfg.model_copy(update={"data_dir": work}),
+            work,
+            k,
+        )
+    )
+    card = scorecard(results, model=model, endpoint=endpoint, k=k, prompt_version=load("system")[1])
+    write_scorecard(card, results, Path(out))
+    Console().print((Path(out) / "scorecard.md").read_text())
+    Console().print(f"written: {Path(out) / 'scorecard.html'}, scorecard.json, runs.json")

@@ -1,0 +1,98 @@
+"""`aleph chat`: the agent in a terminal. Slash commands run at once without the model; free text
+goes to the agent, whose tool calls and results are shown as they happen; an order that needs
+approval is asked about inline. The CPU model server starts on the first free-text message when
+no endpoint is configured."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+
+from alephtx.agent.llm import CPU_MODEL_NAME, chat_model, cpu_server
+from alephtx.agent.session import Event, agent_session
+from alephtx.agent.slash import render, run_slash
+from alephtx.core.config.schema import AlephConfig
+from alephtx.core.errors import FieldError
+from alephtx.tools.serve import make_desk
+
+console = Console()
+
+
+def _show(ev: Event, streamed: list[str]) -> None:
+    if ev.kind == "token":
+        streamed.append(ev.data["text"])
+        console.print(ev.data["text"], end="", markup=False, highlight=False)
+        return
+    if streamed:  # the answer was shown as it came; end its line
+        console.print()
+    if ev.kind == "tool_call":
+        console.print(f"[cyan]→ {ev.data['name']}[/cyan]({json.dumps(ev.data['args'])})")
+    elif ev.kind == "tool_result":
+        style = "red" if ev.data.get("error") else "dim"
+        console.print(f"[{style}]  ← {ev.data['text'][:400]}[/{style}]")
+    elif ev.kind == "answer" and not streamed:
+        console.print(Markdown(ev.data["text"] or "(no answer)"))
+    elif ev.kind == "stopped":
+        console.print(f"[yellow]stopped: {ev.data['reason']}[/yellow]")
+
+
+async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str) -> None:
+    person = f"person:{getpass.getuser()}"
+    desk = await make_desk(cfg, Path(cfg.data_dir) / "chat-desk")
+    console.print(Panel(f"AlephTX chat on paper venues ({', '.join(i['instrument'] for i in desk.instruments())}). "
+                        "/help for commands, /quit to leave.", style="bold"))  # fmt: skip
+    agent: Any = None
+    with contextlib.ExitStack() as stack:
+        async with contextlib.AsyncExitStack() as astack:
+            while True:
+                try:
+                    line = console.input("[bold green]you>[/bold green] ").strip()
+                except EOFError:
+                    break
+                if not line:
+                    continue
+                if line in ("/quit", "/exit"):
+                    break
+                if line.startswith("/"):
+                    try:
+                        console.print(render(await run_slash(desk, line, person)))
+                    except (FieldError, PermissionError) as exc:
+                        console.print(f"[red]{exc}[/red]")
+                    continue
+                if agent is None:
+                    url = endpoint or stack.enter_context(cpu_server(_port(), Path(cfg.data_dir) / "llm.log"))
+                    model = chat_model(url, model_name if endpoint else CPU_MODEL_NAME)
+                    agent = await astack.enter_async_context(
+                        agent_session(cfg, model, desk=desk, origin="chat:terminal")
+                    )
+                events = agent.ask(line, thread)
+                while True:
+                    pending = None
+                    streamed: list[str] = []
+                    async for ev in events:
+                        _show(ev, streamed)
+                        if ev.kind != "token":
+                            streamed.clear()
+                        if ev.kind == "approval":
+                            pending = ev
+                    if pending is None:
+                        break
+                    t = pending.data["ticket"]
+                    console.print(Panel(json.dumps(t, indent=1), title="approval needed", style="yellow"))
+                    yes = console.input("approve this order? [y/N] ").strip().lower() in ("y", "yes")
+                    events = agent.resume(yes, person, thread)
+
+
+def _port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
