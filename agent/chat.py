@@ -17,10 +17,10 @@ from rich.panel import Panel
 
 from alephtx.agent.llm import CPU_MODEL_NAME, chat_model, cpu_server
 from alephtx.agent.session import Event, agent_session
-from alephtx.agent.slash import render, run_slash
+from alephtx.agent.slash import ToolRefused, render, run_slash
 from alephtx.core.config.schema import AlephConfig
 from alephtx.core.errors import FieldError
-from alephtx.tools.serve import make_desk
+from alephtx.tools.local import local_tools
 
 console = Console()
 
@@ -45,12 +45,14 @@ def _show(ev: Event, streamed: list[str]) -> None:
 
 async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str) -> None:
     person = f"person:{getpass.getuser()}"
-    desk = await make_desk(cfg, Path(cfg.data_dir) / "chat-desk")
-    console.print(Panel(f"AlephTX chat on paper venues ({', '.join(i['instrument'] for i in desk.instruments())}). "
-                        "/help for commands, /quit to leave.", style="bold"))  # fmt: skip
     agent: Any = None
     with contextlib.ExitStack() as stack:
-        async with contextlib.AsyncExitStack() as astack:
+        async with (
+            local_tools(cfg, workdir=Path(cfg.data_dir) / "chat-desk", origin="chat:terminal") as tools,
+            contextlib.AsyncExitStack() as astack,
+        ):
+            console.print(Panel(f"AlephTX chat on paper venues ({', '.join(tools.instruments)}). "
+                                "/help for commands, /quit to leave.", style="bold"))  # fmt: skip
             while True:
                 try:
                     line = console.input("[bold green]you>[/bold green] ").strip()
@@ -62,16 +64,14 @@ async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str
                     break
                 if line.startswith("/"):
                     try:
-                        console.print(render(await run_slash(desk, line, person)))
-                    except (FieldError, PermissionError) as exc:
+                        console.print(render(await run_slash(tools, line, person)))
+                    except (FieldError, PermissionError, ToolRefused) as exc:
                         console.print(f"[red]{exc}[/red]")
                     continue
                 if agent is None:
                     url = endpoint or stack.enter_context(cpu_server(_port(), Path(cfg.data_dir) / "llm.log"))
                     model = chat_model(url, model_name if endpoint else CPU_MODEL_NAME)
-                    agent = await astack.enter_async_context(
-                        agent_session(cfg, model, desk=desk, origin="chat:terminal")
-                    )
+                    agent = await astack.enter_async_context(agent_session(cfg, model, tools))
                 events = agent.ask(line, thread)
                 while True:
                     pending = None

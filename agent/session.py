@@ -1,5 +1,5 @@
-"""An agent session: the desk, the MCP server in the same process, its tools loaded through a
-real MCP client session (in memory) with langchain-mcp-adapters, the graph and its checkpoints.
+"""An agent session: the graph on the MCP tools of a client session (``tools.local``), loaded
+with langchain-mcp-adapters, and its checkpoints.
 
 Chat surfaces (terminal, Telegram) and the eval runner all talk to an ``Agent``: ``ask`` streams
 what happens (tool calls, their results, the answer, an approval request) and ``resume`` answers
@@ -8,7 +8,6 @@ an approval request.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,8 +21,7 @@ from langgraph.types import Command
 from alephtx.agent.graph import build_graph
 from alephtx.agent.prompts import load
 from alephtx.core.config.schema import AlephConfig
-from alephtx.tools.audit import ORIGIN, AuditLog
-from alephtx.tools.desk import Desk
+from alephtx.tools.local import LocalTools
 
 __all__ = ["Agent", "Event", "agent_session", "checkpointer"]
 
@@ -54,9 +52,8 @@ async def checkpointer(cfg: AlephConfig, path: Path | None = None) -> AsyncItera
 
 
 class Agent:
-    def __init__(self, graph: Any, desk: Desk, recursion_limit: int, prompt_version: int) -> None:
+    def __init__(self, graph: Any, recursion_limit: int, prompt_version: int) -> None:
         self.graph = graph
-        self.desk = desk
         self.recursion_limit = recursion_limit
         self.prompt_version = prompt_version
 
@@ -104,43 +101,24 @@ class Agent:
 async def agent_session(
     cfg: AlephConfig,
     model: Any,
+    tools: LocalTools,
     *,
-    desk: Desk | None = None,
-    memory: Any = None,
-    origin: str = "chat",
     checkpoints: Path | None = None,
 ) -> AsyncIterator[Agent]:
+    """The graph on ``tools``' MCP session (loaded with langchain-mcp-adapters): the agent
+    reaches the engine only through those tools; ``tools.approvals`` is the person's channel."""
     from langchain_mcp_adapters.tools import load_mcp_tools
-    from mcp.shared.memory import create_connected_server_and_client_session
 
-    from alephtx.tools.serve import LazyMemory, make_desk, memory_location
-    from alephtx.tools.server import build_server
-
-    desk = desk or await make_desk(cfg, Path(cfg.data_dir) / "desk" / uuid.uuid4().hex[:8])
-    server = build_server(
-        desk, memory or LazyMemory(memory_location(cfg)), AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
-    )
-    ORIGIN.set(origin)
     system, version = load("system")
-
-    def needs_approval(ticket_id: str) -> dict[str, Any] | None:
-        t = desk.tickets.tickets.get(ticket_id)
-        if t is None or not t.needs_approval or t.approved_by or t.confirmed:
-            return None
-        return t.view(desk.tickets.clock())
-
-    async with (
-        create_connected_server_and_client_session(server) as client,
-        checkpointer(cfg, checkpoints) as saver,
-    ):
-        tools = await load_mcp_tools(client, handle_tool_errors=False)
+    async with checkpointer(cfg, checkpoints) as saver:
+        mcp_tools = await load_mcp_tools(tools.session, handle_tool_errors=False)
         graph = build_graph(
             model,
-            tools,
+            mcp_tools,
             system_prompt=system,
             checkpointer=saver,
             max_tool_errors=cfg.agent.max_tool_errors,
-            ticket_needs_approval=needs_approval,
-            approve_ticket=lambda tid, by: desk.tickets.approve(tid, by),
+            ticket_needs_approval=tools.approvals.waiting,
+            approve_ticket=tools.approvals.approve,
         )
-        yield Agent(graph, desk, cfg.agent.recursion_limit, version)
+        yield Agent(graph, cfg.agent.recursion_limit, version)

@@ -1,4 +1,5 @@
-"""Slash commands that need no model, shared by every chat surface.
+"""Slash commands that need no model, shared by every chat surface. Each one is a call of the
+MCP tools (the agent layer reaches the engine only through them).
 
 A person typing ``/buy`` is the one who approves the ticket it makes: the ticket is shown and
 placed in one step, under the same risk limits as the agent's orders.
@@ -10,9 +11,9 @@ import json
 from typing import Any
 
 from alephtx.core.errors import FieldError
-from alephtx.tools.desk import Desk
+from alephtx.tools.local import LocalTools
 
-__all__ = ["HELP", "run_slash"]
+__all__ = ["HELP", "render", "run_slash"]
 
 HELP = {
     "/status": "trading state, equity and PnL, open orders",
@@ -28,51 +29,60 @@ HELP = {
     "/risk": "risk state, exposures and limits",
     "/help": "this list",
 }
+_READS = {
+    "/positions": "get_positions",
+    "/balance": "get_balances",
+    "/pnl": "get_pnl",
+    "/orders": "get_open_orders",
+    "/strategies": "list_strategies",
+    "/risk": "get_risk_status",
+}
 
 
-async def run_slash(desk: Desk, line: str, who: str) -> dict[str, Any] | list[Any]:
-    """Run one slash command; FieldError for a bad one (names what was wrong)."""
+class ToolRefused(Exception):
+    """A tool answered with an error (its text names the field and the rule)."""
+
+
+async def _call(tools: LocalTools, name: str, args: dict[str, Any] | None = None) -> Any:
+    result = await tools.session.call_tool(name, args or {})
+    text = result.content[0].text if result.content and hasattr(result.content[0], "text") else ""
+    if result.isError:
+        raise ToolRefused(text)
+    sc = result.structuredContent
+    if isinstance(sc, dict):
+        return sc.get("result", sc) if set(sc) == {"result"} else sc
+    return json.loads(text) if text else None
+
+
+async def run_slash(tools: LocalTools, line: str, who: str) -> Any:
+    """Run one slash command; FieldError for a bad command, ToolRefused when a tool says no."""
     parts = line.strip().split()
     cmd, args = parts[0].lower(), parts[1:]
-    await desk.tick()
     if cmd == "/help":
         return HELP
+    if cmd in _READS:
+        return await _call(tools, _READS[cmd])
     if cmd == "/status":
-        risk = desk.risk_status()
-        return {
-            "state": risk["state"],
-            "halt_reason": risk["halt_reason"],
-            **desk.pnl(),
-            "open_orders": len(desk.open_orders()),
-        }
-    if cmd == "/positions":
-        return desk.positions()
-    if cmd == "/balance":
-        return await desk.balances()
-    if cmd == "/pnl":
-        return desk.pnl()
-    if cmd == "/orders":
-        return desk.open_orders()
-    if cmd == "/strategies":
-        return desk.list_strategies()
-    if cmd == "/risk":
-        return desk.risk_status()
+        risk, pnl, orders = [await _call(tools, n) for n in ("get_risk_status", "get_pnl", "get_open_orders")]
+        return {"state": risk["state"], "halt_reason": risk["halt_reason"], **pnl, "open_orders": len(orders)}
     if cmd in ("/buy", "/sell"):
         if len(args) not in (2, 3):
             raise FieldError(cmd, " ".join(args), f"usage: {HELP[cmd]}")
-        price = args[2] if len(args) == 3 else None
-        ticket = desk.propose_order(args[0], cmd[1:], args[1], "limit" if price else "market", price)
+        order = {"instrument": args[0], "side": cmd[1:], "quantity": args[1], "type": "market"}
+        if len(args) == 3:
+            order.update(type="limit", price=args[2])
+        ticket = await _call(tools, "propose_order", order)
         if not ticket["risk_ok"]:
             return {"placed": False, "ticket": ticket}
         if ticket["needs_approval"]:
-            desk.tickets.approve(ticket["ticket_id"], who)
-        return {"ticket": ticket, **await desk.confirm_order(ticket["ticket_id"])}
+            tools.approvals.approve(ticket["ticket_id"], who)
+        return {"ticket": ticket, **await _call(tools, "confirm_order", {"ticket_id": ticket["ticket_id"]})}
     if cmd == "/cancel":
         if len(args) != 1:
             raise FieldError("/cancel", " ".join(args), f"usage: {HELP['/cancel']}")
-        return await desk.cancel_order(args[0])
+        return await _call(tools, "cancel_order", {"client_id": args[0]})
     if cmd == "/halt":
-        return desk.halt_trading(" ".join(args) or "halted from the chat", who)
+        return await _call(tools, "halt_trading", {"reason": " ".join(args) or "halted from the chat"})
     raise FieldError("command", cmd, f"unknown; one of {' '.join(HELP)}")
 
 

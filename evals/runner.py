@@ -24,6 +24,7 @@ from alephtx.agent.session import Event, agent_session
 from alephtx.core.config.schema import AlephConfig
 from alephtx.evals.scenarios import Scenario
 from alephtx.tools.desk import Desk
+from alephtx.tools.local import local_tools
 
 __all__ = ["RunResult", "check_run", "run_evals"]
 
@@ -121,9 +122,10 @@ async def run_one(
     events: list[Event] = []
     t0 = time.perf_counter()
     thread = f"{scn.id}-{attempt}"
-    async with agent_session(
-        cfg, model, desk=desk, memory=mem, origin=f"eval:{scn.id}", checkpoints=workdir / "checkpoints.db"
-    ) as agent:
+    async with (
+        local_tools(cfg, desk=desk, memory=mem, origin=f"eval:{scn.id}") as tools,
+        agent_session(cfg, model, tools, checkpoints=workdir / "checkpoints.db") as agent,
+    ):
         async for ev in agent.ask(scn.prompt, thread=thread):
             events.append(ev)
         for _ in range(5):  # answer approval stops as the scenario's person would

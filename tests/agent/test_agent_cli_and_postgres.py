@@ -17,6 +17,7 @@ from alephtx.agent.scripted import ScriptedChatModel
 from alephtx.agent.session import agent_session
 from alephtx.core.config.schema import AlephConfig
 from alephtx.tools.desk import Desk
+from alephtx.tools.local import local_tools
 from tests.support.servers import free_port, postgres_server
 
 ALEPH = [sys.executable, "-m", "alephtx.cli"]
@@ -44,6 +45,9 @@ def test_chat_answers_through_the_whole_stack(tmp_path: Path, cpu_endpoint: str)
     assert turns[2].strip()  # the model answered the free text, streamed
     assert '"state": "HALTED"' in turns[3] and "lunch" in turns[3]
     assert '"halt_reason": "lunch"' in turns[4]
+    calls = [json.loads(row) for row in (tmp_path / "agent" / "tool_calls.jsonl").read_text().splitlines()]
+    assert {c["tool"] for c in calls} >= {"get_positions", "halt_trading", "get_risk_status"}
+    assert {c["origin"] for c in calls} == {"chat:terminal"}
 
 
 def test_eval_command_writes_a_scorecard(tmp_path: Path, cpu_endpoint: str) -> None:
@@ -77,9 +81,9 @@ async def test_checkpoints_in_postgresql(tmp_path: Path) -> None:
     with postgres_server() as dsn:
         cfg = AlephConfig.model_validate({"data_dir": str(tmp_path), "agent": {"checkpoints": dsn}})
         thread = f"pg-{os.getpid()}-{tmp_path.name}"
-        async with agent_session(cfg, model, desk=desk) as agent:
+        async with local_tools(cfg, desk=desk) as tools, agent_session(cfg, model, tools) as agent:
             _ = [e async for e in agent.ask("my name is Ada", thread=thread)]
-        async with agent_session(cfg, model, desk=desk) as agent:
+        async with local_tools(cfg, desk=desk) as tools, agent_session(cfg, model, tools) as agent:
             _ = [e async for e in agent.ask("what is my name?", thread=thread)]
     assert any("my name is Ada" in str(m.content) for m in model.seen[-1])
     assert not (tmp_path / "agent" / "checkpoints.db").exists()  # nothing went to SQLite

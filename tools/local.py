@@ -1,0 +1,69 @@
+"""The tool server in this process, for the chat surfaces and the eval runner: an MCP client
+session on it (everything the agent layer does to the engine goes through tools) and the
+person's approval channel, which is deliberately not a tool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcp import ClientSession
+
+from alephtx.core.config.schema import AlephConfig
+from alephtx.tools.audit import ORIGIN, AuditLog
+from alephtx.tools.desk import Desk
+from alephtx.tools.tickets import TicketBook
+
+__all__ = ["Approvals", "LocalTools", "local_tools"]
+
+
+class Approvals:
+    """What a person can do with a ticket that needs approval: see it, approve it."""
+
+    def __init__(self, tickets: TicketBook) -> None:
+        self._tickets = tickets
+
+    def waiting(self, ticket_id: str) -> dict[str, Any] | None:
+        """The ticket's view when it still waits for a person; None otherwise."""
+        t = self._tickets.tickets.get(ticket_id)
+        if t is None or not t.needs_approval or t.approved_by or t.confirmed:
+            return None
+        return t.view(self._tickets.clock())
+
+    def approve(self, ticket_id: str, by: str) -> None:
+        self._tickets.approve(ticket_id, by)
+
+
+@dataclass
+class LocalTools:
+    session: ClientSession
+    approvals: Approvals
+    instruments: list[str]
+
+
+@asynccontextmanager
+async def local_tools(
+    cfg: AlephConfig,
+    *,
+    desk: Desk | None = None,
+    memory: Any = None,
+    workdir: Path | None = None,
+    origin: str = "in-process",
+) -> AsyncIterator[LocalTools]:
+    """``origin`` names the surface in the audit log of every call (set before the server's
+    tasks start, which copy it)."""
+    from mcp.shared.memory import create_connected_server_and_client_session
+
+    from alephtx.tools.serve import LazyMemory, make_desk, memory_location
+    from alephtx.tools.server import build_server
+
+    ORIGIN.set(origin)
+    desk = desk or await make_desk(cfg, workdir)
+    audit = AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
+    server = build_server(desk, memory or LazyMemory(memory_location(cfg)), audit)
+    async with create_connected_server_and_client_session(server) as session:
+        yield LocalTools(session, Approvals(desk.tickets), sorted(desk.engine.instruments))
