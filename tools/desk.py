@@ -80,25 +80,16 @@ class Desk:
     ) -> Desk:
         """A desk on paper venues after the bundled replay (the configured strategies traded it and
         are stopped, their positions kept): books, positions and history to talk about."""
-        from alephtx.core.engine.session import StrategySpec, run_session
-        from alephtx.core.engine.up import load_up_config
+        from alephtx.core.engine.session import run_session
+        from alephtx.core.engine.up import feeds_and_strategies, load_up_config
         from alephtx.core.replay.samples import sample_capture
         from alephtx.core.risk import load_limits
-        from alephtx.core.venues.paper.matching import FeeModel
 
         root = Path(__file__).resolve().parents[1]
         config = load_up_config(root / "configs" / "strategies.toml")
-        from alephtx.core.engine.session import VenueFeed
-
-        feeds = [
-            VenueFeed(
-                Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5"),
-                v.delay_ms,
-                fees=FeeModel(maker_bps=v.maker_bps, taker_bps=v.taker_bps),
-            )
-            for v in config.venue
-        ]
-        specs = [StrategySpec(s.name, s.kind, s.params) for s in config.strategy] if strategies else []
+        feeds, specs = feeds_and_strategies(config)
+        if not strategies:
+            specs = []
         tape: dict[str, deque[TradeRecord]] = {}
 
         def on_ready(handles: Any) -> None:

@@ -83,6 +83,19 @@ async def reachable(url: str, timeout_s: float = 3.0) -> bool:
     return True
 
 
+def feeds_and_strategies(config: UpConfig) -> tuple[list[VenueFeed], list[StrategySpec]]:
+    """The paper venues and the strategies a session config names."""
+    feeds = [
+        VenueFeed(
+            Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5"),
+            v.delay_ms,
+            fees=FeeModel(maker_bps=v.maker_bps, taker_bps=v.taker_bps),
+        )
+        for v in config.venue
+    ]
+    return feeds, [StrategySpec(s.name, s.kind, s.params) for s in config.strategy]
+
+
 async def up(
     config: UpConfig,
     risk_path: Path,
@@ -99,15 +112,7 @@ async def up(
     """Replay (the default), or with ``live`` paper-trade on that venue's public book when it can
     be reached (``live_urls`` = (rest, ws) overrides its endpoints), else fall back to the replay."""
     notes = notes if notes is not None else []
-    feeds = [
-        VenueFeed(
-            Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5"),
-            v.delay_ms,
-            fees=FeeModel(maker_bps=v.maker_bps, taker_bps=v.taker_bps),
-        )
-        for v in config.venue
-    ]
-    specs = [StrategySpec(s.name, s.kind, s.params) for s in config.strategy]
+    feeds, specs = feeds_and_strategies(config)
     metrics = Metrics()
     if metrics_port:
         metrics.serve(metrics_port)

@@ -13,6 +13,7 @@ from math import isqrt
 from typing import Any
 
 from alephtx.core.mev.errors import FieldError, require_int
+from alephtx.core.mev.univ2 import amount_out_unchecked
 
 __all__ = ["PoolV2", "best_arbitrage", "find_backrun", "optimal_arbitrage_v2"]
 
@@ -34,11 +35,7 @@ class PoolV2:
         require_int(f"{self.name or 'pool'}.fee_bps", self.fee_bps, maximum=_S - 1)
 
 
-def _out(amount_in: int, reserve_in: int, reserve_out: int, g: int) -> int:
-    if amount_in <= 0:
-        return 0
-    with_fee = amount_in * g
-    return with_fee * reserve_out // (reserve_in * _S + with_fee)
+_out = amount_out_unchecked
 
 
 def _two_hop(d: int, a_in: int, a_out: int, ga: int, b_in: int, b_out: int, gb: int) -> int:

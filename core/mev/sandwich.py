@@ -16,18 +16,14 @@ from math import isqrt
 from typing import Any
 
 from alephtx.core.mev.errors import require_int
+from alephtx.core.mev.univ2 import amount_out_unchecked
 
 __all__ = ["exposure_v2", "optimal_frontrun_v2", "simulate_v2"]
 
 _S = 10_000
 
 
-def _out(amount_in: int, reserve_in: int, reserve_out: int, g: int) -> int:
-    # UniswapV2Library.getAmountOut with the fee factor g / 10_000, no argument checks (hot path).
-    if amount_in <= 0:
-        return 0
-    with_fee = amount_in * g
-    return with_fee * reserve_out // (reserve_in * _S + with_fee)
+_out = amount_out_unchecked
 
 
 def _run(x: int, y: int, v: int, m: int, f: int, g: int) -> tuple[int, int, int, bool]:

@@ -21,6 +21,15 @@ def _reserves(reserve_in: int, reserve_out: int) -> None:
     require_int("reserve_out", reserve_out, minimum=1)
 
 
+def amount_out_unchecked(amount_in: int, reserve_in: int, reserve_out: int, fee_factor: int) -> int:
+    """getAmountOut with the fee as ``fee_factor`` / 10,000 and no argument checks: the searches'
+    hot path, which validates once at its entry. 0 for a non-positive input."""
+    if amount_in <= 0:
+        return 0
+    with_fee = amount_in * fee_factor
+    return with_fee * reserve_out // (reserve_in * _BPS + with_fee)
+
+
 def get_amount_out(amount_in: int, reserve_in: int, reserve_out: int, fee_bps: int = 30) -> int:
     """What a swap of ``amount_in`` returns (rounded down, as the pair's invariant check needs)."""
     require_int("amount_in", amount_in, minimum=1)
