@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -188,3 +189,36 @@ def test_aleph_mev_watch_prints_the_exposure_of_a_pending_swap(evm_node: str, no
     assert swap["max_extractable"] == expected["max_extractable"] > 0
     assert swap["safe_min_out"] == expected["safe_min_out"]
     assert lines[-1]["stats"]["swaps"] >= 1
+
+
+async def test_simulate_bundle_tool_on_a_fork_of_the_node(
+    evm_node: str, node_uniswap: NodeUniswap, tmp_path: Path
+) -> None:
+    from mcp.shared.memory import create_connected_server_and_client_session
+
+    from alephtx.tools.desk import Desk
+    from alephtx.tools.server import build_server
+
+    uni = node_uniswap
+    signer = EvmSigner("0x" + "8d" * 32)  # a throwaway key, funded on the local node below
+    uni.w3.eth.send_transaction({"from": uni.owner, "to": signer.address, "value": 10**18})  # type: ignore[typeddict-item]
+    uni.send(uni.x, calldata("transfer(address,uint256)", [signer.address, 10**20]))
+    nonce = uni.w3.eth.get_transaction_count(signer.address)  # type: ignore[arg-type]
+    txs = [
+        signer.sign_transaction({"nonce": nonce, "gasPrice": 10**9, "gas": 100_000, "to": uni.x, "value": 0, "chainId": 1337,
+                                 "data": calldata("approve(address,uint256)", [uni.router, 2**256 - 1])}),
+        signer.sign_transaction({"nonce": nonce + 1, "gasPrice": 10**9, "gas": 300_000, "to": uni.router, "value": 0,
+                                 "chainId": 1337, "data": calldata(SWAP, [10**18, 0, [uni.x, uni.y], signer.address, 2**40])}),
+    ]  # fmt: skip
+    rx, ry = uni.reserves_xy()
+    desk = await Desk.from_replay(tmp_path / "desk")
+    async with create_connected_server_and_client_session(build_server(desk)) as s:
+        r = await s.call_tool(
+            "simulate_bundle",
+            {"rpc_url": evm_node, "transactions": txs, "tokens": {"Y": uni.y}, "profit_account": signer.address},
+        )
+    assert not r.isError, r.content
+    report = r.structuredContent
+    assert report["valid"] and [t["success"] for t in report["transactions"]] == [True, True]
+    assert int(report["balance_changes"][signer.address]["Y"]) == univ2.get_amount_out(10**18, rx, ry)
+    assert uni.reserves_xy() == (rx, ry)  # the node is untouched
