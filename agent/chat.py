@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.panel import Panel
 
-from alephtx.agent.llm import CPU_MODEL_NAME, chat_model, cpu_server
+from alephtx.agent.llm import CPU_MODEL_NAME, chat_model, cpu_server, free_port
 from alephtx.agent.session import Event, agent_session
 from alephtx.agent.slash import ToolRefused, render, run_slash
 from alephtx.core.config.schema import AlephConfig
@@ -69,7 +69,7 @@ async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str
                         console.print(f"[red]{exc}[/red]")
                     continue
                 if agent is None:
-                    url = endpoint or stack.enter_context(cpu_server(_port(), Path(cfg.data_dir) / "llm.log"))
+                    url = endpoint or stack.enter_context(cpu_server(free_port(), Path(cfg.data_dir) / "llm.log"))
                     model = chat_model(url, model_name if endpoint else CPU_MODEL_NAME)
                     agent = await astack.enter_async_context(agent_session(cfg, model, tools))
                 events = agent.ask(line, thread)
@@ -88,11 +88,3 @@ async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str
                     console.print(Panel(json.dumps(t, indent=1), title="approval needed", style="yellow"))
                     yes = console.input("approve this order? [y/N] ").strip().lower() in ("y", "yes")
                     events = agent.resume(yes, person, thread)
-
-
-def _port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

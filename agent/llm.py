@@ -62,6 +62,14 @@ def vllm_command(
     ]  # fmt: skip
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def wait_ready(endpoint: str, timeout_s: float = 60.0, proc: subprocess.Popen[Any] | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     while True:

@@ -104,14 +104,21 @@ async def agent_session(
     tools: LocalTools,
     *,
     checkpoints: Path | None = None,
+    only_tools: frozenset[str] | None = None,
+    prompt: str = "system",
 ) -> AsyncIterator[Agent]:
     """The graph on ``tools``' MCP session (loaded with langchain-mcp-adapters): the agent
     reaches the engine only through those tools; ``tools.approvals`` is the person's channel."""
     from langchain_mcp_adapters.tools import load_mcp_tools
 
     system, version = load("system")
+    if prompt != "system":  # a task prompt adds to the system prompt, never replaces it
+        task, _ = load(prompt)
+        system = f"{system}\n\n{task}"
     async with checkpointer(cfg, checkpoints) as saver:
         mcp_tools = await load_mcp_tools(tools.session, handle_tool_errors=False)
+        if only_tools is not None:  # e.g. a research run gets no tool that trades
+            mcp_tools = [t for t in mcp_tools if t.name in only_tools]
         graph = build_graph(
             model,
             mcp_tools,

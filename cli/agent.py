@@ -135,3 +135,20 @@ def eval_cmd(
     write_scorecard(card, results, Path(out))
     Console().print((Path(out) / "scorecard.md").read_text())
     Console().print(f"written: {Path(out) / 'scorecard.html'}, scorecard.json, runs.json")
+
+
+@app.command("research")
+def research_cmd(
+    endpoint: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server (default: config, else the CPU model).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name on that server.")] = None,
+    every: Annotated[float, typer.Option(help="Repeat every this many seconds (0: once).")] = 0.0,
+    runs: Annotated[int, typer.Option(help="With --every: stop after this many runs (0: never).")] = 0,
+    config_path: ConfigOpt = None,
+) -> None:
+    """A research run: read the market, the account and the notes, save a note. Cannot trade."""
+    from alephtx.agent.research import research_cmd_main
+
+    cfg = _config(config_path)
+    asyncio.run(research_cmd_main(cfg, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model, every, runs))

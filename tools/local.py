@@ -16,26 +16,9 @@ from mcp import ClientSession
 from alephtx.core.config.schema import AlephConfig
 from alephtx.tools.audit import ORIGIN, AuditLog
 from alephtx.tools.desk import Desk
-from alephtx.tools.tickets import TicketBook
+from alephtx.tools.tickets import Approvals
 
-__all__ = ["Approvals", "LocalTools", "local_tools"]
-
-
-class Approvals:
-    """What a person can do with a ticket that needs approval: see it, approve it."""
-
-    def __init__(self, tickets: TicketBook) -> None:
-        self._tickets = tickets
-
-    def waiting(self, ticket_id: str) -> dict[str, Any] | None:
-        """The ticket's view when it still waits for a person; None otherwise."""
-        t = self._tickets.tickets.get(ticket_id)
-        if t is None or not t.needs_approval or t.approved_by or t.confirmed:
-            return None
-        return t.view(self._tickets.clock())
-
-    def approve(self, ticket_id: str, by: str) -> None:
-        self._tickets.approve(ticket_id, by)
+__all__ = ["LocalTools", "local_tools"]
 
 
 @dataclass

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ from alephtx.core.errors import FieldError
 from alephtx.tools.audit import ORIGIN, AuditLog
 from alephtx.tools.desk import Desk
 from alephtx.tools.server import BearerAuth, build_server
+from alephtx.tools.tickets import Approvals
 
 __all__ = ["LazyMemory", "make_desk", "serve_http", "serve_stdio"]
 
@@ -66,11 +70,56 @@ async def serve_http(cfg: AlephConfig, token: str, host: str, port: int, ready: 
 
     if not token:
         raise FieldError("ALEPH_MCP_TOKEN", "<unset>", "set a token: the HTTP transport always asks for one")
+    operator = os.environ.get("ALEPH_OPERATOR_TOKEN", "")
+    if operator and hmac.compare_digest(operator, token):
+        raise FieldError(
+            "ALEPH_OPERATOR_TOKEN", "<same as ALEPH_MCP_TOKEN>", "must differ: a client could approve itself"
+        )
     desk = await make_desk(cfg)
     server = _server(cfg, desk)
-    app = BearerAuth(server.streamable_http_app(), token)
+    app: Any = BearerAuth(server.streamable_http_app(), token)
+    if operator:
+        app = OperatorApprovals(app, Approvals(desk.tickets), operator)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     userver = uvicorn.Server(config)
     if ready is not None:
         asyncio.get_running_loop().call_later(0.5, ready.set)
     await userver.serve()
+
+
+class OperatorApprovals:
+    """``/approvals`` next to the MCP endpoint: the operator's channel for tickets that MCP
+    clients made over HTTP. ``GET /approvals`` lists the waiting tickets, ``POST
+    /approvals/<ticket_id>`` approves one. It has its own token (``ALEPH_OPERATOR_TOKEN``), which
+    must differ from the MCP clients' token; without it these paths do not exist."""
+
+    def __init__(self, app: Any, approvals: Approvals, token: str) -> None:
+        self.app = app
+        self.approvals = approvals
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == "/approvals" or path.startswith("/approvals/")):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"authorization", b"")
+        if not hmac.compare_digest(given, self.expected):
+            await _json(send, 401, {"error": "missing or wrong operator token"})
+        elif scope["method"] == "GET" and path == "/approvals":
+            await _json(send, 200, {"waiting": self.approvals.all_waiting()})
+        elif scope["method"] == "POST" and path.startswith("/approvals/"):
+            ticket_id = path.removeprefix("/approvals/")
+            try:
+                self.approvals.approve(ticket_id, "person:operator-http")
+            except (FieldError, PermissionError) as exc:
+                await _json(send, 409, {"error": str(exc)})
+                return
+            await _json(send, 200, {"ticket_id": ticket_id, "approved": True})
+        else:
+            await _json(send, 405, {"error": "GET /approvals or POST /approvals/<ticket_id>"})
+
+
+async def _json(send: Any, status: int, body: dict[str, Any]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})

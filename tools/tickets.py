@@ -17,7 +17,7 @@ from typing import Any
 from alephtx.core.errors import FieldError
 from alephtx.core.model import OrderRequest
 
-__all__ = ["Ticket", "TicketBook"]
+__all__ = ["Approvals", "Ticket", "TicketBook"]
 
 
 @dataclass
@@ -107,3 +107,23 @@ class TicketBook:
             raise FieldError("ticket_id", t.id, "already confirmed; a ticket is confirmed once")
         if self.clock() > t.expires:
             raise FieldError("ticket_id", t.id, "expired; propose the order again")
+
+
+class Approvals:
+    """What a person can do with a ticket that needs approval: see it, approve it."""
+
+    def __init__(self, tickets: TicketBook) -> None:
+        self._tickets = tickets
+
+    def waiting(self, ticket_id: str) -> dict[str, Any] | None:
+        """The ticket's view when it still waits for a person; None otherwise."""
+        t = self._tickets.tickets.get(ticket_id)
+        if t is None or not t.needs_approval or t.approved_by or t.confirmed:
+            return None
+        return t.view(self._tickets.clock())
+
+    def approve(self, ticket_id: str, by: str) -> None:
+        self._tickets.approve(ticket_id, by)
+
+    def all_waiting(self) -> list[dict[str, Any]]:
+        return [v for t in list(self._tickets.tickets) if (v := self.waiting(t)) is not None]

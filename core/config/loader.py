@@ -26,6 +26,8 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX) or name in SECRET_ENV or name == "ALEPH_CONFIG":
             continue
+        if any(word in name.lower() for word in SECRET_WORDS):
+            continue  # a secret for its own reader (a venue key, a token): never a config key, never echoed
         path = name[len(ENV_PREFIX) :].lower().split("__")
         node = out
         for part in path[:-1]:

@@ -65,7 +65,12 @@ class Secrets(_Section):
 
     nats_token: SecretStr | None = None
     mcp_token: SecretStr | None = None
+    operator_token: SecretStr | None = None
 
 
 # Environment variable -> Secrets field.
-SECRET_ENV = {"ALEPH_NATS_TOKEN": "nats_token", "ALEPH_MCP_TOKEN": "mcp_token"}
+SECRET_ENV = {
+    "ALEPH_NATS_TOKEN": "nats_token",
+    "ALEPH_MCP_TOKEN": "mcp_token",
+    "ALEPH_OPERATOR_TOKEN": "operator_token",
+}

@@ -110,7 +110,8 @@ def http_server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "alephtx.cli", "mcp", "--http", "--port", str(port)],
-        env=_env(tmp_path, ALEPH_MCP_TOKEN="s3cret-test-token"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=_env(tmp_path, ALEPH_MCP_TOKEN="s3cret-test-token", ALEPH_OPERATOR_TOKEN="operator-test-token"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not port_open("127.0.0.1", port):
@@ -141,3 +142,34 @@ def test_http_refuses_to_start_without_a_token(tmp_path: Path) -> None:
         env=_env(tmp_path), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert out.returncode == 2 and "ALEPH_MCP_TOKEN" in out.stderr
+
+
+async def test_the_operator_approves_an_http_clients_ticket(http_server: str) -> None:
+    base = http_server.removesuffix("/mcp")
+    auth = httpx.AsyncClient(headers={"Authorization": "Bearer s3cret-test-token"})
+    async with auth, streamable_http_client(http_server, http_client=auth) as (r, w, _), ClientSession(r, w) as s:
+        await s.initialize()
+        big = _data(await s.call_tool("propose_order", {"instrument": INST, "side": "buy", "quantity": "0.010"}))
+        refused = await s.call_tool("confirm_order", {"ticket_id": big["ticket_id"]})
+        assert refused.isError and "approval" in refused.content[0].text
+        async with httpx.AsyncClient() as h:
+            op = {"Authorization": "Bearer operator-test-token"}
+            waiting = (await h.get(f"{base}/approvals", headers=op)).json()["waiting"]
+            assert [t["ticket_id"] for t in waiting] == [big["ticket_id"]]
+            as_client = await h.post(
+                f"{base}/approvals/{big['ticket_id']}", headers={"Authorization": "Bearer s3cret-test-token"}
+            )
+            assert as_client.status_code == 401  # the MCP client's token cannot approve
+            ok = await h.post(f"{base}/approvals/{big['ticket_id']}", headers=op)
+            assert ok.status_code == 200 and ok.json()["approved"]
+            assert (await h.post(f"{base}/approvals/t-nope", headers=op)).status_code == 409
+        placed = _data(await s.call_tool("confirm_order", {"ticket_id": big["ticket_id"]}))
+        assert placed["placed"]
+
+
+def test_http_refuses_one_token_for_clients_and_operator(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "alephtx.cli", "mcp", "--http", "--port", str(free_port())],
+        env=_env(tmp_path, ALEPH_MCP_TOKEN="same", ALEPH_OPERATOR_TOKEN="same"), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2 and "must differ" in out.stderr and "same" not in out.stderr.replace("<same as", "")

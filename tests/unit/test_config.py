@@ -53,6 +53,17 @@ def test_secrets_from_the_environment_are_never_shown() -> None:
     assert "hunter2" not in repr(s) and "hunter2" not in str(s.model_dump())
 
 
+def test_secret_environment_variables_are_not_config_keys(tmp_path: Path) -> None:
+    # Venue keys and tokens live in ALEPH_* variables read by their own readers; the config
+    # loader must neither take them for keys (and fail) nor echo their values in an error.
+    env = {"ALEPH_BINANCE_API_SECRET": "hunter2", "ALEPH_OPERATOR_TOKEN": "hunter3", "ALEPH_BUS__KIND": "nats"}
+    assert load_config(None, env).bus.kind == "nats"
+    with pytest.raises(ConfigError) as err:
+        load_config(None, {**env, "ALEPH_BUS__KIND": "rabbit"})
+    assert "hunter" not in str(err.value)
+    assert load_secrets(env).operator_token is not None
+
+
 def test_missing_named_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml", env={})
