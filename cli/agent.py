@@ -152,3 +152,24 @@ def research_cmd(
 
     cfg = _config(config_path)
     asyncio.run(research_cmd_main(cfg, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model, every, runs))
+
+
+@app.command("telegram")
+def telegram_cmd(
+    endpoint: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server (default: config, else the CPU model).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name on that server.")] = None,
+    config_path: ConfigOpt = None,
+) -> None:
+    """The agent as a Telegram bot for the users in agent.telegram_users (token: ALEPH_TELEGRAM_TOKEN)."""
+    from alephtx.agent.telegram_bot import run_telegram
+
+    cfg = _config(config_path)
+    token = os.environ.get("ALEPH_TELEGRAM_TOKEN", "")
+    try:
+        asyncio.run(run_telegram(cfg, token, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model))
+    except FieldError as exc:
+        raise fail(f"telegram: {exc}") from None
+    except KeyboardInterrupt:
+        pass

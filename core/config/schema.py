@@ -48,6 +48,8 @@ class AgentConfig(_Section):
     max_tool_errors: int = Field(2, ge=0, le=10)
     # Research notes: a Qdrant folder under data_dir (local mode), or a Qdrant server URL.
     memory: str = "local"
+    # Telegram user ids the bot answers (`aleph telegram`); nobody else.
+    telegram_users: list[int] = []
     mcp_host: str = "127.0.0.1"
     mcp_port: int = Field(8765, ge=1, le=65535)
 
@@ -66,6 +68,7 @@ class Secrets(_Section):
     nats_token: SecretStr | None = None
     mcp_token: SecretStr | None = None
     operator_token: SecretStr | None = None
+    telegram_token: SecretStr | None = None
 
 
 # Environment variable -> Secrets field.
@@ -73,4 +76,5 @@ SECRET_ENV = {
     "ALEPH_NATS_TOKEN": "nats_token",
     "ALEPH_MCP_TOKEN": "mcp_token",
     "ALEPH_OPERATOR_TOKEN": "operator_token",
+    "ALEPH_TELEGRAM_TOKEN": "telegram_token",
 }
