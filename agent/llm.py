@@ -9,6 +9,7 @@ at run time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -73,11 +74,9 @@ def free_port() -> int:
 def wait_ready(endpoint: str, timeout_s: float = 60.0, proc: subprocess.Popen[Any] | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet: ask again below
             if httpx.get(endpoint.rstrip("/") + "/v1/models", timeout=1.0).status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"the model server exited with {proc.returncode}")
         if time.monotonic() > deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from typing import Annotated
 
@@ -168,8 +169,7 @@ def telegram_cmd(
     cfg = _config(config_path)
     token = os.environ.get("ALEPH_TELEGRAM_TOKEN", "")
     try:
-        asyncio.run(run_telegram(cfg, token, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the bot is stopped
+            asyncio.run(run_telegram(cfg, token, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model))
     except FieldError as exc:
         raise fail(f"telegram: {exc}") from None
-    except KeyboardInterrupt:
-        pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Annotated, Any
 
@@ -134,11 +135,10 @@ def watch_cmd(
             )
 
     try:
-        asyncio.run(watch(listener, NodeReserves(http_url, factory), show, gas_cost=gas_cost, seconds=seconds))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the watch; the counts still print
+            asyncio.run(watch(listener, NodeReserves(http_url, factory), show, gas_cost=gas_cost, seconds=seconds))
     except (OSError, ConnectionError) as exc:
         raise fail(f"mev watch: {rpc}: {exc}") from None
-    except KeyboardInterrupt:
-        pass
     stats = listener.stats()
     if as_json:
         print(json.dumps({"stats": stats}), flush=True)

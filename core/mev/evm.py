@@ -7,6 +7,7 @@ the node.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,10 +30,8 @@ _OUTPUT = re.compile(r"output: (0x[0-9a-fA-F]*)")
 def revert_reason(output: bytes) -> str:
     """A readable reason from revert data: Error(string), Panic(code), or the raw bytes."""
     if output[:4] == _ERROR_STRING:
-        try:
+        with contextlib.suppress(Exception):  # malformed revert data from a contract: shown raw below
             return str(abi_decode(["string"], output[4:])[0])
-        except Exception:  # malformed revert data from a contract: show it raw
-            pass
     if output[:4] == _PANIC and len(output) >= 36:
         return f"Panic(0x{int.from_bytes(output[4:36], 'big'):02x})"
     return "0x" + output.hex() if output else "reverted without a reason"

@@ -17,7 +17,7 @@ from alephtx.agent.slash import ToolRefused, run_slash
 from alephtx.core.config.schema import AlephConfig
 from alephtx.core.errors import FieldError
 from alephtx.tools.desk import Desk
-from alephtx.tools.local import LocalTools, local_tools
+from alephtx.tools.local import local_tools
 
 INST = "paper-a:BTCUSDT"
 
@@ -123,22 +123,22 @@ async def test_recursion_limit_and_checkpoints(tmp_path: Path, desk: Desk) -> No
 
 async def test_slash_commands(tmp_path: Path, desk: Desk) -> None:
     async with local_tools(_cfg(tmp_path), desk=desk) as tools:
-        await _slash_session(tools)
-
-
-async def _slash_session(desk: LocalTools) -> None:
-    bought = await run_slash(desk, "/buy paper-a:BTCUSDT 0.010", "person:cli")
-    assert isinstance(bought, dict) and bought["placed"]  # the person typing it approves it
-    assert (await run_slash(desk, "/status", "person:cli"))["state"] == "ACTIVE"  # type: ignore[call-overload]
-    assert (await run_slash(desk, "/halt going for lunch", "person:cli"))["state"] == "HALTED"  # type: ignore[call-overload]
-    refused = await run_slash(desk, "/sell paper-a:BTCUSDT 0.001", "person:cli")
-    assert isinstance(refused, dict) and not refused["placed"] and "TRADING_HALTED" in refused["ticket"]["risk_verdict"]
-    with pytest.raises(FieldError, match="command"):
-        await run_slash(desk, "/resume", "person:cli")
-    with pytest.raises(ToolRefused, match="instrument"):
-        await run_slash(desk, "/buy NOPE 1", "person:cli")
-    with pytest.raises(FieldError, match="usage"):
-        await run_slash(desk, "/buy paper-a:BTCUSDT", "person:cli")
+        bought = await run_slash(tools, "/buy paper-a:BTCUSDT 0.010", "person:cli")
+        assert isinstance(bought, dict) and bought["placed"]  # the person typing it approves it
+        assert (await run_slash(tools, "/status", "person:cli"))["state"] == "ACTIVE"
+        assert (await run_slash(tools, "/halt going for lunch", "person:cli"))["state"] == "HALTED"
+        refused = await run_slash(tools, "/sell paper-a:BTCUSDT 0.001", "person:cli")
+        assert (
+            isinstance(refused, dict)
+            and not refused["placed"]
+            and "TRADING_HALTED" in refused["ticket"]["risk_verdict"]
+        )
+        with pytest.raises(FieldError, match="command"):
+            await run_slash(tools, "/resume", "person:cli")
+        with pytest.raises(ToolRefused, match="instrument"):
+            await run_slash(tools, "/buy NOPE 1", "person:cli")
+        with pytest.raises(FieldError, match="usage"):
+            await run_slash(tools, "/buy paper-a:BTCUSDT", "person:cli")
 
 
 def test_an_agent_cannot_approve_its_own_ticket(desk: Desk) -> None:
