@@ -112,9 +112,7 @@ async def _setup(scn: Scenario, desk: Desk, memory: Any) -> None:
         first.error = scn.setup["strategy_error"]
 
 
-async def run_one(
-    scn: Scenario, attempt: int, model: Any, cfg: AlephConfig, base: Desk | None, memory: Any, workdir: Path
-) -> RunResult:
+async def run_one(scn: Scenario, attempt: int, model: Any, cfg: AlephConfig, memory: Any, workdir: Path) -> RunResult:
     desk = await Desk.from_replay(workdir / f"{scn.id}-{attempt}")
     mem = memory.use(f"eval-{scn.id}-{attempt}".replace(".", "-"))
     await _setup(scn, desk, mem)
@@ -171,7 +169,7 @@ async def run_evals(
         task = bar.add_task("evals", total=len(scenarios) * k)
         for scn in scenarios:
             for attempt in range(k):
-                results.append(await run_one(scn, attempt, model_factory(), cfg, None, memory, workdir))
+                results.append(await run_one(scn, attempt, model_factory(), cfg, memory, workdir))
                 bar.advance(task)
                 await asyncio.sleep(0)
     memory.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import os
@@ -65,7 +64,7 @@ async def serve_stdio(cfg: AlephConfig) -> None:
     await server.run_stdio_async()
 
 
-async def serve_http(cfg: AlephConfig, token: str, host: str, port: int, ready: asyncio.Event | None = None) -> None:
+async def serve_http(cfg: AlephConfig, token: str, host: str, port: int) -> None:
     import uvicorn
 
     if not token:
@@ -82,8 +81,6 @@ async def serve_http(cfg: AlephConfig, token: str, host: str, port: int, ready: 
         app = OperatorApprovals(app, Approvals(desk.tickets), operator)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     userver = uvicorn.Server(config)
-    if ready is not None:
-        asyncio.get_running_loop().call_later(0.5, ready.set)
     await userver.serve()
 
 
