@@ -16,6 +16,8 @@ import numpy as np
 
 from alephtx.core.book.status import BUFFERED, STALE
 
+Levels = Sequence[int] | np.ndarray  # a list, or a column of a parser or a tape
+
 
 class BookSync:
     def __init__(self, book: Any, max_buffer: int = 10_000) -> None:
@@ -37,9 +39,9 @@ class BookSync:
         first_id: int,
         final_id: int,
         prev_final_id: int,
-        sides: Sequence[int],
-        prices: Sequence[int],
-        qtys: Sequence[int],
+        sides: Levels,
+        prices: Levels,
+        qtys: Levels,
         start: int = 0,
         end: int = -1,
     ) -> int:
@@ -64,10 +66,10 @@ class BookSync:
 
     def on_snapshot(
         self,
-        bid_px: Sequence[int],
-        bid_qty: Sequence[int],
-        ask_px: Sequence[int],
-        ask_qty: Sequence[int],
+        bid_px: Levels,
+        bid_qty: Levels,
+        ask_px: Levels,
+        ask_qty: Levels,
         last_update_id: int,
     ) -> list[tuple[int, int]]:
         """Apply a snapshot, then the buffered diffs; returns (status, level count) for each."""

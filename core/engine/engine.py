@@ -44,6 +44,7 @@ class Engine:
         self.clock = clock
         self.mids_x2: dict[str, int] = {}
         self._risk_events_seen = 0
+        self._fills_seen = -1
         self.rejections: list[tuple[OrderRequest, Verdict]] = []
 
     async def start(self, compare_cash: bool = True) -> list[Reconciled]:
@@ -124,8 +125,11 @@ class Engine:
             self.risk.core.state = state
 
     def _after_fills(self) -> None:
-        self._balances_to_risk()
-        self._journal_risk_events()
+        if len(self.ledger.fills) != self._fills_seen:  # cash moves only with fills
+            self._fills_seen = len(self.ledger.fills)
+            self._balances_to_risk()
+        if len(self.risk.events) != self._risk_events_seen:
+            self._journal_risk_events()
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"positions": {}, "orders": {}, "fills": len(self.ledger.fills)}

@@ -15,15 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.metrics import Metrics
-from alephtx.core.model import Fill, Instrument, Order
+from alephtx.core.model import Fill, Instrument, Order, Side
 from alephtx.core.oms.ids import ClientIdFactory
-from alephtx.core.replay.binance_capture import BinanceCapture, DepthEvent, TradeEvent
-from alephtx.core.replay.market import apply_depth
+from alephtx.core.replay.tape import SNAPSHOT, TRADE, Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.state.accounting import CASH_PRECISION, PositionState, apply_fill, to_cash, unrealised
 from alephtx.core.strategies import BUILTIN, Strategy, StrategyHost
@@ -174,67 +171,70 @@ async def run_session(
 ) -> SessionResult:
     """Replay ``capture`` through the engine and the strategies. ``keep_open`` leaves the engine
     and its journal open afterwards (the agent's desk keeps trading on the final books)."""
+    base = feeds[0].instrument
+    tape = Tape.cached(capture, base, on_progress)  # decoded once per capture, then read as columns
     run = await _prepare(feeds, strategies, limits, Path(journal), cash, metrics, on_ready)
     venues, engine, host, accounts, now = run.venues, run.engine, run.host, run.accounts, run.now
-    base = feeds[0].instrument
-    delayed: dict[str, deque[tuple[int, Any]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
+    # Late venues queue (due time, event index): the tape's arrays never change, so nothing is copied.
+    delayed: dict[str, deque[tuple[int, int]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
     delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
+    # Python lists: indexing them is several times cheaper than reading numpy scalars one by one.
+    kinds, exch = tape.kind.tolist(), tape.exch_ns.tolist()
+    col_a, col_b, col_c = tape.a.tolist(), tape.b.tolist(), tape.c.tolist()
+    starts, ends = tape.start.tolist(), tape.end.tolist()
+    sides, prices, qtys = tape.sides, tape.prices, tape.qtys
     t_start = time.perf_counter()
     first_ns = 0
     next_timer = 0
-    events = 0
-    cap = BinanceCapture(capture, base, tickers=False)
 
-    async def deliver(key: str, kind: str, ev: Any, arrays: tuple[Any, Any, Any, int] | None) -> None:
+    async def deliver(key: str, i: int, at_ns: int) -> None:
         v = venues[key]
-        if kind == "depth":
-            assert arrays is not None
-            if metrics is not None:
-                metrics.book_updates.labels(key).inc()
-            if apply_depth(v, key, ev, *arrays):
-                await v.flush()
-                engine.on_mid(key, v.books[key].mid_x2())
-                await host.on_book(key, v.books[key])
-        else:
-            v.on_trade(key, ev.exch_ns + delays[key], ev.price, ev.quantity, ev.aggressor)
+        kind = kinds[i]
+        if kind == TRADE:
+            aggressor = Side.SELL if starts[i] else Side.BUY
+            v.on_trade(key, at_ns, col_b[i], col_c[i], aggressor)
             await v.flush()
-            await host.on_trade(TradeTick(key, str(ev.trade_id), ev.price, ev.quantity, ev.aggressor, now[0]))
+            if host.wants_trades(key):
+                await host.on_trade(TradeTick(key, str(col_a[i]), col_b[i], col_c[i], aggressor, now[0]))
+            return
+        if metrics is not None:
+            metrics.book_updates.labels(key).inc()
+        sync = v.syncs[key]
+        if kind == SNAPSHOT:
+            lo, hi = starts[i], ends[i]
+            mid = lo + col_c[i]  # bids first, then asks
+            sync.on_snapshot(prices[lo:mid], qtys[lo:mid], prices[mid:hi], qtys[mid:hi], col_b[i])
+        else:
+            sync.on_diff(col_a[i], col_b[i], col_c[i], sides, prices, qtys, starts[i], ends[i])
+        if sync.needs_snapshot:
+            return  # no trading on a book that is not in sync
+        v.on_depth(key, at_ns)
+        await v.flush()
+        book = v.books[key]
+        engine.on_mid(key, book.mid_x2())
+        await host.on_book(key, book)
 
-    for n, ev in enumerate(cap):
-        if not isinstance(ev, DepthEvent | TradeEvent):
-            continue
-        events += 1
-        now[0] = max(now[0], ev.exch_ns)
-        first_ns = first_ns or ev.exch_ns
+    for i, t in enumerate(exch):
+        if t > now[0]:
+            now[0] = t
+        first_ns = first_ns or t
         for key, q in delayed.items():  # what the late venues see by now
             while q and q[0][0] <= now[0]:
-                _, (kind, late, arrays) = q.popleft()
-                await deliver(key, kind, late, arrays)
+                _, j = q.popleft()
+                await deliver(key, j, exch[j] + delays[key])
         for key in venues:
-            if isinstance(ev, DepthEvent):
-                p = ev.parser
-                if key in delayed:  # the parser's arrays are reused by the next line: copy them
-                    copy = (
-                        np.array(p.sides[: p.count]),
-                        np.array(p.prices[: p.count]),
-                        np.array(p.qtys[: p.count]),
-                        p.count,
-                    )
-                    late_ev = _delayed_depth(ev, delays[key])
-                    delayed[key].append((now[0] + delays[key], ("depth", late_ev, copy)))
-                else:
-                    await deliver(key, "depth", ev, (p.sides, p.prices, p.qtys, p.count))
-            elif key in delayed:
-                delayed[key].append((now[0] + delays[key], ("trade", ev, None)))
+            if key in delayed:
+                delayed[key].append((now[0] + delays[key], i))
             else:
-                await deliver(key, "trade", ev, None)
+                await deliver(key, i, t)
         if now[0] >= next_timer:
             next_timer = now[0] + timer_ms * MS
             await host.on_timer()
             await engine.mark()
             _sample(run, first_ns, metrics)
-        if on_progress is not None and n % 2000 == 0:
-            on_progress(cap.position(), cap.size)
+        if on_progress is not None and i % 2000 == 0:
+            on_progress(i, len(exch))
+    events = len(exch)
     for s in strategies:
         await host.stop(s.name, "session ended")
     if not keep_open:
@@ -306,23 +306,6 @@ async def run_live_session(
     run.engine.journal.close()
     elapsed = time.perf_counter() - t_start
     return SessionResult(run.engine, run.host, run.accounts, events, elapsed, elapsed, str(journal))
-
-
-def _delayed_depth(ev: DepthEvent, delay_ns: int) -> DepthEvent:
-    """The same depth event, later, keeping only what survives the parser moving on."""
-    frozen: Any = _Frozen(ev.parser.bid_count)
-    return DepthEvent(
-        ev.recv_ns, ev.exch_ns + delay_ns, ev.is_snapshot, ev.first_id, ev.final_id, ev.prev_final_id, frozen
-    )
-
-
-class _Frozen:
-    """The part of a parser a delayed depth event still needs after the parser moved on."""
-
-    __slots__ = ("bid_count",)
-
-    def __init__(self, bid_count: int) -> None:
-        self.bid_count = bid_count
 
 
 @dataclass

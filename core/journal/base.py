@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 from alephtx.core.journal.events import DECODER, ENCODER, Event, client_id_of, trade_key
 
+_KINDS: dict[type, str] = {}  # event type -> its tag, read once
+
 
 class Journal(abc.ABC):
     """Append-only event log. ``append`` returns the event's sequence number, or None when the
@@ -17,7 +19,7 @@ class Journal(abc.ABC):
         """``defer=True`` is for events the venue can tell us again at recovery (acknowledgements,
         ends of orders): they are written, in order, in the same transaction as the next durable
         append. A deferred event must not be a fill (fills are de-duplicated at the write)."""
-        kind = str(type(ev).__struct_config__.tag)
+        kind = _KINDS.get(type(ev)) or _KINDS.setdefault(type(ev), str(type(ev).__struct_config__.tag))
         key = trade_key(ev)
         if defer and key is None:
             return self._defer(kind, client_id_of(ev), ENCODER.encode(ev), ts_ns)

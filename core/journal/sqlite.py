@@ -10,6 +10,7 @@ so an order costs one commit, not three.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,13 @@ INSERT = (
     "ON CONFLICT (trade_key) WHERE trade_key IS NOT NULL DO NOTHING"
 )
 MAX_DEFERRED = 64  # a bound on what a crash can drop (the venue tells it again at recovery)
+_INSERT_HEAD = "INSERT INTO journal (seq, ts_ns, kind, client_id, trade_key, body) VALUES "
+_INSERT_TAIL = " ON CONFLICT (trade_key) WHERE trade_key IS NOT NULL DO NOTHING"
+
+
+@functools.cache
+def _insert_many(rows: int) -> str:
+    return _INSERT_HEAD + ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows) + _INSERT_TAIL
 
 
 class SqliteJournal(Journal):
@@ -57,24 +65,24 @@ class SqliteJournal(Journal):
 
     def _insert(self, kind: str, client_id: str, trade_key: str | None, body: bytes, ts_ns: int) -> int | None:
         seq = self._next_seq
-        row = (seq, ts_ns, kind, client_id, trade_key, body)
         if not self._deferred:
-            cur = self._db.execute(INSERT, row)
-        else:
-            self._db.execute("BEGIN")
-            try:
-                self._db.executemany(INSERT, self._deferred)
-                cur = self._db.execute(INSERT, (seq + len(self._deferred), *row[1:]))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            seq = self._next_seq = seq + len(self._deferred)
-            self._deferred.clear()
-        if cur.rowcount != 1:
-            return None  # a fill already held: its number is not used
-        self._next_seq = seq + 1
-        return seq
+            cur = self._db.execute(INSERT, (seq, ts_ns, kind, client_id, trade_key, body))
+            if cur.rowcount != 1:
+                return None  # a fill already held: its number is not used
+            self._next_seq = seq + 1
+            return seq
+        # The deferred rows and this one in one statement: one implicit transaction, one commit.
+        rows = self._deferred
+        n = len(rows)
+        params = [v for row in rows for v in row]
+        params += (seq + n, ts_ns, kind, client_id, trade_key, body)
+        cur = self._db.execute(_insert_many(n + 1), params)
+        self._deferred = []
+        self._next_seq = seq + n
+        if cur.rowcount != n + 1:
+            return None  # deferred rows never conflict: the fill was already held
+        self._next_seq += 1
+        return seq + n
 
     def _defer(self, kind: str, client_id: str, body: bytes, ts_ns: int) -> int:
         seq = self._next_seq + len(self._deferred)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -75,13 +76,7 @@ class OrderManager:
         self._pending: list[Awaitable[None]] = []
         self._flush_scheduled = False
         for name, v in venues.items():
-            v.set_report_handler(self._handler(name))
-
-    def _handler(self, venue: str):  # type: ignore[no-untyped-def]
-        async def on_report(r: ExecReport) -> None:
-            await self.on_report(venue, r)
-
-        return on_report
+            v.set_report_handler(functools.partial(self.on_report, name))  # no wrapper coroutine
 
     def record(self, ev: Event, defer: bool = False) -> int | None:
         """Journal first, then apply to the ledger: state only ever follows what is durable.
@@ -121,8 +116,11 @@ class OrderManager:
         self.record(OrderNew(cid, req, self.clock(), tag))
         venue = self.venues[inst.venue]
         try:
-            async with asyncio.timeout(self.place_timeout_s):  # no task per order, unlike wait_for
+            if venue.inline:
                 vo = await venue.place_order(req)
+            else:
+                async with asyncio.timeout(self.place_timeout_s):  # no task per order, unlike wait_for
+                    vo = await venue.place_order(req)
         except VenueRejected as exc:
             self.rejected(cid, str(exc))
             return SubmitResult(cid, verdict, self.ledger.orders[cid], str(exc))

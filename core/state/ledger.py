@@ -14,6 +14,7 @@ from alephtx.core.journal.events import (
     OrderDone,
     OrderNew,
     OrderRejected,
+    client_id_of,
 )
 from alephtx.core.model import Fill, Instrument, Order, OrderStatus
 from alephtx.core.oms.states import transition
@@ -32,15 +33,27 @@ class Ledger:
     fills: dict[tuple[str, str], Fill] = field(default_factory=dict)
     positions: dict[str, PositionState] = field(default_factory=dict)
     last_seq: int = 0
+    # The orders not yet terminal, in the order they were sent: strategies ask for them on every
+    # book update, and scanning every order ever sent made that the replay's largest cost.
+    live: dict[str, Order] = field(default_factory=dict)
 
     def apply(self, ev: Event, seq: int = 0) -> None:
         self.last_seq = max(self.last_seq, seq)
         if isinstance(ev, OrderNew):
             o = Order(ev.request, ev.client_id, OrderStatus.NEW, created_ns=ev.ts_ns, updated_ns=ev.ts_ns)
             self.orders[ev.client_id] = o
+            self.live[ev.client_id] = o
             self.tags[ev.client_id] = ev.tag
             transition(o, OrderStatus.SUBMITTED, ev.ts_ns)  # the intent is written just before sending
-        elif isinstance(ev, OrderAck):
+            return
+        self._apply_update(ev)
+        cid = client_id_of(ev)
+        was_live = self.live.get(cid)
+        if was_live is not None and was_live.status.is_terminal:
+            del self.live[cid]
+
+    def _apply_update(self, ev: Event) -> None:
+        if isinstance(ev, OrderAck):
             o = self.orders[ev.client_id]
             o.venue_order_id = ev.venue_order_id or o.venue_order_id
             if ev.accepted and o.status is OrderStatus.SUBMITTED:
@@ -80,7 +93,7 @@ class Ledger:
     # -- views -----------------------------------------------------------------------------------
 
     def open_orders(self) -> list[Order]:
-        return [o for o in self.orders.values() if not o.status.is_terminal]
+        return list(self.live.values())
 
     def cash(self) -> int:
         total = self.initial_cash

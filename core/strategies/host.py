@@ -89,6 +89,11 @@ class StrategyHost:
         self.engine = engine
         self.books = books
         self.loaded: dict[str, Loaded] = {}
+        # Who gets each market callback: running strategies that override it, per instrument.
+        # Rebuilt on start and stop; calling the base class's no-ops cost most of a replay.
+        self._book_subs: dict[str, tuple[Loaded, ...]] = {}
+        self._trade_subs: dict[str, tuple[Loaded, ...]] = {}
+        self._timer_subs: tuple[Loaded, ...] = ()
         engine.oms.listeners.append(self._on_order_event)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -121,6 +126,7 @@ class StrategyHost:
         if s.running:
             return
         s.running, s.error, s.started_ns = True, "", self.engine.clock()
+        self._route()
         await self._call(s, "on_start")
 
     async def stop(self, name: str, reason: str = "stopped") -> None:
@@ -128,6 +134,7 @@ class StrategyHost:
         if not s.running:
             return
         s.running = False
+        self._route()
         try:
             await s.strategy.on_stop(s.ctx)
         except Exception as exc:
@@ -184,18 +191,32 @@ class StrategyHost:
             s.callbacks += 1
             s.busy_ns += time.perf_counter_ns() - t0
 
+    def _route(self) -> None:
+        def overrides(s: Loaded, method: str) -> bool:
+            return getattr(type(s.strategy), method) is not getattr(Strategy, method)
+
+        running = [s for s in self.loaded.values() if s.running]
+        keys = {k for s in running for k in s.keys}
+        self._book_subs = {k: tuple(s for s in running if k in s.keys and overrides(s, "on_book")) for k in keys}
+        self._trade_subs = {k: tuple(s for s in running if k in s.keys and overrides(s, "on_trade")) for k in keys}
+        self._timer_subs = tuple(s for s in running if overrides(s, "on_timer"))
+
+    def wants_trades(self, key: str) -> bool:
+        """Whether a running strategy listens to ``key``'s trades (the replay skips the tick if not)."""
+        return bool(self._trade_subs.get(key))
+
     async def on_book(self, key: str, book: L2Book) -> None:
-        for s in list(self.loaded.values()):
-            if s.running and key in s.keys:
+        for s in self._book_subs.get(key, ()):
+            if s.running:  # an earlier callback may have stopped it
                 await self._call(s, "on_book", key, book)
 
     async def on_trade(self, tick: TradeTick) -> None:
-        for s in list(self.loaded.values()):
-            if s.running and tick.instrument in s.keys:
+        for s in self._trade_subs.get(tick.instrument, ()):
+            if s.running:
                 await self._call(s, "on_trade", tick)
 
     async def on_timer(self) -> None:
-        for s in list(self.loaded.values()):
+        for s in self._timer_subs:
             if s.running:
                 await self._call(s, "on_timer")
 

@@ -96,6 +96,9 @@ Listener = Callable[[Any], Awaitable[None] | None]
 class VenueAdapter(abc.ABC):
     name: str
     capabilities: Capabilities
+    # True for a venue in this process whose calls never wait on I/O (the paper venue): the OMS
+    # arms no timeout around them, which is a timer handle per order saved.
+    inline: bool = False
     # The venue's stream classes (core/venues/<venue>/data.py), built with the adapter's config.
     book_stream_cls: Any = None
     trade_stream_cls: Any = None

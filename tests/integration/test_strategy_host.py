@@ -9,7 +9,7 @@ import pytest
 
 from alephtx.core.engine import Engine
 from alephtx.core.journal import SqliteJournal
-from alephtx.core.model import Instrument
+from alephtx.core.model import Instrument, Side
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.strategies import StrategyError, StrategyHost
 from alephtx.core.venues.paper import PaperVenue
@@ -88,3 +88,53 @@ async def test_load_start_stop_reload_and_crash(tmp_path: Path) -> None:
         host.load("x", f"{tmp_path}/missing.py:X", {})
     with pytest.raises(StrategyError, match="not a Strategy"):
         host.load("x", "alephtx.core.model:Instrument", {})
+
+
+async def test_market_callbacks_reach_only_running_strategies_that_take_them(tmp_path: Path) -> None:
+    from alephtx.core.strategies import Params, Strategy
+    from alephtx.core.venues.stream import TradeTick
+
+    class P(Params):
+        instrument: str
+
+    calls: list[str] = []
+
+    class BookOnly(Strategy):
+        params_model = P
+
+        def __init__(self, params: P) -> None:
+            super().__init__(params)
+            self.instruments = (params.instrument,)
+
+        async def on_book(self, ctx: object, key: str, book: object) -> None:
+            calls.append("book-only:book")
+
+    class Both(BookOnly):
+        async def on_book(self, ctx: object, key: str, book: object) -> None:
+            calls.append("both:book")
+
+        async def on_trade(self, ctx: object, tick: object) -> None:
+            calls.append("both:trade")
+
+    venue = PaperVenue([INST])
+    engine = Engine([INST], {"paper": venue}, RiskEngine(RiskLimits()), SqliteJournal(tmp_path / "j.db"), 10**12)
+    await engine.start()
+    host = StrategyHost(engine, venue.books)
+    host.load("a", BookOnly, {"instrument": INST.key})
+    host.load("b", Both, {"instrument": INST.key})
+    tick = TradeTick(INST.key, "1", 6_000_000, 1, Side.BUY, 1)
+    assert not host.wants_trades(INST.key)  # loaded, not started
+    await host.start("a")
+    assert not host.wants_trades(INST.key)  # "a" does not take trades
+    await host.start("b")
+    assert host.wants_trades(INST.key)
+    await host.on_book(INST.key, venue.books[INST.key])
+    await host.on_trade(tick)
+    assert calls == ["book-only:book", "both:book", "both:trade"]
+    await host.stop("b")
+    calls.clear()
+    await host.on_book(INST.key, venue.books[INST.key])
+    await host.on_trade(tick)
+    assert calls == ["book-only:book"] and not host.wants_trades(INST.key)
+    # The base class's no-op callbacks are not called at all: only the overrides count.
+    assert [s["callbacks"] for s in host.status()] == [3, 3]  # on_start + two books; on_start + book + trade

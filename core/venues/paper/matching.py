@@ -89,16 +89,25 @@ class Matcher:
         self.now_ns = max(self.now_ns, now_ns)
         if not self.pending:
             return
+        if len(self.pending) == 1:  # the usual case: one order or cancel in flight
+            p = self.pending[0]
+            if p.arrive_ns <= self.now_ns:
+                self.pending = []
+                self._handle(p)
+            return
         due = [p for p in self.pending if p.arrive_ns <= self.now_ns]
         if not due:
             return
         self.pending = [p for p in self.pending if p.arrive_ns > self.now_ns]
         for p in sorted(due, key=lambda x: (x.arrive_ns, x.seq)):
-            if p.kind == "new":
-                assert p.req is not None
-                self._arrive(self.orders[p.client_id], p.req)
-            else:
-                self._cancel(p.client_id)
+            self._handle(p)
+
+    def _handle(self, p: _Pending) -> None:
+        if p.kind == "new":
+            assert p.req is not None
+            self._arrive(self.orders[p.client_id], p.req)
+        else:
+            self._cancel(p.client_id)
 
     def on_book(self, now_ns: int) -> None:
         """Call after each book update: queue caps, and fills where the book moved through us."""
@@ -116,10 +125,19 @@ class Matcher:
     def on_trade(self, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
         """A market trade: it eats the queue at its price, and fills orders it prints through."""
         self.advance(now_ns)
+        if not self.resting:
+            return
         left = qty
-        # Resting orders on the passive side of this trade, best price first, then time.
-        passive = Side.BUY if aggressor is Side.SELL else Side.SELL
-        candidates = [r for r in self.resting if r.order.side is passive]
+        # Resting orders on the passive side at or behind the trade's price (usually none), best
+        # price first, then time.
+        if aggressor is Side.SELL:
+            candidates = [r for r in self.resting if r.order.side is Side.BUY and r.order.price >= price]
+            passive = Side.BUY
+        else:
+            candidates = [r for r in self.resting if r.order.side is Side.SELL and r.order.price <= price]
+            passive = Side.SELL
+        if not candidates:
+            return
         candidates.sort(key=lambda r: -r.order.price if passive is Side.BUY else r.order.price)
         for r in candidates:
             o = r.order

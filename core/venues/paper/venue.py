@@ -32,6 +32,7 @@ CASH_ASSET = "USDT"
 
 class PaperVenue(VenueAdapter):
     capabilities = Capabilities(notes=("fills against the replayed L2 book with queue position",))
+    inline = True
 
     def __init__(
         self,
