@@ -14,7 +14,7 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = ROOT.parent / "shared" / "data" / "binance-usdm" / "btcusdt_20240808.gz"
-console = Console()
+console = Console(width=max(Console().width, 120))  # tables stay readable in logs and pipes
 
 
 def capture_path() -> Path:

@@ -142,8 +142,7 @@ SCRIPT: list[tuple[float, str, str, Action]] = [
 async def run_paper_session(
     capture: Path, limits: Path, journal_path: Path, on_progress: Callable[[int, int], None] | None = None
 ) -> SessionReport:
-    if journal_path.exists():
-        journal_path.unlink()
+    SqliteJournal.remove(journal_path)
     venue = PaperVenue([INSTRUMENT], cash=START_CASH * 10**CASH_PRECISION, fees=FeeModel(2, 5), latency_ns=2_000_000)
     engine = Engine(
         [INSTRUMENT],

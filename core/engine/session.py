@@ -95,8 +95,7 @@ async def _prepare(
     on_ready: Callable[[Any], Any] | None,
 ) -> _Running:
     """Venues, engine, host and strategies, started: what replayed and live sessions share."""
-    if journal.exists():
-        journal.unlink()
+    SqliteJournal.remove(journal)  # a session starts from nothing (a leftover log would be replayed)
     venues = {
         f.instrument.key: PaperVenue(
             [f.instrument],
@@ -118,32 +117,37 @@ async def _prepare(
         clock=lambda: now[0],
         ids=ClientIdFactory("s"),
     )
-    await engine.start(compare_cash=False)
-    books = {key: v.books[key] for key, v in venues.items()}
-    host = StrategyHost(engine, books)
-    accounts: dict[str, StrategyBook] = {}
+    try:
+        await engine.start(compare_cash=False)
+        books = {key: v.books[key] for key, v in venues.items()}
+        host = StrategyHost(engine, books)
+        accounts: dict[str, StrategyBook] = {}
 
-    async def on_order_event(order: Order, fill: Fill | None) -> None:
-        if fill is None or not order.request.origin.startswith("strategy:"):
-            return
-        acct = accounts.setdefault(order.request.origin[9:], StrategyBook())
-        p = acct.positions.setdefault(fill.instrument, PositionState(fill.instrument))
-        apply_fill(p, fill.side, fill.quantity, fill.price, fill.fee)
-        acct.fills += 1
+        async def on_order_event(order: Order, fill: Fill | None) -> None:
+            if fill is None or not order.request.origin.startswith("strategy:"):
+                return
+            acct = accounts.setdefault(order.request.origin[9:], StrategyBook())
+            p = acct.positions.setdefault(fill.instrument, PositionState(fill.instrument))
+            apply_fill(p, fill.side, fill.quantity, fill.price, fill.fee)
+            acct.fills += 1
 
-    engine.oms.listeners.append(on_order_event)
-    for s in strategies:
-        host.load(s.name, BUILTIN.get(s.strategy, s.strategy) if isinstance(s.strategy, str) else s.strategy, s.params)
-        accounts[s.name] = StrategyBook()
-    for s in strategies:
-        await host.start(s.name)
-    if metrics is not None:
-        _wire_metrics(engine, host, metrics)
-    if on_ready is not None:  # e.g. the gRPC server, given the running engine and host
-        ready = on_ready(SessionHandles(engine, host, venues, now))
-        if ready is not None:
-            await ready
+        engine.oms.listeners.append(on_order_event)
+        for s in strategies:
+            spec = BUILTIN.get(s.strategy, s.strategy) if isinstance(s.strategy, str) else s.strategy
+            host.load(s.name, spec, s.params)
+            accounts[s.name] = StrategyBook()
+        for s in strategies:
+            await host.start(s.name)
+        if metrics is not None:
+            _wire_metrics(engine, host, metrics)
+        if on_ready is not None:  # e.g. the gRPC server, given the running engine and host
+            ready = on_ready(SessionHandles(engine, host, venues, now))
+            if ready is not None:
+                await ready
 
+    except BaseException:
+        engine.journal.close()  # a session that cannot start leaves its journal closed
+        raise
     return _Running(venues, engine, host, accounts, now)
 
 
@@ -259,8 +263,6 @@ async def run_live_session(
     """A paper venue whose market is a live venue's book (``stream``, a BookStream), for
     ``seconds`` of wall time: paper trading on live data."""
     journal = Path(journal)
-    if journal.exists():
-        journal.unlink()
     run = await _prepare([feed], strategies, limits, journal, cash, metrics, on_ready)
     key = feed.instrument.key
     venue = run.venues[key]

@@ -1,19 +1,38 @@
-"""SQLite journal (the embedded default): WAL mode, one transaction per append.
+"""SQLite journal (the embedded default): every append lands in a small append-only log file
+first, and moves into the SQLite database in batches.
 
-``synchronous=NORMAL`` in WAL mode survives a crash of the process (SIGKILL) without losing a
-committed append; ``durability="full"`` also survives losing power, at one fsync per append.
-The engine owns its journal: the file is locked exclusively while it is open (no shared-memory
-locking per commit, which halves the cost of an append); readers open it after the engine stops.
-Deferred appends wait in memory and are written in the transaction of the next durable append,
-so an order costs one commit, not three.
+Why a log in front of SQLite: a SQLite commit rewrites at least one 4 KB page into its WAL, about
+5 to 8 µs an order, on the path from a book update to the order; one ``write`` of a framed record
+(length, CRC-32, msgpack row) costs about 1 µs and is exactly as durable against a crash of the
+process (the kernel holds it either way). Nothing is deferred any more: every append is in the
+log before ``append`` returns.
+
+- ``durability="normal"`` (the default) survives a crash of the process (SIGKILL) without losing
+  an append; ``durability="full"`` also survives losing power, at one fsync per append (and
+  SQLite's ``synchronous=FULL`` for the batches).
+- ``flush()`` moves the logged rows into SQLite in one transaction, then empties the log. The
+  order manager calls it when the current step of the event loop ends; the journal also does
+  once ``MAX_PENDING`` rows wait, and before every read.
+- Opening the journal moves what a crash left in the log into SQLite (``INSERT OR IGNORE``: a
+  crash between a batch's commit and the log's truncation only repeats rows already there). A
+  record cut short by the crash fails its length or CRC check; it and anything after it were
+  never acknowledged to the caller and are dropped.
+- The engine owns its journal: SQLite's exclusive locking mode plus an exclusive ``flock`` on
+  the log; a second engine cannot open it; readers open it after the engine stops.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import fcntl
+import os
 import sqlite3
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+
+import msgspec
 
 from alephtx.core.journal.base import Journal
 
@@ -30,83 +49,115 @@ CREATE TABLE IF NOT EXISTS journal (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS journal_trade ON journal (trade_key) WHERE trade_key IS NOT NULL;
 """
-INSERT = (
-    "INSERT INTO journal (seq, ts_ns, kind, client_id, trade_key, body) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (trade_key) WHERE trade_key IS NOT NULL DO NOTHING"
-)
-MAX_DEFERRED = 64  # a bound on what a crash can drop (the venue tells it again at recovery)
-_INSERT_HEAD = "INSERT INTO journal (seq, ts_ns, kind, client_id, trade_key, body) VALUES "
-_INSERT_TAIL = " ON CONFLICT (trade_key) WHERE trade_key IS NOT NULL DO NOTHING"
-
-
-@functools.cache
-def _insert_many(rows: int) -> str:
-    return _INSERT_HEAD + ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows) + _INSERT_TAIL
+# OR IGNORE: a row already there (same seq, or the same fill) is skipped, which is what replaying
+# the log after a crash needs; appends refuse duplicate fills before they reach the log.
+INSERT = "INSERT OR IGNORE INTO journal (seq, ts_ns, kind, client_id, trade_key, body) VALUES (?, ?, ?, ?, ?, ?)"
+MAX_PENDING = 64  # rows in the log before a batch is written whatever the event loop does
+HEADER = struct.Struct("<II")  # payload length, CRC-32 of the payload
+Row = tuple[int, int, str, str, str | None, bytes]
+_ROW_ENCODER = msgspec.msgpack.Encoder()
+_ROW_DECODER = msgspec.msgpack.Decoder(tuple[int, int, str, str, str | None, bytes])
 
 
 class SqliteJournal(Journal):
-    def __init__(
-        self, path: str | Path, durability: str = "normal", exclusive: bool = True, busy_timeout_s: float = 5.0
-    ) -> None:
+    def __init__(self, path: str | Path, durability: str = "normal", busy_timeout_s: float = 5.0) -> None:
         if durability not in ("normal", "full"):
             raise ValueError(f"durability={durability!r}: must be 'normal' or 'full'")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(path)
         self._db = sqlite3.connect(str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
-        if exclusive:
-            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={durability.upper()}")
         self._db.executescript(SCHEMA)
-        # Sequence numbers are assigned here (the engine owns the file) so deferred rows have theirs
-        # before they are written.
+        self._fsync = durability == "full"
+        self.log_path = Path(f"{path}-log")
+        self._log = os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            fcntl.flock(self._log, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._log)
+            self._db.close()
+            raise sqlite3.OperationalError(f"journal {path} is locked: another engine has it open") from None
+        self.recovered = self._recover()
+        # Sequence numbers are assigned here (the engine owns the file).
         self._next_seq = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM journal").fetchone()[0])
-        self._deferred: list[tuple[int, int, str, str, None, bytes]] = []
+        self._pending: list[Row] = []
+        self._pending_fills: set[str] = set()
+        self._closed = False
 
-    def _insert(self, kind: str, client_id: str, trade_key: str | None, body: bytes, ts_ns: int) -> int | None:
-        seq = self._next_seq
-        if not self._deferred:
-            cur = self._db.execute(INSERT, (seq, ts_ns, kind, client_id, trade_key, body))
-            if cur.rowcount != 1:
-                return None  # a fill already held: its number is not used
-            self._next_seq = seq + 1
-            return seq
-        # The deferred rows and this one in one statement: one implicit transaction, one commit.
-        rows = self._deferred
-        n = len(rows)
-        params = [v for row in rows for v in row]
-        params += (seq + n, ts_ns, kind, client_id, trade_key, body)
-        cur = self._db.execute(_insert_many(n + 1), params)
-        self._deferred = []
-        self._next_seq = seq + n
-        if cur.rowcount != n + 1:
-            return None  # deferred rows never conflict: the fill was already held
-        self._next_seq += 1
-        return seq + n
+    @staticmethod
+    def remove(path: str | Path) -> None:
+        """Delete a journal and its companions (SQLite's -wal and -shm, our -log): a fresh start."""
+        for suffix in ("", "-wal", "-shm", "-log"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
-    def _defer(self, kind: str, client_id: str, body: bytes, ts_ns: int) -> int:
-        seq = self._next_seq + len(self._deferred)
-        self._deferred.append((seq, ts_ns, kind, client_id, None, body))
-        if len(self._deferred) >= MAX_DEFERRED:
-            self.flush()
-        return seq
+    def _recover(self) -> int:
+        """Move what the log holds (a crash's leftovers) into SQLite; returns the rows found."""
+        data = os.pread(self._log, os.fstat(self._log).st_size, 0)
+        rows: list[Row] = []
+        at = 0
+        while at + HEADER.size <= len(data):
+            size, crc = HEADER.unpack_from(data, at)
+            payload = data[at + HEADER.size : at + HEADER.size + size]
+            if len(payload) != size or zlib.crc32(payload) != crc:
+                break  # cut short by the crash: never acknowledged, dropped
+            rows.append(_ROW_DECODER.decode(payload))
+            at += HEADER.size + size
+        if rows:
+            self._commit(rows)
+        os.ftruncate(self._log, 0)
+        return len(rows)
 
-    def flush(self) -> None:
-        if not self._deferred:
-            return
+    def _commit(self, rows: list[Row]) -> None:
         self._db.execute("BEGIN")
         try:
-            self._db.executemany(INSERT, self._deferred)
+            self._db.executemany(INSERT, rows)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self._next_seq += len(self._deferred)
-        self._deferred.clear()
+
+    def _insert(self, kind: str, client_id: str, trade_key: str | None, body: bytes, ts_ns: int) -> int | None:
+        if trade_key is not None and (
+            trade_key in self._pending_fills
+            or self._db.execute("SELECT 1 FROM journal WHERE trade_key = ?", (trade_key,)).fetchone()
+        ):
+            return None  # a fill already held: its number is not used
+        seq = self._next_seq
+        row = (seq, ts_ns, kind, client_id, trade_key, body)
+        payload = _ROW_ENCODER.encode(row)
+        record = HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+        if os.write(self._log, record) != len(record):
+            raise OSError(f"journal {self.path}: short write to {self.log_path} (disk full?)")
+        if self._fsync:
+            os.fsync(self._log)
+        self._next_seq = seq + 1
+        self._pending.append(row)
+        if trade_key is not None:
+            self._pending_fills.add(trade_key)
+        if len(self._pending) >= MAX_PENDING:
+            self.flush()
+        return seq
+
+    def flush(self) -> None:
+        """Move the logged rows into SQLite (one transaction), then empty the log."""
+        if not self._pending:
+            return
+        self._commit(self._pending)
+        self._pending = []
+        self._pending_fills.clear()
+        os.ftruncate(self._log, 0)
 
     def _rows(self, after_seq: int) -> Iterator[tuple[int, bytes]]:
         yield from self._db.execute("SELECT seq, body FROM journal WHERE seq > ? ORDER BY seq", (after_seq,))
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self.flush()
         self._db.close()
+        with contextlib.suppress(FileNotFoundError):  # empty now: nothing to recover next time
+            os.unlink(self.log_path)
+        os.close(self._log)  # releases the flock last, after the log is gone

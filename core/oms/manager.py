@@ -78,16 +78,15 @@ class OrderManager:
         for name, v in venues.items():
             v.set_report_handler(functools.partial(self.on_report, name))  # no wrapper coroutine
 
-    def record(self, ev: Event, defer: bool = False) -> int | None:
+    def record(self, ev: Event) -> int | None:
         """Journal first, then apply to the ledger: state only ever follows what is durable.
 
-        ``defer`` is for what the venue tells us again at recovery (acknowledgements, ends of
-        orders): it is written with the next durable event or when this step of the event loop
-        ends, whichever comes first, which keeps its commit off the order's path."""
-        seq = self.journal.append(ev, self.clock(), defer=defer)
+        The journal is flushed when this step of the event loop ends (the SQLite journal then
+        moves its logged rows into the database), which keeps that work off the order's path."""
+        seq = self.journal.append(ev, self.clock())
         if seq is not None:
             self.ledger.apply(ev, seq)
-        if defer and not self._flush_scheduled:
+        if not self._flush_scheduled:
             try:
                 asyncio.get_running_loop().call_soon(self._flush)
                 self._flush_scheduled = True
@@ -134,9 +133,7 @@ class OrderManager:
     def acked(self, cid: str, vo: VenueOrder) -> None:
         o = self.ledger.orders[cid]
         if not o.venue_order_id:
-            self.record(
-                OrderAck(cid, vo.venue_order_id, self.clock(), vo.status is not OrderStatus.SUBMITTED), defer=True
-            )
+            self.record(OrderAck(cid, vo.venue_order_id, self.clock(), vo.status is not OrderStatus.SUBMITTED))
 
     def rejected(self, cid: str, reason: str) -> None:
         o = self.ledger.orders[cid]
@@ -203,7 +200,7 @@ class OrderManager:
             return
         if r.kind == "accepted":
             if o.status is OrderStatus.SUBMITTED:
-                self.record(OrderAck(r.client_id, r.venue_order_id, r.ts_ns), defer=True)
+                self.record(OrderAck(r.client_id, r.venue_order_id, r.ts_ns))
         elif r.kind == "fill" and r.fill is not None:
             self.fill(r.fill)
         elif r.kind in ("cancelled", "expired"):
@@ -241,7 +238,7 @@ class OrderManager:
         o = self.ledger.orders[cid]
         if o.status.is_terminal:
             return
-        self.record(OrderDone(cid, status, filled, ts_ns, reason), defer=True)
+        self.record(OrderDone(cid, status, filled, ts_ns, reason))
         self.risk.on_order_done(o.request.instrument, o.request.side, o.remaining)
         self._notify(o, None)
 

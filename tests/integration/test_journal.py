@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -44,15 +45,17 @@ def test_append_and_read_in_order(journal: Journal) -> None:
     assert [e for _, e in journal.read(s2)] == [FillRecorded(FILL)]
 
 
-def test_deferred_appends_keep_their_order_and_numbers(journal: Journal) -> None:
+def test_appends_keep_their_order_and_numbers_across_flushes(journal: Journal) -> None:
     s1 = journal.append(OrderNew("ax1", REQ, 1), 1)
-    s2 = journal.append(OrderAck("ax1", "P1", 2), 2, defer=True)
-    s3 = journal.append(FillRecorded(FILL), 3)  # durable: writes the deferred ack first
-    assert journal.append(FillRecorded(FILL), 4) is None  # refused
-    s4 = journal.append(OrderDone("ax1", "cancelled", 4, 5, ""), 5, defer=True)
-    assert s1 is not None and s2 is not None and s3 is not None
+    s2 = journal.append(OrderAck("ax1", "P1", 2), 2)
+    journal.flush()
+    s3 = journal.append(FillRecorded(FILL), 3)
+    assert journal.append(FillRecorded(FILL), 4) is None  # refused while the first copy is still in the log
+    journal.flush()
+    assert journal.append(FillRecorded(FILL), 4) is None  # and once it is in the database
+    s4 = journal.append(OrderDone("ax1", "cancelled", 4, 5, ""), 5)
+    assert s1 is not None and s2 is not None and s3 is not None and s4 is not None
     assert s1 < s2 < s3 < s4
-    # read() writes what is still deferred first, so readers see every append
     assert [(s, type(e).__name__) for s, e in journal.read()] == [
         (s1, "OrderNew"),
         (s2, "OrderAck"),
@@ -61,7 +64,7 @@ def test_deferred_appends_keep_their_order_and_numbers(journal: Journal) -> None
     ]
 
 
-def test_a_crash_loses_only_deferred_appends(tmp_path: Path) -> None:
+def test_a_crash_loses_no_append(tmp_path: Path) -> None:
     path = tmp_path / "j.db"
     script = f"""
 import os
@@ -69,20 +72,50 @@ from alephtx.core.journal import OrderAck, OrderNew, SqliteJournal
 from tests.integration.test_journal import REQ
 j = SqliteJournal({str(path)!r})
 j.append(OrderNew("ax1", REQ, 1), 1)
-j.append(OrderAck("ax1", "P1", 2), 2, defer=True)
-j.append(OrderNew("ax2", REQ, 3), 3)  # carries the ack with it
-j.append(OrderAck("ax2", "P2", 4), 4, defer=True)  # still in memory at the crash
+j.append(OrderAck("ax1", "P1", 2), 2)
+j.flush()  # these two are in the database
+j.append(OrderNew("ax2", REQ, 3), 3)
+j.append(OrderAck("ax2", "P2", 4), 4)  # these two only in the log at the crash
 os._exit(0)
 """
     subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[2])
+    assert (tmp_path / "j.db-log").stat().st_size > 0
     j = SqliteJournal(path)
+    assert j.recovered == 2
     assert [(type(e).__name__, getattr(e, "client_id", "")) for _, e in j.read()] == [
         ("OrderNew", "ax1"),
         ("OrderAck", "ax1"),
         ("OrderNew", "ax2"),
+        ("OrderAck", "ax2"),
     ]
-    assert j.append(OrderAck("ax2", "P2", 5), 5) == 4  # numbering goes on from what is on disk
+    assert j.append(OrderAck("ax2", "P2", 5), 5) == 5  # numbering goes on from what was recovered
     j.close()
+    assert not (tmp_path / "j.db-log").exists()  # a clean close leaves no log
+
+
+def test_a_record_cut_short_by_a_crash_is_dropped_and_the_rest_kept(tmp_path: Path) -> None:
+    j = SqliteJournal(tmp_path / "j.db")
+    j.append(OrderNew("ax1", REQ, 1), 1)
+    j.append(OrderNew("ax2", REQ, 2), 2)
+    log = (tmp_path / "j.db-log").read_bytes()
+    j._closed = True  # leave as a crash would: no flush, no cleanup
+    j._db.close()
+    os.close(j._log)
+    (tmp_path / "j.db-log").write_bytes(log[:-5])  # the second record was being written
+    again = SqliteJournal(tmp_path / "j.db")
+    assert again.recovered == 1
+    assert [e for _, e in again.read()] == [OrderNew("ax1", REQ, 1)]
+    # A record whose bytes changed fails its CRC: also dropped, with everything after it.
+    again.append(OrderNew("ax3", REQ, 3), 3)
+    log = bytearray((tmp_path / "j.db-log").read_bytes())
+    log[-1] ^= 0xFF
+    again._closed = True
+    again._db.close()
+    os.close(again._log)
+    (tmp_path / "j.db-log").write_bytes(bytes(log))
+    third = SqliteJournal(tmp_path / "j.db")
+    assert third.recovered == 0 and [e.client_id for _, e in third.read()] == ["ax1"]  # type: ignore[attr-defined]
+    third.close()
 
 
 def test_a_fill_is_recorded_once(journal: Journal) -> None:

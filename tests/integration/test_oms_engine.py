@@ -170,15 +170,17 @@ def test_illegal_transitions_are_refused_and_logged(caplog: pytest.LogCaptureFix
     assert all(not TRANSITIONS[s] for s in OrderStatus if s.is_terminal)
 
 
-async def test_acknowledgements_are_written_when_the_loop_step_ends(tmp_path: Path) -> None:
+async def test_the_journal_log_moves_into_the_database_when_the_loop_step_ends(tmp_path: Path) -> None:
     v = make_venue()
     e = make_engine(v, tmp_path / "j.db")
     journal = e.oms.journal
     assert isinstance(journal, SqliteJournal)
     await e.start()
+    await asyncio.sleep(0)
     r = await e.submit(order("sell", "limit", "0.200", "60002.00"))
     assert e.ledger.orders[r.client_id].status is OrderStatus.ACCEPTED  # the ledger has it at once
-    assert [row[2] for row in journal._deferred] == ["order_ack"]  # the journal has not written it yet
+    assert [row[2] for row in journal._pending] == ["order_new", "order_ack"]  # in the log, not yet in SQLite
+    assert journal.log_path.stat().st_size > 0
     await asyncio.sleep(0)  # the end of this step of the event loop
-    assert journal._deferred == []
+    assert journal._pending == [] and journal.log_path.stat().st_size == 0
     assert [type(ev).__name__ for _, ev in journal.read()][-2:] == ["OrderNew", "OrderAck"]
