@@ -72,7 +72,8 @@ class Engine:
 
     async def submit(self, req: OrderRequest, tag: str = "") -> SubmitResult:
         res = await self.oms.submit(req, tag)
-        await self.oms.drain()
+        if self.oms.has_pending:
+            await self.oms.drain()
         if not res.verdict.ok:
             self.rejections.append((req, res.verdict))
         self._after_fills()

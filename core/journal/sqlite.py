@@ -1,40 +1,37 @@
-"""SQLite journal (the embedded default): every append lands in a small append-only log file
-first, and moves into the SQLite database in batches.
+"""SQLite journal (the embedded default): every append lands in a memory-mapped log first
+(core/journal/record_log.py), and moves into the SQLite database in batches.
 
 Why a log in front of SQLite: a SQLite commit rewrites at least one 4 KB page into its WAL, about
-5 to 8 µs an order, on the path from a book update to the order; one ``write`` of a framed record
-(length, CRC-32, msgpack row) costs about 1 µs and is exactly as durable against a crash of the
-process (the kernel holds it either way). Nothing is deferred any more: every append is in the
-log before ``append`` returns.
+5 to 8 µs on the path from a book update to the order, twice per order (the intent, then the
+acknowledgement); copying a framed record (length, CRC-32, msgpack row) into a shared mapping of
+a file costs about a microsecond and is exactly as durable against a crash of the process (the
+page cache holds it either way). Nothing is deferred: every append is in the log before
+``append`` returns.
 
 - ``durability="normal"`` (the default) survives a crash of the process (SIGKILL) without losing
-  an append; ``durability="full"`` also survives losing power, at one fsync per append (and
+  an append; ``durability="full"`` also survives losing power, at one msync per append (and
   SQLite's ``synchronous=FULL`` for the batches).
-- ``flush()`` moves the logged rows into SQLite in one transaction, then empties the log. The
-  order manager calls it when the current step of the event loop ends; the journal also does
-  once ``MAX_PENDING`` rows wait, and before every read.
+- ``flush()`` moves the logged rows into SQLite in one transaction, then starts the log afresh.
+  The order manager calls it when the current step of the event loop ends; the journal also does
+  once ``MAX_PENDING`` rows wait or the log is full, and before every read.
 - Opening the journal moves what a crash left in the log into SQLite (``INSERT OR IGNORE``: a
-  crash between a batch's commit and the log's truncation only repeats rows already there). A
-  record cut short by the crash fails its length or CRC check; it and anything after it were
-  never acknowledged to the caller and are dropped.
+  crash between a batch's commit and the log's reset only repeats rows already there). A record
+  cut short by the crash fails its length or CRC check; it was never acknowledged to the caller
+  and is dropped.
 - The engine owns its journal: SQLite's exclusive locking mode plus an exclusive ``flock`` on
   the log; a second engine cannot open it; readers open it after the engine stops.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import sqlite3
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 
 from alephtx.core.journal.base import Journal
+from alephtx.core.journal.record_log import LogLocked, RecordLog
 
 # seq is the rowid: monotonic because nothing is ever deleted (AUTOINCREMENT would cost a second
 # write per append). Only fills need an index: their (instrument, trade id) must be unique.
@@ -53,7 +50,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS journal_trade ON journal (trade_key) WHERE tra
 # the log after a crash needs; appends refuse duplicate fills before they reach the log.
 INSERT = "INSERT OR IGNORE INTO journal (seq, ts_ns, kind, client_id, trade_key, body) VALUES (?, ?, ?, ?, ?, ?)"
 MAX_PENDING = 64  # rows in the log before a batch is written whatever the event loop does
-HEADER = struct.Struct("<II")  # payload length, CRC-32 of the payload
 Row = tuple[int, int, str, str, str | None, bytes]
 _ROW_ENCODER = msgspec.msgpack.Encoder()
 _ROW_DECODER = msgspec.msgpack.Decoder(tuple[int, int, str, str, str | None, bytes])
@@ -70,13 +66,11 @@ class SqliteJournal(Journal):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={durability.upper()}")
         self._db.executescript(SCHEMA)
-        self._fsync = durability == "full"
+        self._sync = durability == "full"
         self.log_path = Path(f"{path}-log")
-        self._log = os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            fcntl.flock(self._log, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._log)
+            self._log = RecordLog(self.log_path)
+        except LogLocked:
             self._db.close()
             raise sqlite3.OperationalError(f"journal {path} is locked: another engine has it open") from None
         self.recovered = self._recover()
@@ -94,19 +88,10 @@ class SqliteJournal(Journal):
 
     def _recover(self) -> int:
         """Move what the log holds (a crash's leftovers) into SQLite; returns the rows found."""
-        data = os.pread(self._log, os.fstat(self._log).st_size, 0)
-        rows: list[Row] = []
-        at = 0
-        while at + HEADER.size <= len(data):
-            size, crc = HEADER.unpack_from(data, at)
-            payload = data[at + HEADER.size : at + HEADER.size + size]
-            if len(payload) != size or zlib.crc32(payload) != crc:
-                break  # cut short by the crash: never acknowledged, dropped
-            rows.append(_ROW_DECODER.decode(payload))
-            at += HEADER.size + size
+        rows = [_ROW_DECODER.decode(r) for r in self._log.records()]
         if rows:
             self._commit(rows)
-        os.ftruncate(self._log, 0)
+        self._log.reset()
         return len(rows)
 
     def _commit(self, rows: list[Row]) -> None:
@@ -127,11 +112,13 @@ class SqliteJournal(Journal):
         seq = self._next_seq
         row = (seq, ts_ns, kind, client_id, trade_key, body)
         payload = _ROW_ENCODER.encode(row)
-        record = HEADER.pack(len(payload), zlib.crc32(payload)) + payload
-        if os.write(self._log, record) != len(record):
-            raise OSError(f"journal {self.path}: short write to {self.log_path} (disk full?)")
-        if self._fsync:
-            os.fsync(self._log)
+        if not self._log.append(payload):  # the log is full: empty it into SQLite, then retry
+            self.flush()
+            if not self._log.append(payload):
+                self._log.grow(len(payload))
+                self._log.append(payload)
+        if self._sync:
+            self._log.sync()
         self._next_seq = seq + 1
         self._pending.append(row)
         if trade_key is not None:
@@ -141,13 +128,13 @@ class SqliteJournal(Journal):
         return seq
 
     def flush(self) -> None:
-        """Move the logged rows into SQLite (one transaction), then empty the log."""
+        """Move the logged rows into SQLite (one transaction), then start the log afresh."""
         if not self._pending:
             return
         self._commit(self._pending)
         self._pending = []
         self._pending_fills.clear()
-        os.ftruncate(self._log, 0)
+        self._log.reset()
 
     def _rows(self, after_seq: int) -> Iterator[tuple[int, bytes]]:
         yield from self._db.execute("SELECT seq, body FROM journal WHERE seq > ? ORDER BY seq", (after_seq,))
@@ -158,6 +145,4 @@ class SqliteJournal(Journal):
         self._closed = True
         self.flush()
         self._db.close()
-        with contextlib.suppress(FileNotFoundError):  # empty now: nothing to recover next time
-            os.unlink(self.log_path)
-        os.close(self._log)  # releases the flock last, after the log is gone
+        self._log.close(unlink=True)  # empty now: nothing to recover next time

@@ -207,7 +207,8 @@ class OrderManager:
             self.done(r.client_id, r.kind, r.filled, r.ts_ns, r.reason)
         elif r.kind == "rejected":
             self.rejected(r.client_id, r.reason)
-        await self.drain()
+        if self._pending:
+            await self.drain()
 
     def fill(self, f: Fill) -> bool:
         """Record a fill once (the journal refuses a second copy) and count it in the risk engine."""
@@ -225,6 +226,11 @@ class OrderManager:
     def _notify(self, o: Order, f: Fill | None) -> None:
         for fn in self.listeners:
             self._pending.append(fn(o, f))
+
+    @property
+    def has_pending(self) -> bool:
+        """Listener calls wait for :meth:`drain`."""
+        return bool(self._pending)
 
     async def drain(self) -> None:
         """Run the listener calls queued by the last reports (kept out of the journaling path)."""

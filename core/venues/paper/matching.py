@@ -86,7 +86,8 @@ class Matcher:
 
     def advance(self, now_ns: int) -> None:
         """Market time moved to ``now_ns``: handle what has arrived by then."""
-        self.now_ns = max(self.now_ns, now_ns)
+        if now_ns > self.now_ns:
+            self.now_ns = now_ns
         if not self.pending:
             return
         if len(self.pending) == 1:  # the usual case: one order or cancel in flight
@@ -111,7 +112,10 @@ class Matcher:
 
     def on_book(self, now_ns: int) -> None:
         """Call after each book update: queue caps, and fills where the book moved through us."""
-        self.advance(now_ns)
+        if self.pending:
+            self.advance(now_ns)
+        elif now_ns > self.now_ns:
+            self.now_ns = now_ns
         if not self.resting:
             return
         bid, ask = self.book.best_bid_price(), self.book.best_ask_price()
@@ -124,7 +128,10 @@ class Matcher:
 
     def on_trade(self, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
         """A market trade: it eats the queue at its price, and fills orders it prints through."""
-        self.advance(now_ns)
+        if self.pending:
+            self.advance(now_ns)
+        elif now_ns > self.now_ns:
+            self.now_ns = now_ns
         if not self.resting:
             return
         left = qty

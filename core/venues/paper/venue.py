@@ -12,6 +12,8 @@ import copy
 import itertools
 from typing import Any
 
+import msgspec
+
 from alephtx.core.book import BookSync, L2Book
 from alephtx.core.model import Balance, Fill, Instrument, OrderRequest, OrderStatus, Position, Side
 from alephtx.core.state.accounting import CASH_PRECISION, to_cash
@@ -68,14 +70,16 @@ class PaperVenue(VenueAdapter):
 
     def on_depth(self, key: str, now_ns: int) -> None:
         """The book of ``key`` changed (the caller applied the update to ``books[key]``)."""
-        self.now_ns = max(self.now_ns, now_ns)
+        if now_ns > self.now_ns:
+            self.now_ns = now_ns
         self.matchers[key].on_book(now_ns)
         for keys, fn in self._book_listeners:
             if key in keys:
                 fn(self.books[key])
 
     def on_trade(self, key: str, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
-        self.now_ns = max(self.now_ns, now_ns)
+        if now_ns > self.now_ns:
+            self.now_ns = now_ns
         self.matchers[key].on_trade(now_ns, price, qty, aggressor)
         for keys, fn in self._trade_listeners:
             if key in keys:
@@ -85,6 +89,11 @@ class PaperVenue(VenueAdapter):
         self.now_ns = max(self.now_ns, now_ns)
         for m in self.matchers.values():
             m.advance(now_ns)
+
+    @property
+    def has_reports(self) -> bool:
+        """Reports wait for :meth:`flush`."""
+        return bool(self._outbox)
 
     async def flush(self) -> None:
         """Deliver the reports produced since the last call to the handler, in order."""
@@ -147,8 +156,9 @@ class PaperVenue(VenueAdapter):
         )
         self.orders[o.client_id] = o
         self.matchers[inst.key].submit(o, req)
-        await self.flush()
-        return copy.copy(o)
+        if self._outbox:
+            await self.flush()
+        return msgspec.structs.replace(o)  # a copy: what the venue holds changes with later reports
 
     async def cancel_order(self, instrument: str, client_id: str) -> VenueOrder:
         o = self.orders.get(client_id)
