@@ -19,11 +19,14 @@ $(BIN)/python:
 
 # Everything the project needs, in one pip command, pinned by constraints.txt (pip check clean).
 # torch is named as ==2.13.0 so that pip takes the CPU wheel that lies on disk.
+# llama.cpp (llama-cpp-python's sdist) is built for the portable x86-64 set, not -march=native:
+# built natively on a CPU with AVX-512 and AMX it crashed (SIGSEGV) on any prompt longer than a
+# token.
 $(DEPS_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	scripts/system-deps.sh $(PYTHON)
 	$(BIN)/pip install -q -U pip setuptools wheel
 	$(BIN)/pip install -q -c constraints.txt Cython numpy grpcio-tools scikit-build-core  # what setup.py and llama-cpp-python's sdist build with
-	$(BIN)/pip install -c constraints.txt --no-build-isolation 'torch==2.13.0' -e '.[dev,cpu-llm]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -c constraints.txt --no-build-isolation 'torch==2.13.0' -e '.[dev,cpu-llm]'
 	$(BIN)/pip check
 	touch $@
 
