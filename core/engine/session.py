@@ -144,7 +144,6 @@ async def _prepare(
             ready = on_ready(SessionHandles(engine, host, venues, now))
             if ready is not None:
                 await ready
-
     except BaseException:
         engine.journal.close()  # a session that cannot start leaves its journal closed
         raise
