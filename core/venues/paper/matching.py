@@ -110,13 +110,17 @@ class Matcher:
         else:
             self._cancel(p.client_id)
 
-    def on_book(self, now_ns: int) -> None:
-        """Call after each book update: queue caps, and fills where the book moved through us."""
+    def _moved_to(self, now_ns: int) -> bool:
+        """Market time moves (orders in flight arrive); True when orders rest on the book."""
         if self.pending:
             self.advance(now_ns)
         elif now_ns > self.now_ns:
             self.now_ns = now_ns
-        if not self.resting:
+        return bool(self.resting)
+
+    def on_book(self, now_ns: int) -> None:
+        """Call after each book update: queue caps, and fills where the book moved through us."""
+        if not self._moved_to(now_ns):
             return
         bid, ask = self.book.best_bid_price(), self.book.best_ask_price()
         for r in list(self.resting):
@@ -128,11 +132,7 @@ class Matcher:
 
     def on_trade(self, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
         """A market trade: it eats the queue at its price, and fills orders it prints through."""
-        if self.pending:
-            self.advance(now_ns)
-        elif now_ns > self.now_ns:
-            self.now_ns = now_ns
-        if not self.resting:
+        if not self._moved_to(now_ns):
             return
         left = qty
         # Resting orders on the passive side at or behind the trade's price (usually none), best
