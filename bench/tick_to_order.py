@@ -7,11 +7,12 @@ the answer (the OMS has journaled the acknowledgement and the call has returned 
 layers: the round trip a strategy sees).
 
 Paths in the same run: in process with the Cython risk checks; the same with the pure-Python risk
-twin (the baseline); an IOC order, whose expiry and the strategy's callback for it happen inside
-the measured span, with and without the event loop getting a turn between book updates (without,
-each order's commit also carries the previous order's deferred journal rows); and the strategy
-behind NATS on loopback (book out over the bus, order request back over the bus, through the
-nats-server at 127.0.0.1:4222 or a new one).
+twin (the baseline); an IOC order (its expiry and the strategy's callback for it fall in the
+"back" span), with and without the event loop getting a turn between book updates (without, the
+journal's batches into SQLite land inside some spans); and the strategy in a process of its own
+(bench/remote_taker.py) behind NATS on loopback: book out over the bus, order request back over
+it, through the nats-server at 127.0.0.1:4222 or a new one. Both processes read
+CLOCK_MONOTONIC, so their timestamps subtract.
 
     python -m bench.tick_to_order
 """
@@ -19,7 +20,10 @@ nats-server at 127.0.0.1:4222 or a new one).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -35,11 +39,12 @@ from alephtx.core.replay.binance_capture import BinanceCapture, DepthEvent
 from alephtx.core.replay.market import apply_depth
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.strategies import Params, Strategy, StrategyHost
-from alephtx.core.strategies.remote import StrategyBridge, fetch_instruments, run_remote
+from alephtx.core.strategies.remote import StrategyBridge
 from alephtx.core.venues.paper import PaperVenue
 from bench.common import capture_path, console, save, show
 from tests.support.servers import nats_server
 
+ROOT = Path(__file__).resolve().parents[1]
 INST = Instrument.from_strings("paper", "BTCUSDT", "perp", "0.10", "0.001", "5")
 EVERY = 5  # trade on every fifth book update
 LIMITS = RiskLimits.model_validate(
@@ -93,10 +98,12 @@ class StampedVenue(PaperVenue):
     def __init__(self, instruments: list[Instrument]) -> None:
         super().__init__(instruments)
         self.acked_at: list[int] = []
+        self.acked = asyncio.Event()  # for a waiter in another task: no busy loop stealing a core
 
     def _emit(self, kind: str, o: Any, fill: Any, reason: str) -> None:
         if kind == "accepted":
             self.acked_at.append(time.perf_counter_ns())
+            self.acked.set()
         super()._emit(kind, o, fill, reason)
 
 
@@ -149,20 +156,50 @@ async def in_process(path: Path, twin: bool, folder: Path, ioc: bool = False, yi
 
 
 async def over_nats(path: Path, url: str, folder: Path, limit: int = 800) -> Spans:
+    """The strategy in another process (bench/remote_taker.py), the engine here, NATS between."""
     engine, venue = await setup(False, folder)
     ns = f"bench{uuid.uuid4().hex[:8]}"
-    engine_bus = await NatsBus.connect(url, namespace=ns)
-    strat_bus = await NatsBus.connect(url, namespace=ns)
-    bridge = StrategyBridge(engine, engine_bus, venue.books)
+    bus = await NatsBus.connect(url, namespace=ns)
+    bridge = StrategyBridge(engine, bus, venue.books)
     await bridge.start()
-    taker = Taker(P(instrument=INST.key, ioc=True))
-    stop = asyncio.Event()
-    instruments = await fetch_instruments(strat_bus)
-    task = asyncio.create_task(run_remote(taker, "taker", strat_bus, instruments, stop))
-    out: Spans = []
+    marks = folder / f"marks{ns}.txt"
+    ready = Path(f"{marks}.ready")
+    child = subprocess.Popen([sys.executable, "-m", "bench.remote_taker", url, ns, str(marks)], cwd=ROOT)
+    try:
+        for _ in range(3000):  # its start-up: imports, connect, subscribe
+            if ready.exists() or child.poll() is not None:
+                break
+            await asyncio.sleep(0.01)
+        if not ready.exists():
+            raise RuntimeError(f"the remote strategy did not start (exit code {child.poll()})")
+        starts, acks = await _feed_remote(path, engine, venue, bridge, limit)
+    finally:
+        child.terminate()  # it cancels its orders on the way out: keep answering meanwhile
+        for _ in range(3000):
+            if child.poll() is not None:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            child.kill()
+    await bus.delete_stream()
+    await bus.close()
+    backs = [int(x) for x in marks.read_text().split()]
+    if len(backs) != len(starts):
+        raise RuntimeError(f"{len(starts)} orders reached the venue, the strategy saw {len(backs)} answers")
+    return [(a, b - t0) for t0, a, b in zip(starts, acks, backs, strict=True)]
+
+
+async def _feed_remote(
+    path: Path, engine: Engine, venue: StampedVenue, bridge: StrategyBridge, limit: int
+) -> tuple[list[int], list[int]]:
+    """Publish books; every EVERY-th makes the remote strategy trade: wait for its order at the
+    venue, then give its answer time to travel back before the next book."""
+    starts: list[int] = []
+    acks: list[int] = []
     book = venue.books[INST.key]
+    published = 0
     for ev in BinanceCapture(path, INST, tickers=False):
-        if len(out) >= limit:
+        if len(starts) >= limit:
             break
         if not isinstance(ev, DepthEvent):
             continue
@@ -171,25 +208,18 @@ async def over_nats(path: Path, url: str, folder: Path, limit: int = 800) -> Spa
         if not apply_depth(venue, INST.key, ev, p.sides, p.prices, p.qtys, p.count):
             continue
         engine.on_mid(INST.key, book.mid_x2())
-        before = len(taker.marks)
+        venue.acked.clear()
         t0 = time.perf_counter_ns()
         await bridge.publish_book(INST.key)
-        if taker.n % EVERY == EVERY - 1:  # this book makes the remote strategy trade: wait for it
-            for _ in range(2000):
-                if len(taker.marks) > before:
-                    break
-                await asyncio.sleep(0)
-            if len(taker.marks) > before:
-                out.append((venue.acked_at[-1] - t0, taker.marks[-1] - t0))
-        else:
-            for _ in range(200):
-                await asyncio.sleep(0)
-    stop.set()
-    await task
-    await engine_bus.delete_stream()
-    await engine_bus.close()
-    await strat_bus.close()
-    return out
+        published += 1
+        if published % EVERY == 0:
+            with contextlib.suppress(TimeoutError):  # counted as missing below
+                await asyncio.wait_for(venue.acked.wait(), 0.5)
+            if venue.acked.is_set():
+                starts.append(t0)
+                acks.append(venue.acked_at[-1] - t0)
+        await asyncio.sleep(0.002)  # the book (and any answer) reaches the other process
+    return starts, acks
 
 
 def pct(xs: list[int]) -> tuple[float, float]:
@@ -213,7 +243,7 @@ async def main_async() -> None:
         ("in process, Python risk twin", py),
         ("in process, IOC (expiry + callback in back)", ioc),
         ("IOC, loop never yields (batches in spans)", worst),
-        ("strategy over NATS (loopback), IOC", nt),
+        ("strategy in another process, NATS, IOC", nt),
     ]:
         a50, a99 = pct([a for a, _ in spans])
         b50, b99 = pct([b for _, b in spans])
@@ -226,7 +256,7 @@ async def main_async() -> None:
     )
     ratio = result["in process, Python risk twin"]["p50_us"] / result["in process, Cython risk"]["p50_us"]
     nats_ratio = (
-        result["strategy over NATS (loopback), IOC"]["p50_us"]
+        result["strategy in another process, NATS, IOC"]["p50_us"]
         / result["in process, IOC (expiry + callback in back)"]["p50_us"]
     )
     console.print(
