@@ -5,8 +5,8 @@ Why a log in front of SQLite: a SQLite commit rewrites at least one 4 KB page in
 5 to 8 µs on the path from a book update to the order, twice per order (the intent, then the
 acknowledgement); copying a framed record (length, CRC-32, msgpack row) into a shared mapping of
 a file costs about a microsecond (3 µs with the encoding) and is exactly as durable against a
-crash of the process (the page cache holds it either way). Nothing is deferred: every append is in the log before
-``append`` returns.
+crash of the process (the page cache holds it either way). Nothing is deferred: every append is
+in the log before ``append`` returns.
 
 - ``durability="normal"`` (the default) survives a crash of the process (SIGKILL) without losing
   an append; ``durability="full"`` also survives losing power, at one msync per append (and
