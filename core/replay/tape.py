@@ -8,7 +8,8 @@ could not be read are kept as (line number, error) so that nothing is lost silen
 
 Tapes of captures of 1 MB or more are cached under ``$XDG_CACHE_HOME/alephtx/tapes``
 (``~/.cache`` by default), keyed by the capture's path, size and modification time, the
-instrument's precision and the tape format, so a changed capture is decoded again. Smaller ones
+instrument's precision and the tape format, so a changed capture is decoded again (and its older
+tape deleted). Smaller ones
 decode in milliseconds and are not cached (test fixtures would pile up there).
 """
 
@@ -158,6 +159,8 @@ class Tape:
         tape = cls.from_capture(capture, instrument, on_progress)
         with contextlib.suppress(OSError):  # a read-only cache only costs the next run the decoding
             where.parent.mkdir(parents=True, exist_ok=True)
+            for older in where.parent.glob(where.name.rsplit("-", 1)[0] + "-*.npz"):
+                older.unlink(missing_ok=True)  # tapes of earlier versions of this capture
             tape.save(where)
         return tape
 
@@ -168,7 +171,13 @@ def cache_dir() -> Path:
 
 
 def cache_path(capture: str | Path, instrument: Instrument) -> Path:
+    """``<stem>-<which capture>-<which version of it>.npz``: a newer version replaces the older."""
     p = Path(capture).resolve()
     st = p.stat()
-    ident = f"{FORMAT}|{p}|{st.st_size}|{st.st_mtime_ns}|{instrument.price_precision}|{instrument.size_precision}"
-    return cache_dir() / f"{p.stem.split('.')[0]}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.npz"
+    which = f"{p}|{instrument.price_precision}|{instrument.size_precision}"
+    version = f"{FORMAT}|{st.st_size}|{st.st_mtime_ns}"
+    return cache_dir() / f"{p.stem.split('.')[0]}-{_digest(which)}-{_digest(version)}.npz"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -54,3 +54,13 @@ def test_round_trip_property(raw: int, precision: int) -> None:
     text = from_fixed(raw, precision)
     assert to_fixed(text, precision) == raw
     assert Decimal(text) == Decimal(raw).scaleb(-precision)
+
+
+def test_the_parse_cache_keeps_every_refusal() -> None:
+    assert to_fixed("0.010", 3) == to_fixed("0.010", 3) == 10  # the second comes from the cache
+    assert to_fixed(1, 2) == 100
+    for _ in range(2):  # refused again, not answered from the cache
+        with pytest.raises(FieldError, match="not a float or bool"):
+            to_fixed(True, 2)
+        with pytest.raises(FieldError, match="more than 3 decimal places"):
+            to_fixed("0.0101", 3)

@@ -102,6 +102,8 @@ def test_the_cache_is_used_and_follows_changes_to_the_capture(
     os.utime(capture, ns=(1, 1))
     changed = Tape.cached(capture, btcusdt)
     assert decoded == [capture] and len(changed) < len(first)
+    assert [p.name for p in (tmp_path / "cache" / "alephtx" / "tapes").iterdir()] != [cached[0].name]
+    assert len(list((tmp_path / "cache" / "alephtx" / "tapes").iterdir())) == 1  # the older tape is gone
 
     # An unreadable cached tape is decoded again, not an error.
     for p in (tmp_path / "cache" / "alephtx" / "tapes").iterdir():
