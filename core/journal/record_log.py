@@ -13,6 +13,7 @@ does at a record cut short by a crash.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import mmap
 import os
@@ -40,7 +41,7 @@ class RecordLog:
             os.close(self._fd)
             raise LogLocked(f"{self.path} is held by another process") from None
         if os.fstat(self._fd).st_size < size:
-            os.ftruncate(self._fd, size)  # the new part reads as zeros: no record
+            _reserve(self._fd, size)
         self._map = mmap.mmap(self._fd, os.fstat(self._fd).st_size)
         magic, gen = FILE_HEADER.unpack_from(self._map, 0)
         self._gen = gen if magic == MAGIC else 0
@@ -85,7 +86,7 @@ class RecordLog:
         """Make room for a record of ``room`` payload bytes after the current ones."""
         size = max(2 * len(self._map), self._at + RECORD.size + room)
         self._map.close()
-        os.ftruncate(self._fd, size)
+        _reserve(self._fd, size)
         self._map = mmap.mmap(self._fd, size)
 
     def sync(self) -> None:
@@ -96,3 +97,15 @@ class RecordLog:
         if unlink:
             self.path.unlink(missing_ok=True)
         os.close(self._fd)  # releases the lock last
+
+
+def _reserve(fd: int, size: int) -> None:
+    """Grow the file to ``size`` with its blocks allocated now: a full disk is an OSError here,
+    not a SIGBUS later when a write into the mapping finds no block. The new part reads as
+    zeros: no record."""
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+        os.ftruncate(fd, size)  # a filesystem without fallocate: sparse, as before
