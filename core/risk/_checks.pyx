@@ -1,16 +1,29 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Pre-trade risk checks in Cython: every number an int64, every check one branch, top to bottom.
+"""Pre-trade risk checks in Cython: every check one branch, top to bottom.
 
 Notionals are compared in micro units of the quote currency (1e-6 USD for USD-quoted
 instruments), converted per instrument from its price and size precisions and always rounded up,
 so that a limit is never passed by rounding. Exposures per instrument, per venue and overall are
 kept incrementally as fills and mids arrive, so a check never loops over instruments.
 
+No arithmetic here can wrap. Inputs are int64; every product and sum is taken in 128 bits
+(``i128``), where a product of two int64 values is exact. The one product of values that may
+exceed int64 (a position after the order, up to 2^64, times twice a price) saturates at
+``SAT`` = 2^126, and a micro notional or exposure saturates at ``CAP`` = 2^64: both beyond any
+limit (limits are int64), and chosen so that saturating never changes a verdict (2^126 micro
+rounds to more than 2^64 whatever the instrument's precision). The twin computes the same with
+Python's unbounded integers and clamps at CAP; the property tests draw values over the whole
+int64 range and demand identical answers.
+
 Pure-Python twin (the test oracle): checks.py ``PyRiskCore``.
 """
 
 from libc.stdint cimport int64_t
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
+
+cdef extern from *:
+    # GCC and Clang's 128-bit integer: products of two int64 values are exact in it.
+    ctypedef long long i128 "__int128"
 
 cdef enum:
     OK = 0
@@ -44,10 +57,32 @@ cdef enum:
     RATE_SLOTS = 1024  # the most orders (or cancels) per second a venue can be allowed
 
 cdef int64_t DAY_NS = 86400000000000
+cdef i128 CAP = (<i128>1) << 64   # micro notionals and exposures saturate here
+cdef i128 SAT = (<i128>1) << 126  # raw products saturate here (only |position after| x price)
 
 
-cdef inline int64_t iabs(int64_t x) noexcept nogil:
+cdef inline i128 iabs(i128 x) noexcept nogil:
     return -x if x < 0 else x
+
+
+cdef inline i128 floordiv(i128 a, i128 b) noexcept nogil:
+    """Python's ``a // b`` for b > 0 (C division truncates towards zero)."""
+    cdef i128 q = a // b
+    if a % b != 0 and a < 0:
+        q -= 1
+    return q
+
+
+cdef inline i128 ceildiv(i128 a, i128 b) noexcept nogil:
+    return -floordiv(-a, b)
+
+
+cdef inline i128 mul_sat(i128 a, i128 b) noexcept nogil:
+    """a * b, saturated at +-SAT; the test divides, so it cannot overflow itself."""
+    cdef i128 ma = iabs(a), mb = iabs(b)
+    if ma != 0 and mb > SAT // ma:
+        return SAT if (a < 0) == (b < 0) else -SAT
+    return a * b
 
 
 cdef struct Inst:
@@ -60,12 +95,12 @@ cdef struct Inst:
     int64_t mul            # raw notional -> micro: * mul / div, rounded up
     int64_t div
     int64_t max_position   # size units
-    int64_t position       # signed size units
-    int64_t open_buy
-    int64_t open_sell
+    i128 position          # signed size units (fills add up: 128 bits so no sum can wrap)
+    i128 open_buy
+    i128 open_sell
     int64_t mid_x2         # twice the mid in price units; 0 = no market price
-    int64_t gross          # |position| * mid, micro
-    int64_t net            # position * mid, micro
+    i128 gross             # |position| * mid, micro
+    i128 net               # position * mid, micro
 
 
 cdef struct Venue:
@@ -74,8 +109,8 @@ cdef struct Venue:
     int64_t max_net
     int64_t max_open
     int64_t open_orders
-    int64_t gross
-    int64_t net
+    i128 gross
+    i128 net
     int64_t balance        # available quote balance, micro
     int64_t margin_bps     # margin needed per unit of notional (10000 = fully funded)
     int order_limit
@@ -92,16 +127,24 @@ cdef inline bint rate_ok(const int64_t* ts, int head, int limit, int64_t now_ns)
     The ring keeps the last RATE_SLOTS events whatever the limit, so a limit can change (be
     tightened) without losing the history that the new limit needs."""
     cdef int64_t t = ts[(head - limit + RATE_SLOTS) % RATE_SLOTS]
-    return t == 0 or now_ns - t >= 1000000000
+    return t == 0 or <i128>now_ns - t >= 1000000000
 
 
-cdef inline int64_t to_micro(const Inst* s, int64_t raw_x2) noexcept nogil:
-    """Twice-priced raw notional to micro quote units, rounded up."""
-    cdef int64_t num = raw_x2 * s.mul
-    cdef int64_t den = s.div * 2
-    if num >= 0:
-        return (num + den - 1) // den
-    return -((-num + den - 1) // den)
+cdef inline i128 to_micro(const Inst* s, i128 raw_x2) noexcept nogil:
+    """Twice-priced raw notional to micro quote units, rounded away from zero, saturated at
+    +-CAP. ``raw_x2`` is at most 2^127 in magnitude; one of mul and div is 1."""
+    cdef i128 a = iabs(raw_x2)
+    cdef i128 m
+    if s.mul > 1:  # den = 2: a * mul / 2 is past CAP exactly when a > 2 CAP / mul
+        if a > (2 * CAP) // s.mul:
+            m = CAP
+        else:
+            m = (a * s.mul + 1) // 2
+    else:
+        m = a // (2 * <i128>s.div) + (a % (2 * <i128>s.div) != 0)
+        if m > CAP:
+            m = CAP
+    return -m if raw_x2 < 0 else m
 
 
 cdef class RiskCore:
@@ -119,8 +162,8 @@ cdef class RiskCore:
     cdef public int64_t max_open_total
     cdef public int64_t agent_spent
     cdef public int64_t agent_day
-    cdef readonly int64_t gross_total
-    cdef readonly int64_t net_total
+    cdef readonly i128 gross_total
+    cdef readonly i128 net_total
     cdef readonly int64_t open_total
 
     def __cinit__(self, int max_instruments=256, int max_venues=32):
@@ -221,8 +264,8 @@ cdef class RiskCore:
 
     cdef void _reexpose(self, Inst* s) noexcept:
         cdef Venue* v = &self.venues[s.venue]
-        cdef int64_t gross = to_micro(s, iabs(s.position) * s.mid_x2)
-        cdef int64_t net = to_micro(s, s.position * s.mid_x2)
+        cdef i128 gross = to_micro(s, mul_sat(iabs(s.position), s.mid_x2))
+        cdef i128 net = to_micro(s, mul_sat(s.position, s.mid_x2))
         v.gross += gross - s.gross
         v.net += net - s.net
         self.gross_total += gross - s.gross
@@ -247,7 +290,7 @@ cdef class RiskCore:
     def on_fill(self, int iid, int side, int64_t qty):
         """A fill changes the position and shrinks the open quantity on its side."""
         cdef Inst* s = self._inst(iid)
-        s.position += side * qty
+        s.position += <i128>side * qty
         if side > 0:
             s.open_buy = s.open_buy - qty if s.open_buy > qty else 0
         else:
@@ -307,7 +350,8 @@ cdef class RiskCore:
         """
         cdef Inst* s
         cdef Venue* v
-        cdef int64_t pos, ref_x2, notional, worst, new_pos, g, n, day, need
+        cdef i128 pos, ref_x2, notional, worst, new_pos, g, n
+        cdef int64_t day
         cdef bint reduces
         if self.state == HALTED:
             return TRADING_HALTED
@@ -332,13 +376,13 @@ cdef class RiskCore:
                 return NO_MARKET_PRICE
             ref_x2 = s.mid_x2
         else:
-            ref_x2 = 2 * price
+            ref_x2 = 2 * <i128>price
             if self.price_band_bps > 0:
                 if s.mid_x2 <= 0:
                     return NO_MARKET_PRICE
-                if iabs(ref_x2 - s.mid_x2) * 10000 > self.price_band_bps * s.mid_x2:
+                if iabs(ref_x2 - s.mid_x2) * 10000 > <i128>self.price_band_bps * s.mid_x2:
                     return PRICE_BAND
-        if s.min_notional > 0 and qty * ref_x2 < 2 * s.min_notional:
+        if s.min_notional > 0 and qty * ref_x2 < 2 * <i128>s.min_notional:
             return BELOW_MIN_NOTIONAL
         notional = to_micro(s, qty * ref_x2)
         if notional > self.max_order_notional:
@@ -346,7 +390,7 @@ cdef class RiskCore:
         if is_agent:
             if notional > self.agent_max_order_notional:
                 return AGENT_MAX_ORDER_NOTIONAL
-            day = now_ns // DAY_NS
+            day = <int64_t>floordiv(now_ns, DAY_NS)
             if day != self.agent_day:
                 self.agent_day = day
                 self.agent_spent = 0
@@ -356,9 +400,9 @@ cdef class RiskCore:
             worst = pos + s.open_buy + qty if side > 0 else pos - s.open_sell - qty
             if iabs(worst) > s.max_position:
                 return MAX_POSITION
-            new_pos = pos + side * qty
-            g = to_micro(s, iabs(new_pos) * ref_x2)
-            n = to_micro(s, new_pos * ref_x2)
+            new_pos = pos + <i128>side * qty
+            g = to_micro(s, mul_sat(iabs(new_pos), ref_x2))
+            n = to_micro(s, mul_sat(new_pos, ref_x2))
             if v.gross - s.gross + g > v.max_gross:
                 return MAX_GROSS_EXPOSURE_VENUE
             if iabs(v.net - s.net + n) > v.max_net:
@@ -367,8 +411,7 @@ cdef class RiskCore:
                 return MAX_GROSS_EXPOSURE_TOTAL
             if iabs(self.net_total - s.net + n) > self.max_net_total:
                 return MAX_NET_EXPOSURE_TOTAL
-            need = (notional * v.margin_bps + 9999) // 10000
-            if need > v.balance:
+            if ceildiv(notional * v.margin_bps, 10000) > v.balance:
                 return INSUFFICIENT_BALANCE
         if v.open_orders >= v.max_open or self.open_total >= self.max_open_total:
             return MAX_OPEN_ORDERS
@@ -403,4 +446,4 @@ cdef class RiskCore:
     def notional_micro(self, int iid, int64_t qty, int64_t price):
         """The notional the checks would use for ``qty`` at ``price`` (0 = at the mid)."""
         cdef Inst* s = self._inst(iid)
-        return to_micro(s, qty * (2 * price if price else s.mid_x2))
+        return to_micro(s, mul_sat(qty, 2 * <i128>price if price else s.mid_x2))

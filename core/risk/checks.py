@@ -1,7 +1,10 @@
 """Pure-Python twin of the Cython risk checks (_checks.pyx): the same API and the same answers.
 
 Kept deliberately plain (dicts and lists) as the oracle of the property tests; read the two side
-by side: each check is in the same order with the same arithmetic.
+by side: each check is in the same order with the same arithmetic. Python's integers never wrap,
+so this is the exact answer; the one rule both share beyond exact arithmetic is that a micro
+notional or exposure saturates at ``CAP`` (2^64, beyond every int64 limit), where the Cython core
+would otherwise need more than 128 bits.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ ACTIVE, REDUCING, HALTED = 0, 1, 2
 RATE_SLOTS = 1024
 DAY_NS = 86_400_000_000_000
 SECOND_NS = 1_000_000_000
+CAP = 1 << 64  # micro notionals and exposures saturate here, as in the Cython core
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -23,7 +27,8 @@ def _ceil_div(a: int, b: int) -> int:
 
 def _to_micro(mul: int, div: int, raw_x2: int) -> int:
     num, den = raw_x2 * mul, div * 2
-    return _ceil_div(num, den) if num >= 0 else -_ceil_div(-num, den)
+    m = min(_ceil_div(abs(num), den), CAP)
+    return m if num >= 0 else -m
 
 
 @dataclass

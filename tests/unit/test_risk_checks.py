@@ -192,3 +192,144 @@ def test_cython_checks_equal_twin_on_random_sequences(ops: list[tuple]) -> None:
             b.open_orders(0),
             b.agent_spent,
         )
+
+
+# --- the whole range of the types --------------------------------------------------------------
+# The realistic sequences above never come near 2^63. These draw every value over the whole range
+# of its type (int64 for money, prices, sizes and times; C int for ids and sides), weighted
+# towards the edges where products wrap: 2^63 / 10^k and its neighbours, the int64 limits, 0, +-1.
+
+I64_MIN, I64_MAX = -(2**63), 2**63 - 1
+EDGES = sorted(
+    v
+    for v in {
+        *(b + d for k in range(19) for b in (2**63 // 10**k, 2**62 // 10**k, 2**32) for d in (-1, 0, 1)),
+        *(0, 1, 2, 10, I64_MAX - 1),
+    }
+    if v <= I64_MAX
+)
+i64 = st.one_of(
+    st.integers(I64_MIN, I64_MAX),
+    st.sampled_from(EDGES),
+    st.sampled_from(EDGES).map(lambda v: -v - 1),  # reaches I64_MIN
+    st.integers(-(2**40), 2**40),
+)
+pos64 = st.one_of(st.integers(1, I64_MAX), st.sampled_from([v for v in EDGES if v > 0]))
+c_int = st.one_of(st.integers(-(2**31), 2**31 - 1), st.sampled_from([-1, 0, 1, 2, 2**31 - 1, -(2**31)]))
+
+wide_op = st.one_of(
+    st.tuples(st.just("check"), st.sampled_from([0, 1, -1, 7]), c_int, i64, i64, st.booleans(), st.booleans(), i64),
+    st.tuples(st.just("check"), st.just(0), st.sampled_from([1, -1]), pos64, pos64, st.booleans(), st.booleans(), i64),
+    st.tuples(st.just("fill"), c_int, i64),
+    st.tuples(st.just("done"), c_int, i64),
+    st.tuples(st.just("open"), c_int, i64),
+    st.tuples(st.just("mid"), i64),
+    st.tuples(st.just("position"), i64),
+    st.tuples(st.just("max_position"), i64),
+    st.tuples(st.just("balance"), i64),
+    st.tuples(st.just("state"), st.sampled_from([0, 1, 2, 3, -1])),
+    st.tuples(st.just("cancel"), c_int, i64),
+    st.tuples(st.just("globals"), st.lists(i64, min_size=7, max_size=7)),
+    st.tuples(st.just("venue"), i64, i64, i64, st.integers(1, 1024), st.integers(1, 1024)),
+    st.tuples(st.just("spent"), i64, i64),
+    st.tuples(st.just("notional"), i64, i64),
+)
+
+
+def _apply(c: Any, o: tuple) -> Any:
+    """One operation on a core; what it returns or the type of what it raised."""
+    try:
+        kind = o[0]
+        if kind == "check":
+            return c.check(*o[1:])
+        if kind == "fill":
+            return c.on_fill(0, o[1], o[2])
+        if kind == "done":
+            return c.on_order_done(0, o[1], o[2])
+        if kind == "open":
+            return c.add_open_order(0, o[1], o[2])
+        if kind == "mid":
+            return c.set_mid_x2(0, o[1])
+        if kind == "position":
+            return c.set_position(0, o[1])
+        if kind == "max_position":
+            return c.set_max_position(0, o[1])
+        if kind == "balance":
+            return c.set_balance(0, o[1])
+        if kind == "state":
+            c.state = o[1]
+            return None
+        if kind == "cancel":
+            return c.check_cancel(0 if o[1] % 3 else o[1], o[2])
+        if kind == "globals":
+            return c.set_globals(*o[1])
+        if kind == "venue":
+            return c.set_venue_limits(0, *o[1:])
+        if kind == "spent":
+            c.agent_day, c.agent_spent = o[1], o[2]
+            return None
+        return c.notional_micro(0, o[1], o[2])
+    except (ValueError, OverflowError) as exc:
+        return type(exc).__name__
+
+
+def _state(c: Any) -> tuple:
+    return (
+        c.position(0),
+        c.open_qty(0),
+        c.exposure(0),
+        c.exposure(),
+        c.open_orders(0),
+        c.open_orders(),
+        c.agent_spent,
+        c.agent_day,
+    )
+
+
+@pytest.mark.parametrize("decimals", [0, 4, 6, 9, 24])
+@settings(max_examples=150, deadline=None)
+@given(ops=st.lists(wide_op, max_size=40))
+def test_cython_checks_equal_twin_over_the_whole_int64_range(decimals: int, ops: list[tuple]) -> None:
+    cores = []
+    for cls in BOTH:
+        c = cls()
+        c.set_globals(50_000 * M, 1_000 * M, 2_500 * M, 250_000 * M, 150_000 * M, 500, 100)
+        c.add_venue(0, 200_000 * M, 100_000 * M, 50, 20, 20, 10000)
+        c.add_instrument(0, 0, 10, 1, 500_000, decimals, 2_000)
+        c.set_balance(0, 100_000 * M)
+        c.set_mid_x2(0, 12_000_000)
+        cores.append(c)
+    for o in ops:
+        a, b = (_apply(c, o) for c in cores)
+        assert a == b, o
+        assert _state(cores[0]) == _state(cores[1]), o
+
+
+def test_the_reported_overflow_is_refused() -> None:
+    """A buy of 0.974 BTC at 9223372036854775.90 wrapped int64 in the compiled core and passed
+    every limit; both cores refuse it, and no product of int64 inputs passes a limit it exceeds."""
+    for cls in BOTH:
+        c = make(cls)
+        c.set_globals(50_000 * M, 1_000 * M, 2_500 * M, 250_000 * M, 150_000 * M, 0, 6)  # no price band
+        price = 922337203685477590  # 9223372036854775.90 at 2 decimals: a multiple of the 0.10 tick
+        for agent in (False, True):
+            assert c.check(0, 1, 974, price, False, agent, 1) == Reason.MAX_ORDER_NOTIONAL
+        assert c.notional_micro(0, 974, price) > 50_000 * M
+        c.set_globals(50_000 * M, 1_000 * M, 2_500 * M, 250_000 * M, 150_000 * M, 500, 6)
+        assert c.check(0, 1, 974, price, False, True, 1) == Reason.PRICE_BAND
+
+
+@settings(max_examples=400, deadline=None)
+@given(qty=pos64, price=pos64, decimals=st.integers(0, 24), agent=st.booleans())
+def test_no_accepted_order_is_above_a_limit(qty: int, price: int, decimals: int, agent: bool) -> None:
+    """Whatever the magnitudes, an order the core accepts has an exact notional within the limits."""
+    c = RiskCore()
+    c.set_globals(I64_MAX, 10**12, 10**13, I64_MAX, I64_MAX, 0, 100)
+    c.add_venue(0, I64_MAX, I64_MAX, 50, 20, 20, 0)
+    c.add_instrument(0, 0, 1, 1, 0, decimals, I64_MAX)
+    c.set_mid_x2(0, 2)
+    if c.check(0, 1, qty, price, False, agent, 1) == Reason.OK:
+        exact = -(-(qty * 2 * price * 10**6) // (2 * 10**decimals))  # micro, rounded up
+        assert exact <= I64_MAX
+        if agent:
+            assert exact <= 10**12
