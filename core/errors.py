@@ -14,4 +14,11 @@ class FieldError(AlephError, ValueError):
         self.field = field
         self.value = value
         self.rule = rule
-        super().__init__(f"{field}={value!r}: {rule}")
+        super().__init__(f"{field}={shorten(value)}: {rule}")
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    """A value's repr for an error text, cut to ``limit`` characters (an attacker's megabyte of
+    input must not become a megabyte of error)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}...({len(text)} chars)"

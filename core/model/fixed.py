@@ -1,19 +1,23 @@
-"""Fixed-point money: decimal strings at the boundary, scaled integers inside the core.
+r"""Fixed-point money: decimal strings at the boundary, scaled integers inside the core.
 
 A value with precision ``p`` is stored as ``round(value * 10**p)``. Converting is exact: no float
-ever touches a price or a quantity. Parsing refuses NaN, infinities, exponents and extra digits
-unless the caller asks for rounding, and then rounds in the direction the caller names.
+ever touches a price or a quantity. Parsing accepts only ASCII
+``-?[0-9]+(\.[0-9]+)?``, refuses extra digits unless the caller asks for rounding (and then rounds
+in the direction the caller names), and refuses any value whose scaled integer leaves int64.
 """
 
 from __future__ import annotations
 
 import functools
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from enum import StrEnum
 
 from alephtx.core.errors import FieldError
 
 MAX_PRECISION = 18
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
 
 
 class Rounding(StrEnum):
@@ -51,34 +55,52 @@ def _str_to_fixed(value: str, precision: int, field: str, rounding: Rounding) ->
     return _to_fixed(value, precision, field, rounding)
 
 
+# The only accepted text: ASCII digits, one optional fraction, a leading '-' at most. No '+', no
+# spaces, no exponent, no Unicode digits ('٠', '１'): what is not this exact shape is refused.
+_DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?\Z", re.ASCII)
+_MAX_TEXT = 64  # longer than any int64 with 18 places; also keeps int() away from huge strings
+PLAIN = "must be a plain decimal string such as '61659.70' (ASCII digits, at most one '.', no sign but '-')"
+
+
 def _to_fixed(value: str | int | Decimal, precision: int, field: str, rounding: Rounding) -> int:
     _check_precision(precision)
     if isinstance(value, bool | float):
         raise FieldError(field, value, "must be a decimal string, not a float or bool")
     if isinstance(value, int):
-        return value * 10**precision
+        return _in_range(value * 10**precision, value, field)
     if isinstance(value, str):
-        text = value.strip()
-        if not text or any(c in text for c in "eEnNiI_"):
-            raise FieldError(field, value, "must be a plain decimal number such as '61659.70'")
-        try:
-            dec = Decimal(text)
-        except InvalidOperation:
-            raise FieldError(field, value, "must be a plain decimal number such as '61659.70'") from None
+        m = _DECIMAL.match(value) if len(value) <= _MAX_TEXT else None
+        if m is None:
+            raise FieldError(field, value, PLAIN)
+        negative, whole, frac = m.group(1) == "-", m.group(2), m.group(3) or ""
     elif isinstance(value, Decimal):
-        dec = value
+        if not value.is_finite():
+            raise FieldError(field, value, "must be a finite number")
+        sign, digits, exp = value.as_tuple()
+        assert isinstance(exp, int)
+        text = "".join(map(str, digits)) + "0" * max(exp, 0)
+        places = -min(exp, 0)
+        text = text.rjust(places + 1, "0")  # at least one digit before the point
+        negative, whole, frac = bool(sign), text[: len(text) - places], text[len(text) - places :]
     else:
         raise FieldError(field, value, "must be a decimal string")
-    if not dec.is_finite():
-        raise FieldError(field, value, "must be a finite number")
-    scaled = dec.scaleb(precision)
-    whole = scaled.to_integral_value(rounding=ROUND_FLOOR)
-    if whole == scaled:
-        return int(whole)
-    if rounding is Rounding.EXACT:
-        raise FieldError(field, value, f"has more than {precision} decimal places")
-    mode = ROUND_FLOOR if rounding is Rounding.DOWN else ROUND_CEILING
-    return int(scaled.to_integral_value(rounding=mode))
+    # Exact integer arithmetic: no Decimal context, whose 28 digits once rounded
+    # "0.0019999999999999999999999999999" up to 0.002.
+    kept, extra = frac[:precision].ljust(precision, "0"), frac[precision:]
+    raw = int(whole + kept)
+    if extra.strip("0"):
+        if rounding is Rounding.EXACT:
+            raise FieldError(field, value, f"has more than {precision} decimal places")
+        if (rounding is Rounding.UP) != negative:  # the magnitude grows: UP on a positive, DOWN on a negative
+            raw += 1
+    return _in_range(-raw if negative else raw, value, field)
+
+
+def _in_range(raw: int, value: object, field: str) -> int:
+    """Every fixed-point value in the core is an int64: a larger one is refused here, at the boundary."""
+    if not INT64_MIN <= raw <= INT64_MAX:
+        raise FieldError(field, value, "is beyond what can be represented (a 64-bit integer of the smallest unit)")
+    return raw
 
 
 def from_fixed(raw: int, precision: int) -> str:

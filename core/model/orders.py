@@ -6,6 +6,7 @@ nanoseconds since the Unix epoch.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import TypeVar
 
@@ -21,14 +22,24 @@ ORIGIN_PREFIXES = ("strategy:", "mcp:")
 ORIGINS = ("agent", "operator")
 
 
+# After the prefix: ASCII letters, digits and a few separators; no spaces or control characters
+# (an origin is written into journals, audits and logs).
+_ORIGIN_NAME = re.compile(r"[A-Za-z0-9_.:@/-]{1,64}\Z", re.ASCII)
+# What every venue accepts as a client order id (OKX's alphabet, 32 characters at most).
+_CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}\Z", re.ASCII)
+
+
 def check_origin(origin: str) -> str:
     """Origins are `agent`, `operator`, `strategy:<name>` or `mcp:<client>`."""
     if origin in ORIGINS:
         return origin
-    for prefix in ORIGIN_PREFIXES:
-        if origin.startswith(prefix) and len(origin) > len(prefix):
-            return origin
-    raise FieldError("origin", origin, "must be 'agent', 'operator', 'strategy:<name>' or 'mcp:<client>'")
+    if isinstance(origin, str):
+        for prefix in ORIGIN_PREFIXES:
+            if origin.startswith(prefix) and _ORIGIN_NAME.match(origin, len(prefix)):
+                return origin
+    raise FieldError(
+        "origin", origin, "must be 'agent', 'operator', 'strategy:<name>' or 'mcp:<client>' (ASCII name, 1 to 64)"
+    )
 
 
 class OrderRequest(msgspec.Struct, frozen=True):
@@ -59,6 +70,8 @@ class OrderRequest(msgspec.Struct, frozen=True):
         client_id: str = "",
         origin: str = "operator",
     ) -> OrderRequest:
+        if client_id and not (isinstance(client_id, str) and _CLIENT_ID.match(client_id)):
+            raise FieldError("client_id", client_id, "1 to 32 ASCII letters or digits (what every venue accepts)")
         side_v = _enum(Side, side, "side")
         type_v = _enum(OrderType, type, "type")
         tif_v = _enum(TimeInForce, tif, "tif")
@@ -128,6 +141,8 @@ class Balance(msgspec.Struct):
 
 def _enum(enum: type[E], value: object, field: str) -> E:
     try:
+        if isinstance(value, str) and not value.isascii():  # "K" (Kelvin) lowercases to "k"
+            raise ValueError(value)
         return enum(value.lower() if isinstance(value, str) else value)
     except ValueError:
         raise FieldError(field, value, f"must be one of {[e.value for e in enum]}") from None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from alephtx.core.book import L2Book
+from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, Side
 from alephtx.core.venues.base import ExecReport, VenueRejected
 from alephtx.core.venues.paper import FeeModel, PaperVenue
@@ -116,8 +118,11 @@ async def test_reduce_only_duplicate_id_and_latency() -> None:
     assert got[-1].kind == "rejected" and "REDUCE_ONLY" in got[-1].reason
     with pytest.raises(VenueRejected, match="DUPLICATE_CLIENT_ID"):
         await v.place_order(req("sell", "limit", "0.100", "100.50"))
-    with pytest.raises(VenueRejected, match="BAD_CLIENT_ID"):
-        await v.place_order(req("sell", "limit", "0.100", "100.50", cid="bad-id!"))
+    with pytest.raises(FieldError, match="client_id"):  # refused where the request is parsed ...
+        req("sell", "limit", "0.100", "100.50", cid="bad-id!")
+    bad = msgspec.structs.replace(req("sell", "limit", "0.100", "100.50"), client_id="bad-id!")
+    with pytest.raises(VenueRejected, match="BAD_CLIENT_ID"):  # ... and by the venue, as a real one does
+        await v.place_order(bad)
 
 
 async def test_cancel_and_cash() -> None:

@@ -41,13 +41,16 @@ cdef int64_t parse_fixed_c(const char* s, Py_ssize_t n, int precision, bint* ok)
     cdef int64_t v = 0
     cdef Py_ssize_t i = 0
     cdef int digits = 0, frac = 0
-    cdef bint dot = False, any_digit = False
+    cdef bint dot = False, int_digit = False, frac_digit = False
     cdef char c
     ok[0] = False
     while i < n:
         c = s[i]
         if c >= b'0' and c <= b'9':
-            any_digit = True
+            if dot:
+                frac_digit = True
+            else:
+                int_digit = True
             if dot:
                 if frac == precision:
                     if c != b'0':  # a non-zero digit past the instrument's precision
@@ -65,7 +68,7 @@ cdef int64_t parse_fixed_c(const char* s, Py_ssize_t n, int precision, bint* ok)
         else:
             return 0
         i += 1
-    if not any_digit:
+    if not int_digit or (dot and not frac_digit):  # "5." and ".5" are refused, as at every boundary
         return 0
     while frac < precision:
         v *= 10

@@ -134,10 +134,12 @@ class PaperVenue(VenueAdapter):
         inst = self.instruments.get(req.instrument)
         if inst is None:
             raise VenueRejected("UNKNOWN_INSTRUMENT", f"{req.instrument} is not listed on {self.name}")
-        if not req.client_id or len(req.client_id) > 32 or not req.client_id.isalnum():
+        if not req.client_id or len(req.client_id) > 32 or not (req.client_id.isascii() and req.client_id.isalnum()):
             raise VenueRejected("BAD_CLIENT_ID", "client_id must be 1 to 32 letters or digits")
         if req.client_id in self.orders:
             raise VenueRejected("DUPLICATE_CLIENT_ID", f"an order with client_id {req.client_id} exists")
+        if req.type.has_trigger:  # the matcher has no trigger book: it would rest a stop as a limit
+            raise VenueRejected("UNSUPPORTED_ORDER_TYPE", f"{req.type.value}: the paper venue takes market and limit")
         if req.quantity <= 0 or req.quantity % inst.lot or (req.price and req.price % inst.tick):
             raise VenueRejected("BAD_PRECISION", "quantity or price is off the instrument's grid")
         o = VenueOrder(
