@@ -57,7 +57,7 @@ def up(
             if grpc_port:
                 from alephtx.core.server.grpc_server import serve
 
-                servers.append(await serve(handles, port=grpc_port))
+                servers.append(await serve(handles, port=grpc_port, audit=out / "grpc-audit.jsonl"))
 
         with Progress(
             TextColumn("[bold]aleph up[/bold]"),

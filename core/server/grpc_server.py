@@ -1,42 +1,299 @@
 """AlephCore over gRPC (grpc.aio): the engine's API for programs.
 
 Binds 127.0.0.1 by default. A bearer token (ALEPH_GRPC_TOKEN) is required when configured, and
-always when bound to another address. Errors map to gRPC status codes; a risk refusal is
-FAILED_PRECONDITION with the reason code in the trailing metadata (``risk-reason``).
+always when bound to another address.
+
+Every argument is checked here before the engine sees it, and every call, served, refused or
+failed, leaves one row in the audit log (``core/server/audit.py``). Errors map to status codes
+(``docs/engine.md``): a bad argument is INVALID_ARGUMENT with ``field: rule (got 'value')``;
+an unknown instrument, order or strategy NOT_FOUND; a risk refusal FAILED_PRECONDITION with the
+reason code in the trailing metadata (``risk-reason``); anything unexpected INTERNAL with a
+reference the server log carries (never a traceback). Orders over gRPC come from the operator or
+an MCP client (``origin``: empty, ``operator`` or ``mcp:<client>``): the agent places orders
+through the MCP tickets (and their approval rule), strategies through the strategy host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import inspect
 import json
+import logging
 import os
+import re
+import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeAlias
+from pathlib import Path
+from typing import Any, NoReturn, TypeAlias
 
 import grpc
+from google.protobuf.message import Message
 
 from alephtx.core.errors import FieldError
-from alephtx.core.model import OrderRequest
+from alephtx.core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce
 from alephtx.core.model.fixed import from_fixed
+from alephtx.core.risk.codes import Reason
+from alephtx.core.server.audit import AuditLog, short
 from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.strategies import StrategyError
+from alephtx.core.venues.base import VenueError, VenueUnavailable
 from alephtx.proto import aleph_pb2 as pb
 from alephtx.proto import aleph_pb2_grpc as pbg
 
+log = logging.getLogger("alephtx.core.server.grpc")
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 Ctx: TypeAlias = grpc.aio.ServicerContext
+SC = grpc.StatusCode
+
+INT64_MAX = 2**63 - 1
+MICRO = 6  # the risk engine's money unit: notionals are int64 micro units of the quote currency
+MAX_DEPTH = 200
+DEFAULT_DEPTH = 10
+
+# Patterns use fullmatch and [0-9]/[A-Za-z]: ASCII only (no fullwidth digits, no trailing newline).
+DECIMAL = re.compile(r"[0-9]{1,40}(\.[0-9]{1,40})?")
+ORIGIN = re.compile(r"operator|mcp:[A-Za-z0-9_.-]{1,64}")
+CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+INSTRUMENT = re.compile(r"[A-Za-z0-9_.-]{1,40}:[A-Za-z0-9_./:-]{1,60}")
+STRATEGY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+# The field a risk refusal is about, to name it in the message (the code stays in the metadata).
+RISK_FIELD = {
+    Reason.QTY_INVALID: "quantity",
+    Reason.PRICE_INVALID: "price",
+    Reason.PRICE_BAND: "price",
+    Reason.NO_MARKET_PRICE: "instrument",
+    Reason.INSTRUMENT_UNKNOWN: "instrument",
+    Reason.INSTRUMENT_NOT_TRADABLE: "instrument",
+    Reason.TRADING_HALTED: "instrument",
+    Reason.REDUCE_ONLY_WOULD_INCREASE: "reduce_only",
+    Reason.REDUCING_ONLY: "side",
+    Reason.ORDER_RATE: "instrument",
+    Reason.MAX_OPEN_ORDERS: "instrument",
+    Reason.CANCEL_RATE: "client_id",
+}  # the rest (notional, position, exposure, balance limits) are about the quantity
+
+
+class Refused(Exception):
+    """A call refused with a status code; ``message`` starts with the field it is about."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, trailing: tuple[tuple[str, str], ...] = ()) -> None:
+        self.code = code
+        self.message = message
+        self.trailing = trailing
+        super().__init__(message)
+
+
+def field_text(field: str, value: object, rule: str) -> str:
+    """``field: rule (got 'value…')``, the value shortened to about 60 characters."""
+    return f"{field}: {rule} (got {short('' if value is None else value)})"
+
+
+def _check(field: str, value: str, pattern: re.Pattern[str], rule: str) -> str:
+    if not pattern.fullmatch(value):
+        raise FieldError(field, value, rule)
+    return value
+
+
+def _choice(field: str, value: str, values: list[str], default: str | None = None) -> str:
+    """One of ``values``, ASCII, any case; empty means ``default`` when there is one."""
+    if not value and default is not None:
+        return default
+    if not value.isascii() or value.lower() not in values:
+        raise FieldError(field, value, "must be one of " + ", ".join(values))
+    return value.lower()
+
+
+def _decimal(field: str, value: str, required: bool) -> str | None:
+    if not value:
+        if required:
+            raise FieldError(field, value, "is required: a decimal string such as '0.010'")
+        return None
+    if not DECIMAL.fullmatch(value):
+        raise FieldError(field, value, "must be a plain decimal string of ASCII digits such as '61659.70'")
+    return value
+
+
+def _args(request: Any) -> dict[str, Any]:
+    if isinstance(request, Message):
+        return {f.name: getattr(request, f.name) for f in request.DESCRIPTOR.fields}
+    if isinstance(request, _Undecodable):
+        return {"bytes": request.size, "decode_error": request.error}
+    if isinstance(request, bytes):
+        return {"bytes": len(request)}
+    return {"request": request}
+
+
+class _Undecodable:
+    """A request whose bytes are not the method's message: refused as INVALID_ARGUMENT, audited."""
+
+    def __init__(self, size: int, error: str) -> None:
+        self.size = size
+        self.error = error
+
+
+def _lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+
+    def parse(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except Exception as exc:
+            return _Undecodable(len(raw), type(exc).__name__)
+
+    return parse
+
+
+def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[str, str], ...]]:
+    """The status code, the message for the client and the trailing metadata for an exception."""
+    if isinstance(exc, Refused):
+        return exc.code, exc.message, exc.trailing
+    if isinstance(exc, FieldError):
+        return SC.INVALID_ARGUMENT, field_text(exc.field, exc.value, exc.rule), ()
+    if isinstance(exc, StrategyError):
+        return SC.NOT_FOUND, f"name: {short(str(exc), 160)}", ()
+    if isinstance(exc, VenueUnavailable):
+        return SC.UNAVAILABLE, f"venue: no answer ({short(exc.code, 40)}); the outcome is not known yet", ()
+    if isinstance(exc, VenueError):
+        return SC.ABORTED, f"venue: refused: {short(exc.code, 40)}: {short(exc.message, 160)}", ()
+    if isinstance(exc, ValueError | OverflowError | TypeError):
+        return SC.INVALID_ARGUMENT, f"request: {type(exc).__name__}: {short(str(exc), 160)}", ()
+    return SC.INTERNAL, "", ()
+
+
+class Audited(grpc.aio.ServerInterceptor):
+    """Wraps every method: one audit row per call, and every exception mapped to a status code
+    (a handler never ends in UNKNOWN). Put first, so the token check's refusals are audited too."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        name = details.method.rsplit("/", 1)[-1]
+        deser = _lenient(handler.request_deserializer)
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(name, handler.unary_unary), deser, handler.response_serializer
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._stream(name, handler.unary_stream), deser, handler.response_serializer
+            )
+        return handler  # AlephCore has no client-streaming methods
+
+    @staticmethod
+    def _origin(request: Any, context: Ctx) -> str:
+        try:
+            peer = context.peer()
+        except Exception:
+            peer = "unknown peer"
+        origin = f"grpc:{peer}"
+        if isinstance(request, pb.PlaceOrderRequest):
+            origin += f" as {short(request.origin or 'operator', 70)}"
+        return origin
+
+    def _record(
+        self, name: str, origin: str, args: dict[str, Any], t0: float, code: grpc.StatusCode, error: str
+    ) -> None:
+        try:
+            self.audit.record(name, origin, args, code is SC.OK, error, time.perf_counter() - t0, code.name)
+        except Exception:  # the audit must never turn a served call into a failed one
+            log.exception("audit: could not record %s", name)
+
+    async def _fail(
+        self, name: str, origin: str, args: dict[str, Any], t0: float, exc: BaseException, context: Ctx
+    ) -> None:
+        """Record a failed call and end it with its status code (raises grpc's AbortError)."""
+        if isinstance(exc, grpc.aio.AbortError):  # someone aborted with a code already: keep it
+            code = context.code()
+            code = code if isinstance(code, grpc.StatusCode) else SC.ABORTED
+            self._record(name, origin, args, t0, code, short(context.details() or "", 200))
+            raise exc
+        code, message, trailing = classify(exc)
+        if code is SC.INTERNAL:
+            ref = secrets.token_hex(4)
+            log.error("%s from %s failed (ref %s)", name, origin, ref, exc_info=exc)
+            message = f"server: internal error (ref {ref}); the server log has the details"
+            self._record(name, origin, args, t0, code, f"{message}: {type(exc).__name__}: {short(str(exc), 200)}")
+        else:
+            self._record(name, origin, args, t0, code, message)
+        if trailing:
+            context.set_trailing_metadata(trailing)
+        await context.abort(code, message)
+
+    def _unary(self, name: str, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def call(request: Any, context: Ctx) -> Any:
+            t0 = time.perf_counter()
+            origin, args = self._origin(request, context), _args(request)
+            try:
+                if isinstance(request, _Undecodable):
+                    raise FieldError("request", f"<{request.size} bytes>", f"is not a valid {name} request message")
+                reply = await behavior(request, context)
+            except asyncio.CancelledError:
+                self._record(name, origin, args, t0, SC.CANCELLED, "cancelled: the client went away")
+                raise
+            except BaseException as exc:
+                await self._fail(name, origin, args, t0, exc, context)
+                raise
+            self._record(name, origin, args, t0, SC.OK, "")
+            return reply
+
+        return call
+
+    def _stream(self, name: str, behavior: Callable[..., Any]) -> Callable[..., AsyncIterator[Any]]:
+        async def call(request: Any, context: Ctx) -> AsyncIterator[Any]:
+            t0 = time.perf_counter()
+            origin, args = self._origin(request, context), _args(request)
+            done = False
+            try:
+                if isinstance(request, _Undecodable):
+                    raise FieldError("request", f"<{request.size} bytes>", f"is not a valid {name} request message")
+                result = behavior(request, context)
+                if inspect.isawaitable(result):
+                    await result
+                else:
+                    async for item in result:
+                        yield item
+            except (asyncio.CancelledError, GeneratorExit):
+                done = True  # a stream ends when its client leaves: served, not failed
+                self._record(name, origin, args, t0, SC.OK, "")
+                raise
+            except BaseException as exc:
+                done = True
+                await self._fail(name, origin, args, t0, exc, context)
+                raise
+            finally:
+                if not done:
+                    self._record(name, origin, args, t0, SC.OK, "")
+
+        return call
 
 
 class TokenCheck(grpc.aio.ServerInterceptor):
     def __init__(self, token: str) -> None:
         self._expected = f"Bearer {token}".encode()
+        refusal = Refused(SC.UNAUTHENTICATED, "authorization: a valid bearer token is required")
 
-        async def deny(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "a valid bearer token is required")
+        async def deny(request: Any, context: Ctx) -> NoReturn:
+            raise refusal
+
+        async def deny_stream(request: Any, context: Ctx) -> AsyncIterator[Any]:
+            raise refusal
+            yield  # an async generator, as a streaming method's handler is
 
         self._deny = grpc.unary_unary_rpc_method_handler(deny)
-        self._deny_stream = grpc.unary_stream_rpc_method_handler(deny)
+        self._deny_stream = grpc.unary_stream_rpc_method_handler(deny_stream)
 
     async def intercept_service(
         self,
@@ -56,26 +313,80 @@ class AlephCore(pbg.AlephCoreServicer):
         self.books = {key: v.books[key] for key, v in handles.venues.items()}
         self.poll_s = poll_s
 
-    def _inst(self, key: str, context: grpc.aio.ServicerContext) -> Any:
-        inst = self.engine.instruments.get(key)
+    # -- arguments -------------------------------------------------------------------------------
+
+    def _instrument(self, key: str) -> Instrument:
+        if not key:
+            raise FieldError("instrument", key, "is required: 'venue:symbol'")
+        inst: Instrument | None = self.engine.instruments.get(key)
+        if inst is None:
+            _check("instrument", key, INSTRUMENT, "must be 'venue:symbol' in ASCII letters, digits and . _ - /")
+            known = sorted(self.engine.instruments)
+            listed = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+            raise Refused(SC.NOT_FOUND, field_text("instrument", key, f"not traded here (traded: {listed})"))
         return inst
 
-    async def _need_inst(self, key: str, context: grpc.aio.ServicerContext) -> Any:
-        inst = self.engine.instruments.get(key)
-        if inst is None:
-            await context.abort(
-                grpc.StatusCode.NOT_FOUND, f"instrument={key!r}: not traded here ({sorted(self.engine.instruments)})"
+    def _book(self, key: str) -> Any:
+        inst = self._instrument(key)
+        book = self.books.get(inst.key)
+        if book is None:
+            raise Refused(SC.NOT_FOUND, field_text("instrument", key, "no book is kept for it here"))
+        return inst, book
+
+    @staticmethod
+    def _order_origin(origin: str) -> str:
+        if not origin:
+            return "operator"
+        if origin == "agent":
+            raise Refused(
+                SC.PERMISSION_DENIED,
+                field_text(
+                    "origin", origin, "the agent places orders through MCP tickets (propose_order, confirm_order)"
+                ),
             )
-        return inst
+        if origin.startswith("strategy:"):
+            raise Refused(
+                SC.PERMISSION_DENIED, field_text("origin", origin, "strategy orders come from the strategy host")
+            )
+        return _check("origin", origin, ORIGIN, "must be empty, 'operator' or 'mcp:<client>' (letters, digits, . _ -)")
+
+    @staticmethod
+    def _client_id(inst: Instrument | None, cid: str, required: bool) -> str:
+        if not cid:
+            if required:
+                raise FieldError("client_id", cid, "is required")
+            return cid
+        _check("client_id", cid, CLIENT_ID, "must be 1 to 32 ASCII letters or digits")
+        if inst is not None:
+            rules = inst.rules
+            if len(cid) > rules.client_id_max_len or any(c not in rules.client_id_alphabet for c in cid):
+                raise FieldError(
+                    "client_id", cid, f"must be at most {rules.client_id_max_len} characters the venue accepts"
+                )
+        return cid
+
+    def _in_range(self, inst: Instrument, req: OrderRequest, request: pb.PlaceOrderRequest) -> None:
+        """Values the engine holds in int64 (prices, sizes, micro notionals) must fit one."""
+        for field, raw, text in (
+            ("quantity", req.quantity, request.quantity),
+            ("price", req.price, request.price),
+            ("trigger_price", req.trigger_price, request.trigger_price),
+        ):
+            if raw > INT64_MAX:
+                raise FieldError(field, text, "is beyond the engine's range")
+        ref = req.price or req.trigger_price or self.engine.mids_x2.get(inst.key, 0) // 2
+        scale = inst.price_precision + inst.size_precision
+        micro = -(-ref * req.quantity * 10**MICRO // 10**scale)
+        if micro > INT64_MAX:
+            raise FieldError("quantity", request.quantity, "price × quantity is beyond the engine's range")
 
     # -- market data -----------------------------------------------------------------------------
 
-    async def SubscribeOrderbook(
-        self, request: pb.BookRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[pb.BookSnapshot]:
-        inst = await self._need_inst(request.instrument, context)
-        book = self.books[inst.key]
-        depth = request.depth or 10
+    async def SubscribeOrderbook(self, request: pb.BookRequest, context: Ctx) -> AsyncIterator[pb.BookSnapshot]:
+        inst, book = self._book(request.instrument)
+        depth = request.depth or DEFAULT_DEPTH
+        if not 1 <= depth <= MAX_DEPTH:
+            raise FieldError("depth", request.depth, f"must be from 1 to {MAX_DEPTH} (0 means {DEFAULT_DEPTH})")
         last = None
         while True:
             bids, asks = book.depth(depth)
@@ -91,11 +402,8 @@ class AlephCore(pbg.AlephCoreServicer):
                 )
             await asyncio.sleep(self.poll_s)
 
-    async def SubscribeTicker(
-        self, request: pb.TickerRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[pb.Ticker]:
-        inst = await self._need_inst(request.instrument, context)
-        book = self.books[inst.key]
+    async def SubscribeTicker(self, request: pb.TickerRequest, context: Ctx) -> AsyncIterator[pb.Ticker]:
+        inst, book = self._book(request.instrument)
         last = None
         while True:
             top = (book.best_bid(), book.best_ask())
@@ -115,32 +423,33 @@ class AlephCore(pbg.AlephCoreServicer):
     # -- orders ----------------------------------------------------------------------------------
 
     async def PlaceOrder(self, request: pb.PlaceOrderRequest, context: Ctx) -> pb.PlaceOrderReply:
-        inst = await self._need_inst(request.instrument, context)
-        if request.origin.startswith("strategy:"):
-            await context.abort(
-                grpc.StatusCode.PERMISSION_DENIED, "origin: strategy orders come from the strategy host"
-            )
+        origin = self._order_origin(request.origin)
+        inst = self._instrument(request.instrument)
+        side = _choice("side", request.side, [s.value for s in Side])
+        type_ = _choice("type", request.type, [t.value for t in OrderType], "limit")
+        tif = _choice("time_in_force", request.time_in_force, [t.value for t in TimeInForce], "gtc")
+        quantity = _decimal("quantity", request.quantity, required=True)
+        price = _decimal("price", request.price, required=False)
+        trigger = _decimal("trigger_price", request.trigger_price, required=False)
+        cid = self._client_id(inst, request.client_id, required=False)
         try:
             req = OrderRequest.parse(
-                inst,
-                request.side,
-                request.type or "limit",
-                request.quantity,
-                request.price or None,
-                request.trigger_price or None,
-                request.time_in_force or "gtc",
-                request.reduce_only,
-                request.client_id,
-                request.origin or "operator",
+                inst, side, type_, quantity or "", price, trigger, tif, request.reduce_only, cid, origin
             )
         except FieldError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            field = "time_in_force" if exc.field == "tif" else exc.field
+            raise FieldError(field, exc.value, exc.rule) from None
+        self._in_range(inst, req, request)
         res = await self.engine.submit(req)
         if not res.verdict.ok:
-            context.set_trailing_metadata((("risk-reason", res.verdict.reason.name),))
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, res.verdict.text)
+            reason = res.verdict.reason
+            raise Refused(
+                SC.FAILED_PRECONDITION,
+                f"{RISK_FIELD.get(reason, 'quantity')}: {res.verdict.text}",
+                (("risk-reason", reason.name),),
+            )
         if res.error:
-            await context.abort(grpc.StatusCode.ABORTED, f"venue refused: {res.error}")
+            raise Refused(SC.ABORTED, f"venue: refused: {short(res.error, 200)}")
         o = self.engine.ledger.orders[res.client_id]
         return pb.PlaceOrderReply(
             client_id=o.client_id,
@@ -149,17 +458,20 @@ class AlephCore(pbg.AlephCoreServicer):
             filled=inst.format_size(o.filled),
         )
 
-    async def CancelOrder(
-        self, request: pb.CancelOrderRequest, context: grpc.aio.ServicerContext
-    ) -> pb.CancelOrderReply:
-        result = await self.engine.cancel(request.client_id)
-        if isinstance(result, str):
-            code = grpc.StatusCode.NOT_FOUND if "no such order" in result else grpc.StatusCode.FAILED_PRECONDITION
-            await context.abort(code, result)
+    async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderReply:
+        cid = self._client_id(None, request.client_id, required=True)
+        result = await self.engine.cancel(cid)
+        if isinstance(result, str):  # "client_id='x': no such order" or "...: the order is already done"
+            rule = result.split(": ", 1)[-1]
+            code = SC.NOT_FOUND if "no such order" in result else SC.FAILED_PRECONDITION
+            raise Refused(code, field_text("client_id", cid, rule))
         if not result.ok:
-            context.set_trailing_metadata((("risk-reason", result.reason.name),))
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, result.text)
-        o = self.engine.ledger.orders[request.client_id]
+            raise Refused(
+                SC.RESOURCE_EXHAUSTED,
+                f"{RISK_FIELD.get(result.reason, 'client_id')}: {result.text}",
+                (("risk-reason", result.reason.name),),
+            )
+        o = self.engine.ledger.orders[cid]
         return pb.CancelOrderReply(client_id=o.client_id, status=o.status.value)
 
     # -- state -----------------------------------------------------------------------------------
@@ -227,28 +539,45 @@ class AlephCore(pbg.AlephCoreServicer):
     async def ListStrategies(self, request: pb.Empty, context: Ctx) -> pb.Strategies:
         return pb.Strategies(strategies=[self._info(s) for s in self.host.status()])
 
-    async def _switch(self, name: str, start: bool, context: grpc.aio.ServicerContext) -> pb.StrategyInfo:
-        try:
-            await (self.host.start(name) if start else self.host.stop(name, "stopped over gRPC"))
-        except StrategyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+    async def _switch(self, name: str, start: bool) -> pb.StrategyInfo:
+        if not name:
+            raise FieldError("name", name, "is required")
+        _check("name", name, STRATEGY, "must be 1 to 64 ASCII letters, digits, '-' or '_'")
+        if name not in self.host.loaded:
+            known = ", ".join(sorted(self.host.loaded)) or "none"
+            raise Refused(SC.NOT_FOUND, field_text("name", name, f"no strategy of that name is loaded ({known})"))
+        await (self.host.start(name) if start else self.host.stop(name, "stopped over gRPC"))
         return self._info(next(s for s in self.host.status() if s["name"] == name))
 
     async def StartStrategy(self, request: pb.StrategyName, context: Ctx) -> pb.StrategyInfo:
-        return await self._switch(request.name, True, context)
+        return await self._switch(request.name, True)
 
     async def StopStrategy(self, request: pb.StrategyName, context: Ctx) -> pb.StrategyInfo:
-        return await self._switch(request.name, False, context)
+        return await self._switch(request.name, False)
 
 
-async def serve(handles: Any, port: int = 0, host: str = "127.0.0.1", token: str | None = None) -> grpc.aio.Server:
-    """Start the server; ``server.bound_port`` is the port it listens on."""
+async def serve(
+    handles: Any,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+    audit: AuditLog | str | Path | None = None,
+) -> grpc.aio.Server:
+    """Start the server; ``server.bound_port`` is the port it listens on, ``server.audit`` its
+    audit log: ``audit`` as given, a JSON-lines file at that path, else one at $ALEPH_GRPC_AUDIT,
+    else rows in memory and in the ``alephtx.core.server.audit`` logger only."""
     token = token if token is not None else os.environ.get("ALEPH_GRPC_TOKEN") or None
     if host not in LOOPBACK and not token:
         raise ValueError(f"host={host!r}: serving beyond loopback needs a token (ALEPH_GRPC_TOKEN)")
-    server = grpc.aio.server(interceptors=[TokenCheck(token)] if token else [])
+    if not isinstance(audit, AuditLog):
+        audit = AuditLog(audit or os.environ.get("ALEPH_GRPC_AUDIT") or None)
+    interceptors: list[grpc.aio.ServerInterceptor] = [Audited(audit)]
+    if token:
+        interceptors.append(TokenCheck(token))
+    server = grpc.aio.server(interceptors=interceptors)
     pbg.add_AlephCoreServicer_to_server(AlephCore(handles), server)
     bound = server.add_insecure_port(f"{host}:{port}")
     await server.start()
     server.bound_port = bound
+    server.audit = audit
     return server

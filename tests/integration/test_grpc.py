@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -96,7 +97,8 @@ async def test_errors_map_to_status_codes(handles: SessionHandles) -> None:
             await stub.PlaceOrder(
                 pb.PlaceOrderRequest(instrument=INST.key, side="buy", type="limit", quantity="0.010", price="60000.05")
             )
-        assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and "price='60000.05'" in err.value.details()
+        assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert err.value.details() == "price: must be a multiple of the tick size 0.10 (got '60000.05')"
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.PlaceOrder(
                 pb.PlaceOrderRequest(instrument=INST.key, side="buy", type="limit", quantity="0.010", price="70000.00")
@@ -133,3 +135,170 @@ async def test_token_required_when_configured(handles: SessionHandles) -> None:
         await server.stop(0)
     with pytest.raises(ValueError, match="needs a token"):
         await serve(handles, port=0, host="0.0.0.0", token="")
+
+
+async def test_bad_arguments_name_field_value_and_rule(handles: SessionHandles) -> None:
+    server = await serve(handles, port=0)
+    ch, stub, _ = await client(server.bound_port)
+    ok: dict[str, Any] = {"instrument": INST.key, "side": "buy", "type": "limit", "quantity": "0.010"}
+    ok["price"] = "59990.00"
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"quantity": "1180591620717411303424"}, "quantity: "),  # 2^70
+        ({"price": "99999999999999999999.00"}, "price: "),  # beyond int64
+        ({"price": "-100.00"}, "price: "),
+        ({"price": "1e5"}, "price: "),
+        ({"price": "６００００.00"}, "price: "),  # fullwidth digits
+        ({"price": " 60000.00"}, "price: "),
+        ({"quantity": ""}, "quantity: is required"),
+        ({"side": "hold"}, "side: must be one of buy, sell"),
+        ({"type": "iceberg"}, "type: "),
+        ({"time_in_force": "gtd"}, "time_in_force: "),
+        ({"client_id": "a b"}, "client_id: "),
+        ({"client_id": "x" * 33}, "client_id: "),
+        ({"origin": "mcp:"}, "origin: "),
+        ({"origin": "operator\n"}, "origin: "),
+        ({"instrument": "paper:\x00BTC"}, "instrument: "),
+        ({"type": "market"}, "price: must be absent"),
+    ]
+    try:
+        for change, start in cases:
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.PlaceOrder(pb.PlaceOrderRequest(**{**ok, **change}))
+            assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT, (change, err.value.details())
+            assert err.value.details().startswith(start) and "(got " in err.value.details(), change
+        with pytest.raises(grpc.aio.AioRpcError) as err:  # a long value is shortened in the answer
+            await stub.PlaceOrder(pb.PlaceOrderRequest(**{**ok, "side": "s" * 100_000}))
+        assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and len(err.value.details()) < 200
+        assert "(100000 chars)" in err.value.details()
+        for depth in (-1, 201, 2**31 - 1):
+            stream = stub.SubscribeOrderbook(pb.BookRequest(instrument=INST.key, depth=depth))
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stream.read()
+            assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+            assert err.value.details().startswith("depth: must be from 1 to 200")
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.StartStrategy(pb.StrategyName(name="grid\n"))
+        assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and err.value.details().startswith("name: ")
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.CancelOrder(pb.CancelOrderRequest(client_id=""))
+        assert err.value.details() == "client_id: is required (got '')"
+        # Bytes that are not the method's message: INVALID_ARGUMENT, not UNKNOWN or INTERNAL.
+        raw = ch.unary_unary("/alephtx.v1.AlephCore/PlaceOrder")
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await raw(b"\x0a\x05\xff\xfe\xfd\xfc\xfb")  # field 1 (a string) that is not UTF-8
+        assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and err.value.details().startswith("request: ")
+        # The price that once passed every limit (int64 overflow in the risk core): never accepted.
+        for qty in ("0.001", "0.010", "1"):
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.PlaceOrder(pb.PlaceOrderRequest(**{**ok, "price": "9223372036854775.90", "quantity": qty}))
+            assert err.value.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION)
+            assert err.value.details().startswith(("price: ", "quantity: "))
+        assert (await stub.GetGlobalState(pb.Empty())).trading_state == "ACTIVE"
+        assert not handles.engine.ledger.orders
+    finally:
+        await ch.close()
+        await server.stop(0)
+
+
+async def test_orders_over_grpc_come_from_the_operator_or_an_mcp_client(handles: SessionHandles) -> None:
+    server = await serve(handles, port=0)
+    ch, stub, _ = await client(server.bound_port)
+    order: dict[str, Any] = {"instrument": INST.key, "side": "buy", "type": "limit", "quantity": "0.010"}
+    order["price"] = "59990.00"
+    try:
+        for origin in ("agent", "strategy:grid"):
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.PlaceOrder(pb.PlaceOrderRequest(**order, origin=origin))
+            assert err.value.code() is grpc.StatusCode.PERMISSION_DENIED
+            assert err.value.details().startswith("origin: ")
+        assert "MCP tickets" in (await _denied(stub, order, "agent"))
+        r = await stub.PlaceOrder(pb.PlaceOrderRequest(**order, origin="mcp:desk-1", client_id="m1"))
+        assert r.status == "accepted"
+        assert {o.request.origin for o in handles.engine.ledger.orders.values()} == {"mcp:desk-1"}
+    finally:
+        await ch.close()
+        await server.stop(0)
+
+
+async def _denied(stub: Any, order: dict[str, Any], origin: str) -> str:
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.PlaceOrder(pb.PlaceOrderRequest(**order, origin=origin))
+    return str(err.value.details())
+
+
+async def test_every_call_is_audited(handles: SessionHandles, tmp_path: Path) -> None:
+    path = tmp_path / "audit" / "grpc.jsonl"
+    server = await serve(handles, port=0, audit=path)
+    ch, stub, _ = await client(server.bound_port)
+    try:
+        await stub.GetGlobalState(pb.Empty())
+        with pytest.raises(grpc.aio.AioRpcError):
+            await stub.PlaceOrder(pb.PlaceOrderRequest(instrument=INST.key, side="buy", quantity="9" * 30, price="1"))
+        with pytest.raises(grpc.aio.AioRpcError):
+            await stub.PlaceOrder(pb.PlaceOrderRequest(instrument=INST.key, side="buy", quantity="1", origin="agent"))
+        stream = stub.SubscribeTicker(pb.TickerRequest(instrument=INST.key))
+        await stream.read()
+        stream.cancel()
+        for _ in range(100):  # the stream's row is written when the server sees it end
+            if len(server.audit.rows) == 4:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await ch.close()
+        await server.stop(0)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert rows == list(server.audit.rows)
+    assert [(r["tool"], r["ok"], r["code"]) for r in rows] == [
+        ("GetGlobalState", True, "OK"),
+        ("PlaceOrder", False, "INVALID_ARGUMENT"),
+        ("PlaceOrder", False, "PERMISSION_DENIED"),
+        ("SubscribeTicker", True, "OK"),
+    ]
+    assert all(r["origin"].startswith("grpc:ipv4:127.0.0.1:") for r in rows)
+    assert rows[1]["origin"].endswith(" as 'operator'") and rows[2]["origin"].endswith(" as 'agent'")
+    assert rows[1]["args"]["quantity"] == "9" * 30 and rows[1]["error"].startswith("quantity: ")
+    assert set(rows[0]) == {"ts", "origin", "tool", "args", "ok", "code", "error", "ms"}
+
+
+async def test_an_unexpected_failure_is_internal_and_tells_no_secrets(
+    handles: SessionHandles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> int:
+        raise RuntimeError("db password is hunter2")
+
+    monkeypatch.setattr(handles.engine, "equity", broken)
+    server = await serve(handles, port=0)
+    ch, stub, _ = await client(server.bound_port)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.GetGlobalState(pb.Empty())
+        assert err.value.code() is grpc.StatusCode.INTERNAL
+        assert "hunter2" not in err.value.details() and "Traceback" not in err.value.details()
+        assert err.value.details().startswith("server: internal error (ref ")
+        row = server.audit.rows[-1]
+        assert (row["tool"], row["code"]) == ("GetGlobalState", "INTERNAL") and "RuntimeError" in row["error"]
+        assert (await stub.GetRiskStatus(pb.Empty())).state == "ACTIVE"  # still serving
+    finally:
+        await ch.close()
+        await server.stop(0)
+
+
+async def test_refused_tokens_are_audited(handles: SessionHandles) -> None:
+    server = await serve(handles, port=0, token="s3cret-token")
+    ch, stub, _ = await client(server.bound_port)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.PlaceOrder(pb.PlaceOrderRequest(instrument=INST.key, side="buy", quantity="1"))
+        assert err.value.code() is grpc.StatusCode.UNAUTHENTICATED
+        stream = stub.SubscribeOrderbook(pb.BookRequest(instrument=INST.key))
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stream.read()
+        assert err.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        await ch.close()
+        await server.stop(0)
+    assert [(r["tool"], r["code"]) for r in server.audit.rows] == [
+        ("PlaceOrder", "UNAUTHENTICATED"),
+        ("SubscribeOrderbook", "UNAUTHENTICATED"),
+    ]
+    assert "s3cret" not in json.dumps(list(server.audit.rows))
