@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from alephtx.core.errors import FieldError
+from alephtx.core.redact import mask_url
 
 __all__ = ["CPU_MODEL_NAME", "chat_model", "cpu_model_path", "cpu_server", "cpu_server_command", "vllm_command"]
 
@@ -106,7 +107,7 @@ def chat_model(endpoint: str, model: str, *, max_tokens: int = 512, timeout_s: f
     from langchain_openai import ChatOpenAI
 
     if not endpoint.startswith(("http://", "https://")):
-        raise FieldError("llm_endpoint", endpoint, "an http(s) URL of an OpenAI-compatible server")
+        raise FieldError("llm_endpoint", mask_url(endpoint), "an http(s) URL of an OpenAI-compatible server")
     base = endpoint.rstrip("/")
     return ChatOpenAI(
         base_url=base if base.endswith("/v1") else base + "/v1",

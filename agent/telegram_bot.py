@@ -4,6 +4,10 @@ approvals as inline buttons.
 Only the Telegram user ids in ``agent.telegram_users`` are answered; anyone else gets one line
 saying so. The bot token comes from ``ALEPH_TELEGRAM_TOKEN``. Each chat is its own checkpointed
 thread. Approval buttons carry the thread; pressing one resumes the graph as that person.
+
+The token is in every Bot API URL (``/bot<token>/getMe``) and python-telegram-bot puts it in the
+text of ``InvalidToken``: it is registered with ``core/redact.py`` so logs mask it, and a start
+that Telegram refuses, or cannot reach, is a ``FieldError`` that never carries it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -27,6 +32,7 @@ from alephtx.agent.session import Agent, Event
 from alephtx.agent.slash import HELP, ToolRefused, render, run_slash
 from alephtx.core.config.schema import AlephConfig
 from alephtx.core.errors import FieldError
+from alephtx.core.redact import MASK, redact, register
 from alephtx.tools.local import LocalTools
 
 __all__ = ["build_bot", "run_telegram"]
@@ -58,6 +64,7 @@ def _summary(events: list[Event]) -> tuple[str, Event | None]:
 def check_settings(token: str, allowed_users: set[int]) -> None:
     if not token:
         raise FieldError("ALEPH_TELEGRAM_TOKEN", "<unset>", "set the bot token in the environment")
+    register(token)  # from here on no log line or error shows it
     if not allowed_users:
         raise FieldError("agent.telegram_users", [], "list the Telegram user ids the bot may answer")
 
@@ -150,6 +157,7 @@ async def run_telegram(
     from alephtx.tools.local import local_tools
 
     check_settings(token, set(cfg.agent.telegram_users))  # before the sessions: a plain error
+    await _check_token(token, base_url)  # a wrong token fails in a second, before the desk starts
     with contextlib.ExitStack() as stack:
         async with (
             local_tools(cfg, workdir=Path(cfg.data_dir) / "telegram-desk", origin="chat:telegram") as tools,
@@ -165,6 +173,12 @@ async def run_telegram(
                 return started[0]
 
             app = build_bot(token, tools, agent, set(cfg.agent.telegram_users), base_url=base_url)
+            try:
+                await app.initialize()  # getMe: a wrong token or no way to Telegram fails here
+            except TelegramError as exc:
+                with contextlib.suppress(Exception):
+                    await app.shutdown()
+                raise _start_error(exc, base_url) from None
             async with app:
                 await app.start()
                 assert app.updater is not None
@@ -174,3 +188,26 @@ async def run_telegram(
                 finally:
                     await app.updater.stop()
                     await app.stop()
+
+
+async def _check_token(token: str, base_url: str | None) -> None:
+    """Ask the Bot API who the bot is (getMe); a refusal or no answer is a ``FieldError``."""
+    from telegram import Bot
+
+    bot = Bot(token, base_url=base_url) if base_url else Bot(token)
+    try:
+        await bot.initialize()
+    except TelegramError as exc:
+        raise _start_error(exc, base_url) from None
+    await bot.shutdown()
+
+
+def _start_error(exc: TelegramError, base_url: str | None) -> FieldError:
+    """The bot could not start: say why in words without the token (python-telegram-bot's own
+    ``InvalidToken`` text quotes it)."""
+    if isinstance(exc, InvalidToken):
+        return FieldError(
+            "ALEPH_TELEGRAM_TOKEN", MASK, "Telegram rejected the token (@BotFather gives the bot's token)"
+        )
+    where = base_url or "https://api.telegram.org/bot"
+    return FieldError("Bot API", redact(where), f"the bot could not start ({type(exc).__name__}: {redact(str(exc))})")

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from alephtx.cli.main import app, console, fail
 from alephtx.core.errors import FieldError
+from alephtx.core.redact import mask_url
 
 mev_app = typer.Typer(help="MEV simulation and analysis (Uniswap V2/V3 maths, pyrevm, mempool).", no_args_is_help=True)
 app.add_typer(mev_app, name="mev", help="Simulate swaps and bundles, measure sandwich exposure, watch a mempool.")
@@ -138,7 +139,7 @@ def watch_cmd(
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the watch; the counts still print
             asyncio.run(watch(listener, NodeReserves(http_url, factory), show, gas_cost=gas_cost, seconds=seconds))
     except (OSError, ConnectionError) as exc:
-        raise fail(f"mev watch: {rpc}: {exc}") from None
+        raise fail(f"mev watch: {mask_url(rpc)}: {exc}") from None
     stats = listener.stats()
     if as_json:
         print(json.dumps({"stats": stats}), flush=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from alephtx.cli.main import app, console, fail
+from alephtx.core.redact import mask_url
 
 strategy_app = typer.Typer(help="Strategies in their own processes.", no_args_is_help=True)
 app.add_typer(strategy_app, name="strategy", help="Run a strategy in its own process, over NATS.")
@@ -51,7 +52,7 @@ def run(
                 loop.add_signal_handler(sig, stop.set)
             if seconds:
                 loop.call_later(seconds, stop.set)
-            console.print(f"strategy {name} ({kind}) running over {nats_url}")
+            console.print(f"strategy {name} ({kind}) running over {mask_url(nats_url)}")
             ctx = await run_remote(strategy, name, bus, {k: instruments[k] for k in strategy.instruments}, stop)
             console.print(f"strategy {name} stopped: {ctx.orders_sent} orders sent, {len(ctx.rejections)} refused")
         finally:

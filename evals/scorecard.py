@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from alephtx.core.redact import mask_url
 from alephtx.evals.runner import RunResult
 from alephtx.evals.scenarios import CATEGORIES
 
@@ -27,7 +28,7 @@ def scorecard(results: list[RunResult], *, model: str, endpoint: str, k: int, pr
     secs = [r.seconds for r in results]
     return {
         "model": model,
-        "endpoint": endpoint,
+        "endpoint": mask_url(endpoint),
         "k": k,
         "system_prompt_version": prompt_version,
         "scenarios": len(by_scn),

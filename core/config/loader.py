@@ -1,4 +1,10 @@
-"""Load the config: defaults < configs/aleph.toml < ALEPH_SECTION__KEY environment variables."""
+"""Load the config: defaults < configs/aleph.toml < ALEPH_SECTION__KEY environment variables.
+
+Secret-looking names (``core/redact.py``: KEY, TOKEN, SECRET, PASSWORD, ...) are never config
+keys, and no error or view of the config shows a secret: a secret-named key's value is ``***``,
+URLs have their userinfo (and key-like path segments) masked, and any value equal to a secret in
+the environment is masked.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,12 @@ from pydantic import ValidationError
 
 from alephtx.core.config.schema import SECRET_ENV, AlephConfig, Secrets
 from alephtx.core.errors import AlephError
+from alephtx.core.redact import MASK, is_secret_name, mask_url, redact, secret_values
 
 ENV_PREFIX = "ALEPH_"
-SECRET_WORDS = ("secret", "token", "password", "api_key", "private_key", "passphrase")
+# ALEPH_* variables with readers of their own: never config keys.
+OTHER_READERS = ("ALEPH_CONFIG", "ALEPH_NODE_MODULES")
+OTHER_READER_PREFIXES = ("ALEPH_TEST_",)
 
 
 class ConfigError(AlephError):
@@ -24,9 +33,9 @@ class ConfigError(AlephError):
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in env.items():
-        if not name.startswith(ENV_PREFIX) or name in SECRET_ENV or name == "ALEPH_CONFIG":
+        if not name.startswith(ENV_PREFIX) or name in SECRET_ENV or name in OTHER_READERS:
             continue
-        if any(word in name.lower() for word in SECRET_WORDS):
+        if name.startswith(OTHER_READER_PREFIXES) or is_secret_name(name):
             continue  # a secret for its own reader (a venue key, a token): never a config key, never echoed
         path = name[len(ENV_PREFIX) :].lower().split("__")
         node = out
@@ -48,18 +57,51 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, prefix: str = "") -> No
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping):
             _refuse_secrets(value, where, dotted + ".")
-        elif any(w in key.lower() for w in SECRET_WORDS):
+        elif is_secret_name(str(key)):
             raise ConfigError(f"{dotted} in {where}: secrets come from the environment only (see docs/config.md)")
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def _describe(exc: ValidationError, source: str, env: Mapping[str, str]) -> str:
+    hidden = secret_values(env)
     lines = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
-        value = err.get("input")
-        shown = "<missing>" if err["type"] == "missing" else repr(value)
-        lines.append(f"{key} = {shown}: {err['msg']}")
+        if err["type"] == "missing":
+            shown = "<missing>"
+        elif any(is_secret_name(str(p)) for p in err["loc"]):
+            shown = repr(MASK)
+        else:
+            shown = repr(_masked(err.get("input")))
+        lines.append(redact(f"{key} = {shown}: {err['msg']}", hidden))
     return f"config error ({source}):\n  " + "\n  ".join(lines)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_url(value) if "://" in value else value
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: MASK if is_secret_name(str(k)) else _masked(v) for k, v in value.items()}
+    return value
+
+
+def redacted_view(cfg: AlephConfig, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The config as `aleph config` prints it (JSON types): URL userinfo masked, a secret-named
+    key's value ``***``, any value that equals a secret from the environment masked."""
+    hidden = secret_values(os.environ if env is None else env)
+
+    def clean(key: str, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(k, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(key, v) for v in value]
+        if is_secret_name(key) and value not in (None, ""):
+            return MASK
+        return redact(_masked(value), hidden) if isinstance(value, str) else value
+
+    out: dict[str, Any] = clean("", cfg.model_dump(mode="json"))
+    return out
 
 
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> AlephConfig:
@@ -79,7 +121,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     try:
         return AlephConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, f"{chosen} and ALEPH_* environment")) from None
+        raise ConfigError(_describe(exc, f"{chosen} and ALEPH_* environment", env)) from None
 
 
 def load_secrets(env: Mapping[str, str] | None = None) -> Secrets:

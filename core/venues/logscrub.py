@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from alephtx.core.redact import register
+
 _SECRETS: set[str] = set()
 # Loggers that can carry request headers or bodies: ccxt's sync and async clients, aiohttp's client.
 WATCHED = ("ccxt.base.exchange", "ccxt.async_support.base.exchange", "aiohttp.client", "alephtx")
@@ -37,6 +39,7 @@ def register_secrets(*secrets: str) -> None:
             if len(s) < 6:
                 raise ValueError("credentials: a secret shorter than 6 characters is not a real key")
             _SECRETS.add(s)
+    register(*secrets)  # and everywhere else: the root handlers' filter (core/redact.py)
     for name in WATCHED:
         lg = logging.getLogger(name)
         if _SCRUBBER not in lg.filters:
