@@ -142,13 +142,12 @@ SCRIPT: list[tuple[float, str, str, Action]] = [
 async def run_paper_session(
     capture: Path, limits: Path, journal_path: Path, on_progress: Callable[[int, int], None] | None = None
 ) -> SessionReport:
-    SqliteJournal.remove(journal_path)
     venue = PaperVenue([INSTRUMENT], cash=START_CASH * 10**CASH_PRECISION, fees=FeeModel(2, 5), latency_ns=2_000_000)
     engine = Engine(
         [INSTRUMENT],
         {"paper": venue},
         RiskEngine(load_limits(limits)),
-        SqliteJournal(journal_path),
+        SqliteJournal(journal_path, fresh=True),  # the old files go once its lock is held
         START_CASH * 10**CASH_PRECISION,
         ids=ClientIdFactory("demo"),
     )

@@ -22,6 +22,7 @@ from alephtx.core.model import Fill, Instrument, Order, Side
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.tape import SNAPSHOT, TRADE, Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
+from alephtx.core.risk.state_store import RiskStateStore
 from alephtx.core.state.accounting import CASH_PRECISION, PositionState, apply_fill, to_cash, unrealised
 from alephtx.core.strategies import BUILTIN, Strategy, StrategyHost
 from alephtx.core.venues.paper import FeeModel, PaperVenue
@@ -93,9 +94,13 @@ async def _prepare(
     cash: int,
     metrics: Metrics | None,
     on_ready: Callable[[Any], Any] | None,
+    risk_state: Path | None = None,
 ) -> _Running:
     """Venues, engine, host and strategies, started: what replayed and live sessions share."""
-    SqliteJournal.remove(journal)  # a session starts from nothing (a leftover log would be replayed)
+    # The journal first, before anything else is touched. A session starts from nothing (a leftover
+    # log would be replayed): the old files go once its lock is held; a journal another engine holds
+    # raises JournalInUse (naming the folder and that process), and nothing here was touched.
+    ledger_journal = SqliteJournal(journal, fresh=True)
     venues = {
         f.instrument.key: PaperVenue(
             [f.instrument],
@@ -111,8 +116,8 @@ async def _prepare(
     engine = Engine(
         instruments,
         {v.name: v for v in venues.values()},
-        RiskEngine(limits, clock=lambda: now[0]),
-        SqliteJournal(journal),
+        RiskEngine(limits, clock=lambda: now[0], store=RiskStateStore(risk_state) if risk_state else None),
+        ledger_journal,
         cash * 10**CASH_PRECISION * len(venues),
         clock=lambda: now[0],
         ids=ClientIdFactory("s"),
@@ -171,12 +176,14 @@ async def run_session(
     metrics: Metrics | None = None,
     on_ready: Callable[[Any], Any] | None = None,
     keep_open: bool = False,
+    risk_state: Path | None = None,
 ) -> SessionResult:
     """Replay ``capture`` through the engine and the strategies. ``keep_open`` leaves the engine
-    and its journal open afterwards (the agent's desk keeps trading on the final books)."""
+    and its journal open afterwards (the agent's desk keeps trading on the final books).
+    ``risk_state``: a file that keeps the trading state (halts) and the agent's spend across runs."""
     base = feeds[0].instrument
     tape = Tape.cached(capture, base, on_progress)  # decoded once per capture, then read as columns
-    run = await _prepare(feeds, strategies, limits, Path(journal), cash, metrics, on_ready)
+    run = await _prepare(feeds, strategies, limits, Path(journal), cash, metrics, on_ready, risk_state)
     venues, engine, host, accounts, now = run.venues, run.engine, run.host, run.accounts, run.now
     # Late venues queue (due time, event index): the tape's arrays never change, so nothing is copied.
     delayed: dict[str, deque[tuple[int, int]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}

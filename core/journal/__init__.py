@@ -1,6 +1,6 @@
 """The append-only journal of order events and fills: SQLite (WAL) or PostgreSQL."""
 
-from alephtx.core.journal.base import Journal
+from alephtx.core.journal.base import Journal, JournalCorrupt, JournalError, JournalInUse
 from alephtx.core.journal.events import (
     CancelRefused,
     CancelRequested,
@@ -21,6 +21,9 @@ __all__ = [
     "Event",
     "FillRecorded",
     "Journal",
+    "JournalCorrupt",
+    "JournalError",
+    "JournalInUse",
     "OrderAck",
     "OrderDone",
     "OrderNew",

@@ -4,11 +4,46 @@ backend tidy up off the order path (the SQLite journal moves its log into the da
 from __future__ import annotations
 
 import abc
+import os
 from collections.abc import Iterator
 
+from alephtx.core.errors import AlephError
 from alephtx.core.journal.events import DECODER, ENCODER, Event, client_id_of, trade_key
 
 _KINDS: dict[type, str] = {}  # event type -> its tag, read once
+
+
+class JournalError(AlephError):
+    """The journal cannot be opened: the message says which file, why, and what to do."""
+
+
+class JournalInUse(JournalError):
+    """Another process holds the journal. ``pid`` and ``command`` name it when they can be read."""
+
+    def __init__(self, path: str, pid: int | None = None, command: str = "", lock: str = "") -> None:
+        self.path = path
+        self.folder = os.path.dirname(os.path.abspath(path))
+        self.pid = pid
+        self.command = command
+        who = "another process" if pid is None else f"process {pid}" + (f" ({command})" if command else "")
+        held = f" holds its lock {lock}" if lock else " has it open"
+        super().__init__(
+            f"journal {path} is in use: {who}{held}. Nothing in the folder {self.folder} was touched; "
+            "stop that engine first, or give this one another folder."
+        )
+
+
+class JournalCorrupt(JournalError):
+    """The journal's files do not hold every record that was appended (or cannot be read): the
+    journal refuses to open rather than start with fewer records. ``problem`` says what is wrong."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"journal {path} is damaged and was not opened: {problem}. Its files were left as they were found; "
+            "keep them for inspection, or move the folder aside to start afresh."
+        )
 
 
 class Journal(abc.ABC):

@@ -14,11 +14,12 @@ from enum import IntEnum
 from typing import Any
 
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side
-from alephtx.core.model.fixed import Rounding, from_fixed, to_fixed
+from alephtx.core.model.fixed import INT64_MAX, Rounding, from_fixed, to_fixed
 from alephtx.core.risk._checks import RiskCore
 from alephtx.core.risk.checks import PyRiskCore
 from alephtx.core.risk.codes import SENTENCES, Reason
 from alephtx.core.risk.limits import MICRO, RiskLimits, micro
+from alephtx.core.risk.state_store import HaltEntry, RiskStateStore
 
 log = logging.getLogger("alephtx.risk")
 
@@ -71,7 +72,12 @@ class _Day:
 
 
 class RiskEngine:
-    def __init__(self, limits: RiskLimits, twin: bool = False, clock: Any = time.time_ns) -> None:
+    """``store``, when given, makes the trading state (halts with their reasons, the kill switch)
+    and the agent's spend per day durable: restored here, saved on every change."""
+
+    def __init__(
+        self, limits: RiskLimits, twin: bool = False, clock: Any = time.time_ns, store: RiskStateStore | None = None
+    ) -> None:
         self.limits = limits
         self.core: Any = PyRiskCore() if twin else RiskCore()
         self.clock = clock
@@ -96,11 +102,34 @@ class RiskEngine:
         self._core_check = self.core.check
         self._max_pos: dict[str, int] = {}
         self.state = TradingState.ACTIVE
-        self.halt_reason = ""
+        self.halts: list[HaltEntry] = []  # every reason given since the last reset, oldest first
         self.halted_venues: dict[str, str] = {}
         self.events: list[RiskEvent] = []
         self._day = _Day()
         self.kill_switch_tripped = False
+        self.store = store
+        if store is not None:
+            self._restore(store)
+
+    def _restore(self, store: RiskStateStore) -> None:
+        saved = store.load()
+        self.state = TradingState[saved.state]
+        self.core.state = int(self.state)
+        self.halts = list(saved.halts)
+        self.kill_switch_tripped = saved.kill_switch
+        self.core.agent_day, self.core.agent_spent = saved.agent_day, saved.agent_spent
+        if self.state is not TradingState.ACTIVE:
+            log.warning("risk state restored from %s: %s (%s)", store.path, self.state.name, self.halt_reason)
+
+    def _save(self, kind: str, detail: str, by: str) -> None:
+        if self.store is not None:
+            event = (self.clock(), kind, detail, by)
+            self.store.save_state(self.state.name, self.kill_switch_tripped, self.halts, event)
+
+    @property
+    def halt_reason(self) -> str:
+        """Every reason given for the halt (or reduce-only state), oldest first."""
+        return "; ".join(h.reason for h in self.halts)
 
     # -- registry ----------------------------------------------------------------------------------
 
@@ -171,18 +200,25 @@ class RiskEngine:
     def check(self, req: OrderRequest, now_ns: int | None = None, commit: bool = True) -> Verdict:
         """Check one order; when it passes, it is counted against the limits (open, rate, budget).
         ``commit=False`` previews the verdict and counts nothing (an order ticket)."""
+        price = req.price if req.type in _PRICED else 0
+        if not (0 < req.quantity <= INT64_MAX and 0 <= price <= INT64_MAX):
+            # Only reachable by building an OrderRequest by hand: parsing refuses these already.
+            return _VERDICTS[Reason.QTY_INVALID if not 0 < req.quantity <= INT64_MAX else Reason.PRICE_INVALID]
+        is_agent = req.origin == AGENT
         code = self._core_check(
             self._iids.get(req.instrument, -1),
             _SIGN[req.side],
             req.quantity,
-            req.price if req.type in _PRICED else 0,
+            price,
             req.reduce_only,
-            req.origin == AGENT,
+            is_agent,
             self.clock() if now_ns is None else now_ns,
             commit,
         )
         if code == 1:  # TRADING_HALTED: say why
             return Verdict(Reason.TRADING_HALTED, self.halt_reason)
+        if is_agent and commit and code == 0 and self.store is not None:
+            self.store.save_agent_spend(self.core.agent_day, self.core.agent_spent)
         return _VERDICTS[code]
 
     def check_cancel(self, venue: str, now_ns: int | None = None) -> Verdict:
@@ -198,11 +234,13 @@ class RiskEngine:
         log.warning("risk %s by %s: %s", kind, by, detail)
 
     def halt(self, reason: str, by: str) -> None:
-        """Stop all new orders (cancels still go through). Anyone with access may halt."""
+        """Stop all new orders (cancels still go through). Anyone with access may halt; a halt
+        while halted adds its reason to the earlier ones."""
         self.state = TradingState.HALTED
         self.core.state = int(TradingState.HALTED)
-        self.halt_reason = reason
+        self.halts.append(HaltEntry(reason, by, self.clock()))
         self._event("state", f"HALTED: {reason}", by)
+        self._save("state", f"HALTED: {reason}", by)
 
     def halt_venue(self, venue: str, reason: str, by: str = "recovery") -> None:
         """Stop new orders on one venue's instruments (cancels still go through)."""
@@ -218,7 +256,9 @@ class RiskEngine:
             raise PermissionError("trading is HALTED; only the operator's reset leaves it")
         self.state = TradingState.REDUCING
         self.core.state = int(TradingState.REDUCING)
+        self.halts.append(HaltEntry(reason, by, self.clock()))
         self._event("state", f"REDUCING: {reason}", by)
+        self._save("state", f"REDUCING: {reason}", by)
 
     def operator_reset(self, by: str) -> None:
         """Back to ACTIVE, also after the kill switch. Only the operator; never the agent or a tool."""
@@ -226,13 +266,14 @@ class RiskEngine:
             raise PermissionError(f"by={by!r}: only the operator can resume trading")
         self.state = TradingState.ACTIVE
         self.core.state = int(TradingState.ACTIVE)
-        self.halt_reason = ""
+        self.halts = []
         self.kill_switch_tripped = False
         for iid, inst in self.instruments.values():
             if inst.venue in self.halted_venues:
                 self.core.set_tradable(iid, inst.tradable)
         self.halted_venues.clear()
         self._event("reset", "ACTIVE", by)
+        self._save("reset", "ACTIVE", by)
 
     def tighten(self, key: str, value: str | int, by: str) -> None:
         """Lower one limit. ``key`` as in configs/risk.toml: ``global.max_order_notional``,
@@ -348,7 +389,7 @@ class RiskEngine:
             )
         if not why:
             return False
-        self.kill_switch_tripped = True
+        self.kill_switch_tripped = True  # before halt(), which saves it
         self.halt(f"kill switch: {why}", "risk")
         self._event("kill_switch", why, "risk")
         return True
@@ -358,6 +399,7 @@ class RiskEngine:
         return {
             "state": self.state.name,
             "halt_reason": self.halt_reason,
+            "halts": [{"reason": h.reason, "by": h.by, "ts_ns": h.ts_ns} for h in self.halts],
             "kill_switch_tripped": self.kill_switch_tripped,
             "halted_venues": dict(self.halted_venues),
             "gross_exposure": _fmt_money(gross),

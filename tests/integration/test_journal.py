@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import subprocess
 import sys
 import uuid
@@ -12,8 +12,19 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from alephtx.core.journal import FillRecorded, Journal, OrderAck, OrderDone, OrderNew, SqliteJournal, open_journal
+from alephtx.core.journal import (
+    FillRecorded,
+    Journal,
+    JournalCorrupt,
+    JournalInUse,
+    OrderAck,
+    OrderDone,
+    OrderNew,
+    SqliteJournal,
+    open_journal,
+)
 from alephtx.core.journal.postgres import PostgresJournal
+from alephtx.core.journal.record_log import HEADER, RECORD
 from alephtx.core.model import Fill, OrderRequest, OrderType, Side
 
 
@@ -96,6 +107,7 @@ def crash(j: SqliteJournal) -> None:
     j._closed = True
     j._db.close()
     j._log.close()
+    j._lock.release()
 
 
 def test_a_record_cut_short_by_a_crash_is_dropped_and_the_rest_kept(tmp_path: Path) -> None:
@@ -104,13 +116,28 @@ def test_a_record_cut_short_by_a_crash_is_dropped_and_the_rest_kept(tmp_path: Pa
     j.append(OrderNew("ax2", REQ, 2), 2)
     (first,) = [len(r) for r in j._log.records()[:1]]
     crash(j)
-    with open(tmp_path / "j.db-log", "r+b") as f:  # the second record was being copied in
-        f.seek(8 + 8 + first + 8 + 3)
+    with open(tmp_path / "j.db-log", "r+b") as f:  # the second record was being copied in: not yet counted
+        f.seek(HEADER.size + RECORD.size + first + RECORD.size + 3)
         f.write(b"\xff\xff")
+        f.seek(16)
+        f.write((1).to_bytes(8, "little"))
     again = SqliteJournal(tmp_path / "j.db")
     assert again.recovered == 1
     assert [e for _, e in again.read()] == [OrderNew("ax1", REQ, 1)]
     again.close()
+
+
+def test_a_damaged_record_that_was_acknowledged_is_refused_not_dropped(tmp_path: Path) -> None:
+    j = SqliteJournal(tmp_path / "j.db")
+    j.append(OrderNew("ax1", REQ, 1), 1)
+    j.append(OrderNew("ax2", REQ, 2), 2)  # append returned: counted in the log's header
+    (first,) = [len(r) for r in j._log.records()[:1]]
+    crash(j)
+    with open(tmp_path / "j.db-log", "r+b") as f:
+        f.seek(HEADER.size + RECORD.size + first + RECORD.size + 3)
+        f.write(b"\xff\xff")
+    with pytest.raises(JournalCorrupt, match="counts 2 records appended since record 1, but only 1 can be read"):
+        SqliteJournal(tmp_path / "j.db")
 
 
 def test_records_already_moved_into_sqlite_are_not_recovered_again(tmp_path: Path) -> None:
@@ -160,9 +187,26 @@ def test_reopen_keeps_everything(tmp_path: Path) -> None:
 def test_a_second_engine_cannot_open_a_journal_in_use(tmp_path: Path) -> None:
     owner = SqliteJournal(tmp_path / "j.db")
     owner.append(OrderNew("ax1", REQ, 1))
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
-        SqliteJournal(tmp_path / "j.db", busy_timeout_s=0.05)
+    for fresh in (False, True):
+        with pytest.raises(JournalInUse, match=f"process {os.getpid()} .* the folder {tmp_path}"):
+            SqliteJournal(tmp_path / "j.db", busy_timeout_s=0.05, fresh=fresh)
+    with pytest.raises(JournalInUse):
+        SqliteJournal.remove(tmp_path / "j.db")
+    assert (tmp_path / "j.db").exists() and (tmp_path / "j.db-log").exists()
     owner.close()
     reader = SqliteJournal(tmp_path / "j.db")  # free again once the owner has closed it
     assert [e for _, e in reader.read()] == [OrderNew("ax1", REQ, 1)]
     reader.close()
+    assert (tmp_path / "j.db-lock").exists()  # never deleted: a second process could lock another file
+
+
+def test_a_fresh_start_deletes_the_old_records(tmp_path: Path) -> None:
+    j = SqliteJournal(tmp_path / "j.db")
+    j.append(OrderNew("ax1", REQ, 1))
+    crash(j)  # a log with a record, and a database
+    again = SqliteJournal(tmp_path / "j.db", fresh=True)
+    assert again.recovered == 0 and list(again.read()) == []
+    assert again.append(OrderNew("ax2", REQ, 2)) == 1
+    again.close()
+    SqliteJournal.remove(tmp_path / "j.db")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["j.db-lock"]
