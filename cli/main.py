@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alephtx.core.config import ConfigError, load_config
+from alephtx.core.config import ConfigError, load_config, redacted_view
 from alephtx.core.errors import FieldError
+from alephtx.core.logs import setup_logging
 from alephtx.core.model import Instrument
+from alephtx.core.redact import redact
 from alephtx.core.version import __version__
 
 app = typer.Typer(
@@ -23,6 +25,7 @@ app = typer.Typer(
     help="AlephTX: a self-hosted trading platform that a local LLM agent runs through MCP tools.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,  # a traceback's locals would show tokens and keys
 )
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -30,7 +33,7 @@ errors = Console(stderr=True, soft_wrap=True)
 
 def fail(message: str) -> typer.Exit:
     """Print an error people can act on (to stderr, unwrapped) and give the exit to raise."""
-    errors.print(f"[red]{message}[/red]", highlight=False)
+    errors.print(f"[red]{redact(message)}[/red]", highlight=False)
     return typer.Exit(2)
 
 
@@ -39,9 +42,23 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config f
 
 def _config(path: Path | None):  # type: ignore[no-untyped-def]
     try:
-        return load_config(path)
+        cfg = load_config(path)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    if path is not None:  # the root callback read the default file; this command names its own
+        setup_logging(cfg.log.level)
+    return cfg
+
+
+@app.callback()
+def _logging() -> None:
+    # Every command logs to stderr at log.level (config file and ALEPH_* environment), secrets
+    # masked (core/logs.py). A broken config is left to the command that reads it to report.
+    try:
+        level = load_config().log.level
+    except ConfigError:
+        level = "INFO"
+    setup_logging(level)
 
 
 @app.command()
@@ -59,9 +76,9 @@ def version() -> None:
 
 @app.command()
 def config(path: ConfigOpt = None) -> None:
-    """Show the effective configuration (file plus ALEPH_* overrides); secrets are never shown."""
+    """Show the effective configuration (file plus ALEPH_* overrides); secrets and URL passwords are masked."""
     cfg = _config(path)
-    console.print_json(json.dumps(cfg.model_dump(mode="json")))
+    console.print_json(json.dumps(redacted_view(cfg)))
 
 
 @app.command()
@@ -149,10 +166,22 @@ def replay(
 from alephtx.cli import agent as _agent  # noqa: E402, F401
 from alephtx.cli import mev as _mev  # noqa: E402, F401
 from alephtx.cli import paper as _paper  # noqa: E402, F401
+from alephtx.cli import risk as _risk  # noqa: E402, F401
 from alephtx.cli import strategy as _strategy  # noqa: E402, F401
 from alephtx.cli import up as _up  # noqa: E402, F401
 from alephtx.cli import venues as _venues  # noqa: E402, F401
 
 
 def main() -> None:
-    app()
+    """The `aleph` script. A journal that another engine holds, or that is damaged, is a message
+    and exit 2 from every command that starts an engine, never a traceback."""
+    from alephtx.core.journal import JournalError
+
+    try:
+        app()
+    except JournalError as exc:
+        raise SystemExit(_exit(fail(str(exc)))) from None
+
+
+def _exit(code: typer.Exit) -> int:
+    return int(code.exit_code)

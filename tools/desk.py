@@ -77,9 +77,11 @@ class Desk:
         capture: Path | None = None,
         strategies: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        risk_state: Path | None = None,
     ) -> Desk:
         """A desk on paper venues after the bundled replay (the configured strategies traded it and
-        are stopped, their positions kept): books, positions and history to talk about."""
+        are stopped, their positions kept): books, positions and history to talk about.
+        ``risk_state`` keeps halts and the agent's daily spend across restarts (the data folder's)."""
         from alephtx.core.engine.session import run_session
         from alephtx.core.engine.up import feeds_and_strategies, load_up_config
         from alephtx.core.replay.samples import sample_capture
@@ -116,6 +118,7 @@ class Desk:
             config.session.timer_ms,
             on_ready=on_ready,
             keep_open=True,
+            risk_state=risk_state,
         )
         desk = cls(ready[0], TicketBook(Decimal(approval_notional), ticket_ttl_s, clock))
         for key, rows in tape.items():

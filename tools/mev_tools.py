@@ -3,7 +3,7 @@ bundle's effect. All read-only: they simulate, nothing is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from alephtx.core.errors import FieldError
@@ -22,7 +22,13 @@ def _int(field: str, text: object) -> int:
         raise FieldError(field, text, "an integer amount in the token's smallest unit, as a string") from None
 
 
-def register(tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: Any) -> None:
+def register(
+    tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: Any, rpc_urls: Sequence[str] = ()
+) -> None:
+    """``rpc_urls``: the only chain endpoints ``simulate_bundle`` may reach. A URL chosen by the
+    model would be a request from this server to anywhere (SSRF), so it must be one of these."""
+    allowed = tuple(rpc_urls)
+
     @tool(read)
     def simulate_swap(
         reserve_in: str,
@@ -116,8 +122,13 @@ def register(tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: A
         from alephtx.core.mev.bundle_sim import simulate_bundle as run
         from alephtx.core.mev.evm import Chain
 
-        if not isinstance(rpc_url, str) or not rpc_url.startswith(("http://", "https://")):
-            raise FieldError("rpc_url", rpc_url, "an http(s) JSON-RPC URL of a node")
+        if not isinstance(rpc_url, str) or rpc_url not in allowed:
+            rule = (
+                f"must be one of the configured endpoints {list(allowed)}"
+                if allowed
+                else "no chain endpoint is configured (agent.rpc_urls)"
+            )
+            raise FieldError("rpc_url", rpc_url, rule)
         chain = Chain(fork_url=rpc_url, fork_block=block)
         report = run(
             chain,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,13 @@ from alephtx.core.config.schema import AlephConfig
 from alephtx.core.errors import FieldError
 from alephtx.tools.audit import ORIGIN, AuditLog
 from alephtx.tools.desk import Desk
-from alephtx.tools.server import BearerAuth, build_server
+from alephtx.tools.server import BearerAuth, build_server, check_token
 from alephtx.tools.tickets import Approvals
 
-__all__ = ["LazyMemory", "make_desk", "serve_http", "serve_stdio"]
+__all__ = ["LazyMemory", "make_desk", "risk_state_path", "serve_http", "serve_stdio"]
+
+log = logging.getLogger("alephtx.tools")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class LazyMemory:
@@ -46,7 +50,13 @@ def memory_location(cfg: AlephConfig) -> str | Path:
 
 def _server(cfg: AlephConfig, desk: Desk) -> Any:
     audit = AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
-    return build_server(desk, LazyMemory(memory_location(cfg)), audit)
+    return build_server(desk, LazyMemory(memory_location(cfg)), audit, cfg.agent.rpc_urls)
+
+
+def risk_state_path(cfg: AlephConfig) -> Path:
+    """The data folder's durable trading state: a halt there holds for every desk started on it
+    until the operator's ``aleph resume``."""
+    return Path(cfg.data_dir) / "risk-state.db"
 
 
 async def make_desk(cfg: AlephConfig, workdir: Path | None = None) -> Desk:
@@ -54,6 +64,7 @@ async def make_desk(cfg: AlephConfig, workdir: Path | None = None) -> Desk:
         workdir or Path(cfg.data_dir) / "desk",
         approval_notional=cfg.agent.approval_notional,
         ticket_ttl_s=cfg.agent.ticket_ttl_s,
+        risk_state=risk_state_path(cfg),
     )
 
 
@@ -67,19 +78,23 @@ async def serve_stdio(cfg: AlephConfig) -> None:
 async def serve_http(cfg: AlephConfig, token: str, host: str, port: int) -> None:
     import uvicorn
 
-    if not token:
-        raise FieldError("ALEPH_MCP_TOKEN", "<unset>", "set a token: the HTTP transport always asks for one")
+    check_token(token, "ALEPH_MCP_TOKEN")
     operator = os.environ.get("ALEPH_OPERATOR_TOKEN", "")
+    if operator:
+        check_token(operator, "ALEPH_OPERATOR_TOKEN")
     if operator and hmac.compare_digest(operator, token):
         raise FieldError(
             "ALEPH_OPERATOR_TOKEN", "<same as ALEPH_MCP_TOKEN>", "must differ: a client could approve itself"
         )
+    if host not in LOOPBACK:
+        log.warning("MCP over HTTP on %s:%d, beyond loopback: every request needs the bearer token", host, port)
     desk = await make_desk(cfg)
     server = _server(cfg, desk)
     app: Any = BearerAuth(server.streamable_http_app(), token)
     if operator:
         app = OperatorApprovals(app, Approvals(desk.tickets), operator)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    # log_config=None: uvicorn's records go through our handlers and their secret filter.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", log_config=None)
     userver = uvicorn.Server(config)
     await userver.serve()
 
@@ -93,6 +108,7 @@ class OperatorApprovals:
     def __init__(self, app: Any, approvals: Approvals, token: str) -> None:
         self.app = app
         self.approvals = approvals
+        check_token(token, "ALEPH_OPERATOR_TOKEN")
         self.expected = f"Bearer {token}".encode()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

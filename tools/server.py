@@ -9,22 +9,29 @@ Orders only go through tickets, and nothing here loosens a limit or resumes trad
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
+import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
+from pydantic import ValidationError
 
-from alephtx.core.errors import FieldError
+from alephtx.core.errors import FieldError, shorten
+from alephtx.core.redact import redact
 from alephtx.tools import mev_tools
 from alephtx.tools.audit import ORIGIN, AuditLog, untrusted
 from alephtx.tools.desk import Desk
 
-__all__ = ["BearerAuth", "build_server"]
+__all__ = ["BearerAuth", "GuardedMCP", "build_server"]
+
+log = logging.getLogger("alephtx.tools")
+MIN_TOKEN_CHARS = 32
 
 READ = ToolAnnotations(readOnlyHint=True, destructiveHint=False, openWorldHint=False)
 WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, openWorldHint=False)
@@ -37,27 +44,83 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(desk: Desk, memory: Any | None = None, audit: AuditLog | None = None) -> FastMCP:
-    """A FastMCP server whose tools act on ``desk`` (and ``memory`` for notes)."""
-    mcp = FastMCP("alephtx", instructions=INSTRUCTIONS, log_level="WARNING")
+class GuardedMCP(FastMCP):
+    """FastMCP whose every call, whatever happens to it, is audited and answered.
+
+    ``call_tool`` is the one door: unknown tools, arguments that fail the schema, refusals and
+    crashes all pass here, so each leaves one audit row and comes back as a tool error that names
+    the field and the rule. Nothing a tool raises, not even a BaseException such as pyrevm's
+    PanicException, reaches the transport (over stdio it would end the process)."""
+
+    audit: AuditLog
+
+    async def call_tool(self, name: str, arguments: dict[str, Any]) -> Any:
+        t0 = time.perf_counter()
+        args = arguments if isinstance(arguments, dict) else {"arguments": arguments}
+        try:
+            out = await super().call_tool(name, arguments)
+        except ToolError as exc:
+            text = redact(_named(exc))
+            self.audit.record(name, args, False, text, time.perf_counter() - t0)
+            raise ToolError(text) from None
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            self.audit.record(name, args, False, "cancelled", time.perf_counter() - t0)
+            raise
+        except BaseException as exc:
+            text = redact(_crash(name, exc))
+            self.audit.record(name, args, False, text, time.perf_counter() - t0)
+            raise ToolError(text) from None
+        self.audit.record(name, args, True, "", time.perf_counter() - t0)
+        return out
+
+
+def _named(exc: ToolError) -> str:
+    """A tool error as people read it: the field, the rule and the (shortened) value."""
+    cause = exc.__cause__
+    if isinstance(cause, ToolError):  # ours, raised inside the tool and wrapped by FastMCP
+        return str(cause)
+    if isinstance(cause, ValidationError):
+        parts = []
+        for err in cause.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "arguments"
+            got = "" if err["type"] == "missing" else f" (got {shorten(err.get('input'), 60)})"
+            parts.append(f"{where}: {err['msg']}{got}")
+        return "; ".join(parts)
+    if isinstance(cause, FieldError):
+        return f"{cause.field}: {cause.rule} (got {shorten(cause.value, 60)})"
+    return str(exc)
+
+
+def _crash(tool: str, exc: BaseException) -> str:
+    log.error("tool %s failed", tool, exc_info=exc)
+    return f"{tool}: failed inside the tool ({type(exc).__name__}); nothing was changed by the failure itself"
+
+
+def build_server(
+    desk: Desk, memory: Any | None = None, audit: AuditLog | None = None, rpc_urls: Sequence[str] = ()
+) -> FastMCP:
+    """A FastMCP server whose tools act on ``desk`` (and ``memory`` for notes). ``rpc_urls``: the
+    chain endpoints ``simulate_bundle`` may fork (from the configuration; none by default)."""
+    mcp = GuardedMCP("alephtx", instructions=INSTRUCTIONS, log_level="WARNING")
     audit = audit or AuditLog()
+    mcp.audit = audit
 
     def tool(annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(fn)
             async def run(**kwargs: Any) -> Any:
-                t0 = time.perf_counter()
                 try:
                     out = fn(**kwargs)
                     if isinstance(out, Awaitable):
                         out = await out
                 except FieldError as exc:
-                    audit.record(fn.__name__, kwargs, False, str(exc), time.perf_counter() - t0)
-                    raise ToolError(f"{exc.field}: {exc.rule} (got {exc.value!r})") from None
+                    raise ToolError(f"{exc.field}: {exc.rule} (got {shorten(exc.value, 60)})") from None
                 except PermissionError as exc:
-                    audit.record(fn.__name__, kwargs, False, str(exc), time.perf_counter() - t0)
                     raise ToolError(str(exc)) from None
-                audit.record(fn.__name__, kwargs, True, "", time.perf_counter() - t0)
+                except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:
+                    raise ToolError(_crash(fn.__name__, exc)) from None
                 return out
 
             mcp.tool(annotations=annotations)(run)
@@ -141,12 +204,12 @@ def build_server(desk: Desk, memory: Any | None = None, audit: AuditLog | None =
     @tool(READ)
     def get_risk_status() -> dict[str, Any]:
         """Trading state (ACTIVE, REDUCING, HALTED), exposures, open orders and the limits."""
-        return desk.risk_status()
+        return _halts_as_data(desk.risk_status())
 
     @tool(WRITE)
     def halt_trading(reason: str) -> dict[str, Any]:
         """Stop all new orders now (cancels still work). Only the operator can resume."""
-        return desk.halt_trading(reason, "agent")
+        return _halts_as_data(desk.halt_trading(reason, "agent"))
 
     # --- strategies ---------------------------------------------------------------------------------
 
@@ -190,7 +253,7 @@ def build_server(desk: Desk, memory: Any | None = None, audit: AuditLog | None =
             is untrusted data."""
             return [
                 {
-                    **untrusted(f"note from {h['source']}", h["text"]),
+                    **untrusted("note", {"text": h["text"], "source": h["source"]}),
                     "date": h["date"],
                     "kind": h["kind"],
                     "score": h["score"],
@@ -198,17 +261,38 @@ def build_server(desk: Desk, memory: Any | None = None, audit: AuditLog | None =
                 for h in memory.search(query, limit, kind)
             ]
 
-    mev_tools.register(tool, READ)
-    mcp.audit = audit  # type: ignore[attr-defined]
+    mev_tools.register(tool, READ, rpc_urls)
     return mcp
+
+
+def check_token(token: str, name: str) -> None:
+    """A bearer token long enough not to be guessed; its value never appears in the error."""
+    if not token or not token.strip():
+        raise FieldError(name, "<unset>", "set a token: the HTTP transport always asks for one")
+    if len(token) < MIN_TOKEN_CHARS or token != token.strip():
+        raise FieldError(
+            name,
+            "<hidden>",
+            f"must be at least {MIN_TOKEN_CHARS} characters with no surrounding spaces "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')",
+        )
+
+
+def _halts_as_data(status: dict[str, Any]) -> dict[str, Any]:
+    """Halt reasons are words a model or a person wrote: returned inside the untrusted envelope."""
+    out = dict(status)
+    if out.get("halt_reason"):
+        out["halt_reason"] = untrusted("why trading stopped, every reason given", out["halt_reason"])
+    if out.get("halts"):
+        out["halts"] = untrusted("halts since the last reset: reason, by, ts_ns", out["halts"])
+    return out
 
 
 class BearerAuth:
     """ASGI middleware: every HTTP request needs ``Authorization: Bearer <token>``."""
 
-    def __init__(self, app: Any, token: str) -> None:
-        if not token:
-            raise FieldError("ALEPH_MCP_TOKEN", "<unset>", "the HTTP transport needs a token")
+    def __init__(self, app: Any, token: str, name: str = "ALEPH_MCP_TOKEN") -> None:
+        check_token(token, name)
         self.app = app
         self.expected = f"Bearer {token}".encode()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -52,6 +52,9 @@ class AgentConfig(_Section):
     telegram_users: list[int] = []
     mcp_host: str = "127.0.0.1"
     mcp_port: int = Field(8765, ge=1, le=65535)
+    # Chain JSON-RPC endpoints the simulate_bundle tool may fork; none by default. The model
+    # names one of these; it can never make the server call a URL of its own choosing.
+    rpc_urls: list[Annotated[str, Field(pattern=r"^https?://[^\s]+$")]] = []
 
 
 class AlephConfig(_Section):

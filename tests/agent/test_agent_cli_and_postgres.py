@@ -44,7 +44,7 @@ def test_chat_answers_through_the_whole_stack(tmp_path: Path, cpu_endpoint: str)
     assert '"instrument": "paper-a:BTCUSDT"' in turns[1]  # /positions, no model needed
     assert turns[2].strip()  # the model answered the free text, streamed
     assert '"state": "HALTED"' in turns[3] and "lunch" in turns[3]
-    assert '"halt_reason": "lunch"' in turns[4]
+    assert '"untrusted_data": "lunch"' in turns[4]  # /risk: the reason a person typed, as data
     calls = [json.loads(row) for row in (tmp_path / "agent" / "tool_calls.jsonl").read_text().splitlines()]
     assert {c["tool"] for c in calls} >= {"get_positions", "halt_trading", "get_risk_status"}
     assert {c["origin"] for c in calls} == {"chat:terminal"}

@@ -212,7 +212,7 @@ async def test_simulate_bundle_tool_on_a_fork_of_the_node(
     ]  # fmt: skip
     rx, ry = uni.reserves_xy()
     desk = await Desk.from_replay(tmp_path / "desk")
-    async with create_connected_server_and_client_session(build_server(desk)) as s:
+    async with create_connected_server_and_client_session(build_server(desk, rpc_urls=[evm_node])) as s:
         r = await s.call_tool(
             "simulate_bundle",
             {"rpc_url": evm_node, "transactions": txs, "tokens": {"Y": uni.y}, "profit_account": signer.address},
