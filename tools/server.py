@@ -245,7 +245,9 @@ def build_server(
         def save_note(text: str, source: str, kind: str = "research") -> dict[str, Any]:
             """Save a research note (kind 'research') or a trade journal entry (kind 'trade'),
             with where it came from."""
-            return memory.save(text, source, kind)
+            saved = dict(memory.save(text, source, kind))
+            saved["source"] = untrusted("the note's source, as given", saved["source"])
+            return saved
 
         @tool(READ)
         def search_notes(query: str, limit: int = 5, kind: str | None = None) -> list[dict[str, Any]]:

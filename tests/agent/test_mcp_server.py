@@ -229,3 +229,23 @@ async def test_a_halt_and_the_agents_spend_survive_a_restart(tmp_path: Path) -> 
         assert status["state"] == "ACTIVE" and status["agent_spent_today"] == spent  # the spend stays
         again = _data(await s.call_tool("propose_order", {"instrument": INST, "side": "buy", "quantity": "0.001"}))
         assert again["risk_ok"], again
+
+
+def test_http_beyond_loopback_needs_the_token_and_warns(tmp_path: Path) -> None:
+    """Binding every address is the operator's explicit choice: allowed with a token, and said."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alephtx.cli", "mcp", "--http", "--host", "0.0.0.0", "--port", str(port)],
+        env=_env(tmp_path, ALEPH_MCP_TOKEN=CLIENT_TOKEN), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not port_open("127.0.0.1", port):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        resp = httpx.post(f"http://127.0.0.1:{port}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        assert resp.status_code == 401
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "beyond loopback" in err and CLIENT_TOKEN not in err
