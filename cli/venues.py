@@ -76,40 +76,58 @@ def book(
     emulator: Annotated[
         bool, typer.Option("--emulator/--live", help="Stream from a local emulator replaying recorded data.")
     ] = True,
+    rest_url: Annotated[
+        str, typer.Option(help="The venue's REST URL (e.g. a running `aleph emulator`); implies --live.")
+    ] = "",
+    ws_url: Annotated[str, typer.Option(help="The venue's WebSocket URL; implies --live.")] = "",
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0.0,
     depth: Annotated[int, typer.Option(help="Levels per side to show.")] = 10,
 ) -> None:
     """Stream a venue's order book in the terminal (from its loopback emulator unless --live)."""
-    from alephtx.core.venues.emulator.base import Account
-    from alephtx.core.venues.registry import VENUES
+    from alephtx.core.errors import FieldError
+    from alephtx.core.venues.base import VenueError
+    from alephtx.core.venues.factory import VenueConfig
+    from alephtx.core.venues.registry import STREAMING, build_market
+    from alephtx.core.venues.stream import StreamData
 
-    info = VENUES.get(venue)
-    if info is None or info.stream is None:
-        raise fail(f"book: venue={venue!r}: must be one of {[k for k, v in VENUES.items() if v.stream]}")
-    inst = next((i for i in info.instruments if i.symbol == symbol), None)
-    if inst is None:
-        raise fail(f"book: symbol={symbol!r}: {venue} lists {[i.symbol for i in info.instruments]}")
+    if venue not in STREAMING:
+        raise fail(f"book: venue={venue!r}: must be one of {list(STREAMING)}")
+    own_emulator = emulator and not (rest_url or ws_url)
 
     async def run() -> None:
         emu = None
-        cfg = info.config()
-        if emulator:
-            emu = info.emulator(instrument=inst, account=Account("viewer-key", "viewer-secret"), speed=1.0)
+        rest, ws = rest_url, ws_url
+        if own_emulator:
+            from alephtx.emulators.base import Account
+            from alephtx.emulators.registry import EMULATORS
+
+            kinds = [e for e in EMULATORS.values() if e.kind == venue]
+            info = next((e for e in kinds if e.instrument.symbol == symbol), kinds[0])
+            emu = info.cls(instrument=info.instrument, account=Account("viewer-key", "viewer-secret"), speed=1.0)
             await emu.start()
-            await asyncio.wait_for(emu.synced.wait(), 30)  # its replay has reached the first snapshot
-            cfg = info.config(rest_url=emu.url, ws_url=emu.ws_url)
-        stream = info.stream(inst, cfg)
-        stop = asyncio.Event()
-        task = asyncio.create_task(stream.run(lambda b: None, stop))
-        t0 = time.monotonic()
+            rest, ws = emu.url, emu.ws_url
         try:
-            with Live(_render(venue, symbol, stream, depth), console=console, refresh_per_second=8) as live:
-                while not seconds or time.monotonic() - t0 < seconds:
-                    await asyncio.sleep(0.125)
-                    live.update(_render(venue, symbol, stream, depth))
+            if emu is not None:
+                await asyncio.wait_for(emu.synced.wait(), 30)  # its replay has reached the first snapshot
+            config = VenueConfig(venue, symbols=(symbol,), rest_url=rest, ws_url=ws, cache=not (rest or ws))
+            try:
+                market = await build_market(config)  # the symbol's instrument, from the venue's listing
+            except (FieldError, VenueError) as exc:
+                raise fail(f"book: {exc}") from None
+            assert isinstance(market.data, StreamData)
+            stream = market.data.book_stream(symbol)
+            stop = asyncio.Event()
+            task = asyncio.create_task(stream.run(lambda b: None, stop))
+            t0 = time.monotonic()
+            try:
+                with Live(_render(venue, symbol, stream, depth), console=console, refresh_per_second=8) as live:
+                    while not seconds or time.monotonic() - t0 < seconds:
+                        await asyncio.sleep(0.125)
+                        live.update(_render(venue, symbol, stream, depth))
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 15)
         finally:
-            stop.set()
-            await asyncio.wait_for(task, 15)
             if emu is not None:
                 await emu.stop()
 

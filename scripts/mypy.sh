@@ -5,6 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tree="$root/build/mypy-tree"
 rm -rf "$tree" && mkdir -p "$tree/alephtx"
-for d in core agent tools cli evals proto; do ln -s "$root/$d" "$tree/alephtx/$d"; done
+for d in core agent tools cli evals proto emulators; do ln -s "$root/$d" "$tree/alephtx/$d"; done
 cd "$tree"
 "$root/.venv/bin/mypy" --config-file "$root/pyproject.toml" -p alephtx

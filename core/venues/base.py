@@ -27,6 +27,7 @@ from alephtx.core.model import (
     Side,
     TimeInForce,
 )
+from alephtx.core.venues.stream import StreamData
 
 
 class VenueOrder(msgspec.Struct):
@@ -111,19 +112,27 @@ class VenueAdapter(abc.ABC):
                 return inst
         raise VenueRejected("UNKNOWN_SYMBOL", f"symbol={symbol!r}: not listed on {self.name}")
 
+    def market_data(self) -> StreamData:
+        """The venue's streams over this adapter's instruments and config (see ``StreamData``)."""
+        return StreamData(
+            self.name, list(self.instruments.values()), self.book_stream_cls, self.trade_stream_cls, self.config
+        )
+
     async def subscribe_orderbook(self, symbols: list[str], on_book: Listener, stop: asyncio.Event) -> None:
         """Keep a synced book per symbol and hand it to ``on_book`` after each update, until ``stop``."""
         if self.book_stream_cls is None:
             raise VenueRejected("UNSUPPORTED", f"{self.name} has no book stream")
-        streams = [self.book_stream_cls(self._by_symbol(s), self.config) for s in symbols]
-        await asyncio.gather(*(s.run(on_book, stop) for s in streams))
+        for s in symbols:
+            self._by_symbol(s)
+        await self.market_data().subscribe_orderbook(symbols, on_book, stop)
 
     async def subscribe_trades(self, symbols: list[str], on_trades: Listener, stop: asyncio.Event) -> None:
         """Hand each message's public trades (a list of TradeTick) to ``on_trades``, until ``stop``."""
         if self.trade_stream_cls is None:
             raise VenueRejected("UNSUPPORTED", f"{self.name} has no trade stream")
-        streams = [self.trade_stream_cls(self._by_symbol(s), self.config) for s in symbols]
-        await asyncio.gather(*(s.run(on_trades, stop) for s in streams))
+        for s in symbols:
+            self._by_symbol(s)
+        await self.market_data().subscribe_trades(symbols, on_trades, stop)
 
     @abc.abstractmethod
     async def place_order(self, req: OrderRequest) -> VenueOrder:

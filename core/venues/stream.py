@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from alephtx.core.book import GAP, BookSync, L2Book
+from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, Side
 
 log = logging.getLogger("alephtx.stream")
@@ -195,3 +196,51 @@ class TradeStream(WsStream):
     def handle(self, text: str, session: aiohttp.ClientSession) -> list[TradeTick] | None:
         ticks = self.parse(text)
         return ticks or None
+
+
+class StreamData:
+    """A venue's market data: a book stream and a trade stream per symbol, built from the folder's
+    stream classes (``data.py``) and its config (the URLs). The factories hand one out as
+    ``VenueParts.data``; the adapters' ``subscribe_orderbook`` / ``subscribe_trades`` use one too."""
+
+    def __init__(
+        self,
+        venue: str,
+        instruments: list[Instrument],
+        book_stream_cls: Any,
+        trade_stream_cls: Any,
+        config: Any,
+    ) -> None:
+        self.venue = venue
+        self.by_symbol = {i.symbol: i for i in instruments}
+        self.book_stream_cls = book_stream_cls
+        self.trade_stream_cls = trade_stream_cls
+        self.config = config
+
+    def _instrument(self, symbol: str) -> Instrument:
+        inst = self.by_symbol.get(symbol)
+        if inst is None:
+            raise FieldError("symbol", symbol, f"not among {self.venue}'s instruments {sorted(self.by_symbol)}")
+        return inst
+
+    def book_stream(self, symbol: str) -> BookStream:
+        stream: BookStream = self.book_stream_cls(self._instrument(symbol), self.config)
+        return stream
+
+    def trade_stream(self, symbol: str) -> TradeStream:
+        stream: TradeStream = self.trade_stream_cls(self._instrument(symbol), self.config)
+        return stream
+
+    async def subscribe_orderbook(
+        self, symbols: list[str], on_book: Callable[[Any], Awaitable[None] | None], stop: asyncio.Event
+    ) -> None:
+        """Keep a synced book per symbol and hand it to ``on_book`` after each update, until ``stop``."""
+        streams = [self.book_stream(s) for s in symbols]
+        await asyncio.gather(*(s.run(on_book, stop) for s in streams))
+
+    async def subscribe_trades(
+        self, symbols: list[str], on_trades: Callable[[Any], Awaitable[None] | None], stop: asyncio.Event
+    ) -> None:
+        """Hand each message's public trades (a list of TradeTick) to ``on_trades``, until ``stop``."""
+        streams = [self.trade_stream(s) for s in symbols]
+        await asyncio.gather(*(s.run(on_trades, stop) for s in streams))

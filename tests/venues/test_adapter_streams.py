@@ -15,17 +15,17 @@ from alephtx.core.venues.binance.execution import BinanceUsdmVenue
 from alephtx.core.venues.bybit.config import BybitConfig
 from alephtx.core.venues.bybit.execution import BybitVenue
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.binance import BinanceEmulator
-from alephtx.core.venues.emulator.bybit import BybitEmulator
-from alephtx.core.venues.emulator.hyperliquid import HyperliquidEmulator
-from alephtx.core.venues.emulator.okx import OkxEmulator
 from alephtx.core.venues.hyperliquid.config import HyperliquidConfig
 from alephtx.core.venues.hyperliquid.execution import HyperliquidVenue
 from alephtx.core.venues.okx.config import OkxConfig
 from alephtx.core.venues.okx.execution import OkxVenue
 from alephtx.core.venues.paper import PaperVenue
 from alephtx.core.venues.stream import TradeTick
+from alephtx.emulators.base import Account
+from alephtx.emulators.binance import BinanceEmulator
+from alephtx.emulators.bybit import BybitEmulator
+from alephtx.emulators.hyperliquid import HyperliquidEmulator
+from alephtx.emulators.okx import OkxEmulator
 
 HL_KEY = "0x" + "3c" * 32
 

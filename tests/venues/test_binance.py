@@ -14,15 +14,15 @@ import pytest
 from alephtx.core.engine import Engine
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.model import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.risk import RiskEngine, RiskLimits
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueRejected, VenueUnavailable
 from alephtx.core.venues.binance.config import BinanceConfig
 from alephtx.core.venues.binance.data import BinanceBookStream
 from alephtx.core.venues.binance.execution import BinanceUsdmVenue
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.binance import BTCUSDT, BinanceEmulator
+from alephtx.emulators.base import Account
+from alephtx.emulators.binance import BTCUSDT, BinanceEmulator
 
 KEY, SECRET = "emuKey9f3b2c7d", "emuSecret4e8a1f6b0c2d"
 INST = BTCUSDT

@@ -13,8 +13,8 @@ from alephtx.core.venues.binance.config import BinanceSpotConfig
 from alephtx.core.venues.binance.data import BinanceSpotBookStream
 from alephtx.core.venues.binance.execution import BinanceSpotVenue
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.binance_spot import BTCUSDT_SPOT, BinanceSpotEmulator
+from alephtx.emulators.base import Account
+from alephtx.emulators.binance_spot import BTCUSDT_SPOT, BinanceSpotEmulator
 
 KEY, SECRET = "spotKey3a4b5c", "spotSecret6d7e8f9a"
 INST = BTCUSDT_SPOT

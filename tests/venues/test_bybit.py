@@ -13,8 +13,8 @@ from alephtx.core.venues.bybit.config import BybitConfig
 from alephtx.core.venues.bybit.data import BybitBookStream
 from alephtx.core.venues.bybit.execution import BybitVenue
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.bybit import BTCUSDT_LINEAR, BybitEmulator
+from alephtx.emulators.base import Account
+from alephtx.emulators.bybit import BTCUSDT_LINEAR, BybitEmulator
 
 KEY, SECRET, PASS = "bybitKey7c1d2e", "bybitSecret9a8b7c6d", ""
 INST = BTCUSDT_LINEAR

@@ -14,14 +14,14 @@ from alephtx.core.venues.base import VenueError
 from alephtx.core.venues.bybit.config import BybitConfig
 from alephtx.core.venues.bybit.execution import BybitVenue
 from alephtx.core.venues.credentials import Credentials, from_env
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.bybit import BTCUSDT_LINEAR, BybitEmulator
-from alephtx.core.venues.emulator.hyperliquid import BTC_PERP, HyperliquidEmulator
-from alephtx.core.venues.emulator.okx import BTC_SWAP, OkxEmulator
 from alephtx.core.venues.hyperliquid.config import HyperliquidConfig
 from alephtx.core.venues.hyperliquid.execution import HyperliquidVenue
 from alephtx.core.venues.okx.config import OkxConfig
 from alephtx.core.venues.okx.execution import OkxVenue
+from alephtx.emulators.base import Account
+from alephtx.emulators.bybit import BTCUSDT_LINEAR, BybitEmulator
+from alephtx.emulators.hyperliquid import BTC_PERP, HyperliquidEmulator
+from alephtx.emulators.okx import BTC_SWAP, OkxEmulator
 from tests.integration.test_cli import run
 
 

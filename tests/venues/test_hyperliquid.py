@@ -12,12 +12,12 @@ from alephtx.core.model import OrderRequest, OrderStatus, OrderType, Side, TimeI
 from alephtx.core.signers import EvmSigner
 from alephtx.core.venues.base import VenueRejected
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.hyperliquid import BTC_PERP, HyperliquidEmulator
 from alephtx.core.venues.hyperliquid.config import HyperliquidConfig
 from alephtx.core.venues.hyperliquid.data import HyperliquidBookStream
 from alephtx.core.venues.hyperliquid.execution import HyperliquidVenue
 from alephtx.core.venues.hyperliquid.parsing import client_id_of, cloid_of
+from alephtx.emulators.base import Account
+from alephtx.emulators.hyperliquid import BTC_PERP, HyperliquidEmulator
 
 KEY = "0x" + "7d" * 32
 INST = BTC_PERP

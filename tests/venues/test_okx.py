@@ -10,11 +10,11 @@ import pytest
 from alephtx.core.model import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from alephtx.core.venues.base import VenueRejected
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.okx import BTC_SWAP, OkxEmulator
 from alephtx.core.venues.okx.config import OkxConfig
 from alephtx.core.venues.okx.data import OkxBookStream
 from alephtx.core.venues.okx.execution import OkxVenue
+from alephtx.emulators.base import Account
+from alephtx.emulators.okx import BTC_SWAP, OkxEmulator
 
 KEY, SECRET, PASS = "okxKey7c1d2e", "okxSecret9a8b7c6d", "okxPass5e4f"
 INST = BTC_SWAP

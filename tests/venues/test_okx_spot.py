@@ -9,10 +9,10 @@ import pytest
 from alephtx.core.model import OrderRequest, OrderStatus, OrderType, Side
 from alephtx.core.venues.base import VenueRejected
 from alephtx.core.venues.credentials import Credentials
-from alephtx.core.venues.emulator.base import Account
-from alephtx.core.venues.emulator.okx import BTC_USDT_SPOT, OkxEmulator
 from alephtx.core.venues.okx.config import OkxConfig
 from alephtx.core.venues.okx.execution import OkxSpotVenue
+from alephtx.emulators.base import Account
+from alephtx.emulators.okx import BTC_USDT_SPOT, OkxEmulator
 
 INST = BTC_USDT_SPOT
 

@@ -1,4 +1,4 @@
-"""Binance USD-M futures: endpoints, limits and what the venue supports."""
+"""Binance USD-M futures and spot: endpoints, limits and what each supports."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from alephtx.core.venues.base import Capabilities
 
 REST = "https://fapi.binance.com"
 WS = "wss://fstream.binance.com"
+TESTNET_REST = "https://testnet.binancefuture.com"
+TESTNET_WS = "wss://fstream.binancefuture.com"
 
 CAPABILITIES = Capabilities(
     order_types=(OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET, OrderType.STOP_LIMIT),
@@ -25,6 +27,8 @@ CAPABILITIES = Capabilities(
 
 SPOT_REST = "https://api.binance.com"
 SPOT_WS = "wss://stream.binance.com:9443"
+SPOT_TESTNET_REST = "https://testnet.binance.vision"
+SPOT_TESTNET_WS = "wss://stream.testnet.binance.vision"
 
 SPOT_CAPABILITIES = Capabilities(
     order_types=(OrderType.MARKET, OrderType.LIMIT),

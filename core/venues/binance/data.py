@@ -1,5 +1,6 @@
-"""Binance USD-M depth: our own WebSocket client (the parser is Cython; ccxt.pro would add a
-Python object per level) synced with the documented snapshot + U/u/pu procedure."""
+"""Binance market data: depth through our own WebSocket client (the parser is Cython; ccxt.pro
+would add a Python object per level) synced with the documented snapshot + U/u/pu procedure
+(USD-M) or U = previous u + 1 (spot); public trades; the instrument listing (exchangeInfo)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 import aiohttp
 
 from alephtx.core.model import Instrument, Side
+from alephtx.core.venues.base import VenueUnavailable
 from alephtx.core.venues.binance.config import BinanceConfig, BinanceSpotConfig
-from alephtx.core.venues.binance.parsing import DepthParser
+from alephtx.core.venues.binance.parsing import DepthParser, parse_instruments
 from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
@@ -39,9 +41,10 @@ class BinanceBookStream(BookStream):
         self.sync.on_snapshot(p.prices[:nb], p.qtys[:nb], p.prices[nb : p.count], p.qtys[nb : p.count], p.final_id)
 
 
-class BinanceTradeStream(TradeStream):
-    def __init__(self, instrument: Instrument, config: BinanceConfig | None = None) -> None:
-        cfg = config or BinanceConfig()
+class _BinanceTrades(TradeStream):
+    """The ``<symbol>@trade`` stream, the same on USD-M and spot."""
+
+    def __init__(self, instrument: Instrument, cfg: BinanceConfig | BinanceSpotConfig) -> None:
         super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
 
     def stream_url(self) -> str:
@@ -54,6 +57,11 @@ class BinanceTradeStream(TradeStream):
         inst = self.instrument
         side = Side.SELL if t["m"] else Side.BUY  # m: the buyer was the maker, so the seller took
         return [TradeTick(inst.key, str(t["t"]), inst.price(t["p"]), inst.size(t["q"]), side, int(t["T"]) * 1_000_000)]
+
+
+class BinanceTradeStream(_BinanceTrades):
+    def __init__(self, instrument: Instrument, config: BinanceConfig | None = None) -> None:
+        super().__init__(instrument, config or BinanceConfig())
 
 
 class BinanceSpotBookStream(BookStream):
@@ -87,7 +95,18 @@ class BinanceSpotBookStream(BookStream):
         self.sync.on_snapshot(p.prices[:nb], p.qtys[:nb], p.prices[nb : p.count], p.qtys[nb : p.count], p.final_id)
 
 
-class BinanceSpotTradeStream(BinanceTradeStream):
+class BinanceSpotTradeStream(_BinanceTrades):
     def __init__(self, instrument: Instrument, config: BinanceSpotConfig | None = None) -> None:
-        cfg = config or BinanceSpotConfig()
-        TradeStream.__init__(self, instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
+        super().__init__(instrument, config or BinanceSpotConfig())
+
+
+async def fetch_instruments(rest_url: str, venue: str, spot: bool = False, timeout_s: float = 10.0) -> list[Instrument]:
+    """What the venue lists (``/fapi/v1/exchangeInfo`` or, for spot, ``/api/v3/exchangeInfo``)."""
+    path = "/api/v3/exchangeInfo" if spot else "/fapi/v1/exchangeInfo"
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session,
+        session.get(rest_url.rstrip("/") + path) as resp,
+    ):
+        if resp.status != 200:
+            raise VenueUnavailable(f"HTTP_{resp.status}", f"{path}: {(await resp.text())[:200]}")
+        return parse_instruments(await resp.json(content_type=None), venue, spot)

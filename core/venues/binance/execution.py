@@ -1,4 +1,8 @@
-"""Binance USD-M order execution on ccxt.binanceusdm; only what differs from the generic class."""
+"""Binance order execution on ccxt: USD-M futures (ccxt.binanceusdm) and spot (ccxt.binance).
+
+The two are siblings: ``BinanceVenue`` holds what Binance's answers share (order and trade
+fields, lookup by ``origClientOrderId``), and each market states its own client, symbols, order
+parameters, positions and balances."""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ from alephtx.core.model import (
     Side,
     TimeInForce,
 )
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import Rounding, to_fixed
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder, VenueRejected
 from alephtx.core.venues.binance.config import (
     CAPABILITIES,
@@ -49,7 +53,71 @@ TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK, "
 CCXT_TIF = {TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK", TimeInForce.POST_ONLY: "PO"}
 
 
-class BinanceUsdmVenue(CcxtVenue):
+class BinanceVenue(CcxtVenue):
+    """What Binance's USD-M and spot answers share; each market is a subclass stating the rest."""
+
+    def __init__(
+        self,
+        instruments: list[Instrument],
+        credentials: Credentials,
+        config: BinanceConfig | BinanceSpotConfig,
+        default_rest: str,
+        options: dict[str, Any],
+    ) -> None:
+        self.config = config
+        urls = {default_rest: config.rest_url} if config.rest_url != default_rest else None
+        common = {"fetchCurrencies": False, "recvWindow": config.recv_window_ms, "adjustForTimeDifference": False}
+        options = common | options
+        super().__init__(instruments, credentials, urls, options, config.timeout_s, config.rate_limit_ms)
+
+    def lookup_params(self, client_id: str) -> dict[str, Any]:
+        return {"origClientOrderId": client_id}
+
+    def _inst(self, symbol: str) -> Instrument:
+        return self.by_symbol[symbol]
+
+    def _order(self, info: dict[str, Any], typ: OrderType, tif: TimeInForce, ts_ms: int) -> VenueOrder:
+        inst = self._inst(info["symbol"])
+        price = info.get("price", "0")
+        return VenueOrder(
+            client_id=info["clientOrderId"],
+            venue_order_id=str(info["orderId"]),
+            instrument=inst.key,
+            side=Side.BUY if info["side"] == "BUY" else Side.SELL,
+            type=typ,
+            quantity=inst.size(info["origQty"]),
+            price=inst.price(price) if Decimal(price) else 0,
+            tif=tif,
+            reduce_only=bool(info.get("reduceOnly")),
+            status=STATUS[info["status"]],
+            filled=to_fixed(info.get("executedQty", "0"), inst.size_precision),
+            ts_ns=ts_ms * 1_000_000,
+        )
+
+    def _fill(self, info: dict[str, Any], side: Side, maker: bool) -> Fill:
+        inst = self._inst(info["symbol"])
+        d = inst.price_precision + inst.size_precision
+        return Fill(
+            instrument=inst.key,
+            client_id=self._client_id_of(str(info["orderId"])),
+            venue_order_id=str(info["orderId"]),
+            trade_id=str(info["id"]),
+            side=side,
+            price=inst.price(info["price"]),
+            quantity=inst.size(info["qty"]),
+            fee=to_fixed(info["commission"], d, "commission", Rounding.UP),
+            liquidity="maker" if maker else "taker",
+            ts_ns=int(info["time"]) * 1_000_000,
+        )
+
+    def _client_id_of(self, venue_order_id: str) -> str:
+        for cid, o in self._known.items():
+            if o.venue_order_id == venue_order_id:
+                return cid
+        return ""
+
+
+class BinanceUsdmVenue(BinanceVenue):
     name = "binance-usdm"
     ccxt_class = "binanceusdm"
     capabilities = CAPABILITIES
@@ -59,16 +127,7 @@ class BinanceUsdmVenue(CcxtVenue):
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: BinanceConfig | None = None
     ) -> None:
-        self.config = config or BinanceConfig()
-        urls = {REST: self.config.rest_url} if self.config.rest_url != REST else None
-        super().__init__(
-            instruments,
-            credentials,
-            urls,
-            {"fetchCurrencies": False, "recvWindow": self.config.recv_window_ms, "adjustForTimeDifference": False},
-            timeout_s=self.config.timeout_s,
-            rate_limit_ms=self.config.rate_limit_ms,
-        )
+        super().__init__(instruments, credentials, config or BinanceConfig(), REST, {})
 
     def ccxt_symbol(self, inst: Instrument) -> str:
         return f"{inst.base}/{inst.quote}:{inst.quote}"
@@ -89,51 +148,13 @@ class BinanceUsdmVenue(CcxtVenue):
             params,
         )
 
-    def lookup_params(self, client_id: str) -> dict[str, Any]:
-        return {"origClientOrderId": client_id}
-
-    def _inst(self, symbol: str) -> Instrument:
-        return self.by_symbol[symbol]
-
     def parse_order(self, info: dict[str, Any]) -> VenueOrder:
-        inst = self._inst(info["symbol"])
-        price = info.get("price", "0")
-        return VenueOrder(
-            client_id=info["clientOrderId"],
-            venue_order_id=str(info["orderId"]),
-            instrument=inst.key,
-            side=Side.BUY if info["side"] == "BUY" else Side.SELL,
-            type=OrderType.MARKET if info.get("type") == "MARKET" else OrderType.LIMIT,
-            quantity=inst.size(info["origQty"]),
-            price=inst.price(price) if Decimal(price) else 0,
-            tif=TIF.get(info.get("timeInForce", "GTC"), TimeInForce.GTC),
-            reduce_only=bool(info.get("reduceOnly")),
-            status=STATUS[info["status"]],
-            filled=to_fixed(info.get("executedQty", "0"), inst.size_precision),
-            ts_ns=int(info.get("updateTime", 0)) * 1_000_000,
-        )
+        typ = OrderType.MARKET if info.get("type") == "MARKET" else OrderType.LIMIT
+        tif = TIF.get(info.get("timeInForce", "GTC"), TimeInForce.GTC)
+        return self._order(info, typ, tif, int(info.get("updateTime", 0)))
 
     def parse_fill(self, info: dict[str, Any]) -> Fill:
-        inst = self._inst(info["symbol"])
-        d = inst.price_precision + inst.size_precision
-        return Fill(
-            instrument=inst.key,
-            client_id=self._client_id_of(str(info["orderId"])),
-            venue_order_id=str(info["orderId"]),
-            trade_id=str(info["id"]),
-            side=Side.BUY if info["side"] == "BUY" else Side.SELL,
-            price=inst.price(info["price"]),
-            quantity=inst.size(info["qty"]),
-            fee=to_fixed(info["commission"], d, "commission", Rounding.UP),
-            liquidity="maker" if info.get("maker") else "taker",
-            ts_ns=int(info["time"]) * 1_000_000,
-        )
-
-    def _client_id_of(self, venue_order_id: str) -> str:
-        for cid, o in self._known.items():
-            if o.venue_order_id == venue_order_id:
-                return cid
-        return ""
+        return self._fill(info, Side.BUY if info["side"] == "BUY" else Side.SELL, bool(info.get("maker")))
 
     def parse_positions(self, raw: list[dict[str, Any]]) -> list[Position]:
         out = []
@@ -153,37 +174,20 @@ class BinanceUsdmVenue(CcxtVenue):
         return out
 
 
-SPOT_STATUS_TYPES = {
-    "LIMIT_MAKER": (OrderType.LIMIT, TimeInForce.POST_ONLY),
-    "MARKET": (OrderType.MARKET, TimeInForce.GTC),
-}
-
-
-class BinanceSpotVenue(BinanceUsdmVenue):
-    """Binance spot on ccxt.binance: the USD-M class with spot's order types and holdings."""
+class BinanceSpotVenue(BinanceVenue):
+    """Binance spot on ccxt.binance: spot's order types (post-only is LIMIT_MAKER) and holdings."""
 
     name = "binance"
     ccxt_class = "binance"
     capabilities = SPOT_CAPABILITIES
-    book_stream_cls = BinanceSpotBookStream
-    trade_stream_cls = BinanceSpotTradeStream
+    book_stream_cls: Any = BinanceSpotBookStream
+    trade_stream_cls: Any = BinanceSpotTradeStream
 
     def __init__(
         self, instruments: list[Instrument], credentials: Credentials, config: BinanceSpotConfig | None = None
     ) -> None:
-        self.config = config or BinanceSpotConfig()
-        urls = {SPOT_REST: self.config.rest_url} if self.config.rest_url != SPOT_REST else None
-        options = {
-            "defaultType": "spot",
-            "fetchMarkets": {"types": ["spot"]},
-            "fetchCurrencies": False,
-            "fetchMargins": False,
-            "recvWindow": self.config.recv_window_ms,
-            "adjustForTimeDifference": False,
-        }
-        CcxtVenue.__init__(
-            self, instruments, credentials, urls, options, self.config.timeout_s, self.config.rate_limit_ms
-        )
+        options = {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]}, "fetchMargins": False}
+        super().__init__(instruments, credentials, config or BinanceSpotConfig(), SPOT_REST, options)
 
     def ccxt_symbol(self, inst: Instrument) -> str:
         return f"{inst.base}/{inst.quote}"
@@ -201,15 +205,17 @@ class BinanceSpotVenue(BinanceUsdmVenue):
         return "limit", req.side.value, inst.format_size(req.quantity), inst.format_price(req.price), params
 
     def parse_order(self, info: dict[str, Any]) -> VenueOrder:
-        o = super().parse_order(info | {"type": "LIMIT" if info.get("type") == "LIMIT_MAKER" else info.get("type")})
-        if info.get("type") == "LIMIT_MAKER":
-            o.tif = TimeInForce.POST_ONLY
-        o.ts_ns = int(info.get("updateTime") or info.get("transactTime") or 0) * 1_000_000
-        return o
+        typ = OrderType.MARKET if info.get("type") == "MARKET" else OrderType.LIMIT
+        # Spot says post-only in the order's type (LIMIT_MAKER), not in its time in force.
+        tif = TIF.get(info.get("timeInForce", "GTC"), TimeInForce.GTC)
+        tif = TimeInForce.POST_ONLY if info.get("type") == "LIMIT_MAKER" else tif
+        return self._order(info, typ, tif, int(info.get("updateTime") or info.get("transactTime") or 0))
 
     def parse_fill(self, info: dict[str, Any]) -> Fill:
-        side = "BUY" if info["isBuyer"] else "SELL"
-        return super().parse_fill(info | {"side": side, "maker": info["isMaker"]})
+        return self._fill(info, Side.BUY if info["isBuyer"] else Side.SELL, bool(info["isMaker"]))
+
+    def parse_positions(self, raw: list[dict[str, Any]]) -> list[Position]:
+        raise NotImplementedError("spot has no positions: get_positions reads the balances")
 
     async def get_positions(self) -> list[Position]:
         """Spot holds assets: the position in an instrument is the base asset held."""

@@ -1,8 +1,9 @@
-"""Binance message parsing: depth diffs and snapshots, trades, book tickers.
+"""Binance message parsing: depth diffs and snapshots, trades, book tickers, the instrument listing.
 
 ``DepthParser`` (Cython, _parsing.pyx) turns a depth message into int64 arrays; ``parse_depth_py``
 is its pure-Python twin, built on json and Decimal, and the oracle of the property tests.
-Trades and book tickers are decoded with msgspec into typed structs.
+Trades and book tickers are decoded with msgspec into typed structs. ``parse_instruments`` reads
+exchangeInfo (USD-M or spot) into instruments.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
 from alephtx.core.errors import FieldError
+from alephtx.core.model import Instrument, Kind
 from alephtx.core.model.fixed import to_fixed
 from alephtx.core.venues.binance._parsing import DepthParser, ParseError, parse_fixed
+from alephtx.core.venues.instruments import decimal_text, parse_rows, places_of
 
 __all__ = [
     "BookTicker",
@@ -25,6 +29,7 @@ __all__ = [
     "Trade",
     "parse_depth_py",
     "parse_fixed",
+    "parse_instruments",
 ]
 
 
@@ -149,3 +154,33 @@ class _TickerEnvelope(msgspec.Struct):
 
 TRADE_DECODER = msgspec.json.Decoder(_TradeEnvelope)
 TICKER_DECODER = msgspec.json.Decoder(_TickerEnvelope)
+
+
+def parse_instruments(info: dict[str, Any], venue: str, spot: bool = False) -> list[Instrument]:
+    """The symbols of an exchangeInfo answer that trade: tick (PRICE_FILTER), lot (LOT_SIZE), minimum
+    notional (MIN_NOTIONAL or NOTIONAL). USD-M states its price and quantity precision apart from
+    the tick ("0.10" at precision 2); spot pads ticks to 8 decimals ("0.01000000"), trimmed here."""
+
+    def one(s: dict[str, Any]) -> Instrument | None:
+        if s.get("status") != "TRADING" or (spot and s.get("isSpotTradingAllowed") is False):
+            return None
+        filters = {f["filterType"]: f for f in s.get("filters", [])}
+        tick = decimal_text(filters["PRICE_FILTER"]["tickSize"])
+        lot = decimal_text(filters["LOT_SIZE"]["stepSize"])
+        if not spot:  # at least the venue's stated precision, so that its prices read back exactly
+            tick = decimal_text(tick, max(places_of(tick), int(s.get("pricePrecision", 0))))
+            lot = decimal_text(lot, max(places_of(lot), int(s.get("quantityPrecision", 0))))
+        mn = filters.get("MIN_NOTIONAL") or filters.get("NOTIONAL") or {}
+        kind = Kind.SPOT if spot else (Kind.PERP if s.get("contractType") == "PERPETUAL" else Kind.FUTURE)
+        return Instrument.from_strings(
+            venue,
+            s["symbol"],
+            kind,
+            tick,
+            lot,
+            decimal_text(mn.get("notional") or mn.get("minNotional") or "0"),
+            base=s["baseAsset"],
+            quote=s["quoteAsset"],
+        )
+
+    return parse_rows(info["symbols"], one, venue)

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from alephtx.core.model import OrderType, TimeInForce
 from alephtx.core.venues.base import Capabilities
 
-REST = "https://api.{hostname}"
+REST = "https://api.{hostname}"  # ccxt's placeholder for its hostname option
+HOST = "https://api.bybit.com"  # what the placeholder stands for
 WS = "wss://stream.bybit.com"
+TESTNET_REST = "https://api-testnet.bybit.com"
+TESTNET_WS = "wss://stream-testnet.bybit.com"
 
 CAPABILITIES = Capabilities(
     order_types=(OrderType.MARKET, OrderType.LIMIT),

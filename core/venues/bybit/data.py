@@ -1,5 +1,6 @@
-"""Bybit orderbook.50: a snapshot, then deltas whose ``u`` grows by exactly one; a break
-resubscribes for a new snapshot (``u`` == 1 also means the venue restarted its book)."""
+"""Bybit market data. orderbook.50: a snapshot, then deltas whose ``u`` grows by exactly one; a
+break resubscribes for a new snapshot (``u`` == 1 also means the venue restarted its book). Public
+trades. The instrument listing (linear contracts)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import numpy as np
 from alephtx.core.book import APPLIED, GAP
 from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
+from alephtx.core.venues.base import VenueUnavailable
 from alephtx.core.venues.bybit.config import BybitConfig
+from alephtx.core.venues.bybit.parsing import parse_instruments
 from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
@@ -91,3 +94,21 @@ class BybitTradeStream(TradeStream):
             )
             for d in msg["data"]
         ]
+
+
+async def fetch_instruments(rest_url: str, venue: str, timeout_s: float = 10.0) -> list[Instrument]:
+    """The linear contracts Bybit lists (``/v5/market/instruments-info``, page after page)."""
+    out: list[Instrument] = []
+    cursor = ""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session:
+        for _ in range(50):  # 1000 a page: far more pages than Bybit has linear contracts
+            url = f"{rest_url.rstrip('/')}/v5/market/instruments-info?category=linear&limit=1000"
+            async with session.get(url + (f"&cursor={cursor}" if cursor else "")) as resp:
+                if resp.status != 200:
+                    raise VenueUnavailable(f"HTTP_{resp.status}", f"instruments: {(await resp.text())[:200]}")
+                answer = await resp.json(content_type=None)
+            out += parse_instruments(answer, venue)
+            cursor = answer.get("result", {}).get("nextPageCursor") or ""
+            if not cursor:
+                break
+    return out

@@ -16,8 +16,8 @@ from alephtx.core.model import (
     Side,
     TimeInForce,
 )
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import Rounding, to_fixed
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder
 from alephtx.core.venues.bybit.config import CAPABILITIES, REST, BybitConfig
 from alephtx.core.venues.bybit.data import BybitBookStream, BybitTradeStream

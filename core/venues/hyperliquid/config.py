@@ -9,6 +9,13 @@ from alephtx.core.venues.base import Capabilities
 
 REST = "https://api.hyperliquid.xyz"
 WS = "wss://api.hyperliquid.xyz"
+TESTNET_REST = "https://api.hyperliquid-testnet.xyz"
+TESTNET_WS = "wss://api.hyperliquid-testnet.xyz"
+# Venue rules the listing (meta) does not state: an order is worth at least 10 USDC; a perp price
+# has at most 5 significant figures and at most 6 - szDecimals decimals.
+MIN_NOTIONAL = "10"
+MAX_SIG_FIGS = 5
+MAX_PRICE_DECIMALS = 6
 
 CAPABILITIES = Capabilities(
     order_types=(OrderType.MARKET, OrderType.LIMIT),

@@ -1,5 +1,6 @@
-"""Hyperliquid l2Book: every message is the whole (top 20, five-significant-figure) book, so there is
-no sequence to break; a dropped or silent socket still reconnects, and the book is replaced whole."""
+"""Hyperliquid market data. l2Book: every message is the whole (top 20, five-significant-figure)
+book, so there is no sequence to break; a dropped or silent socket still reconnects, and the book
+is replaced whole. Public trades. The perpetuals listing (``/info`` meta)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import aiohttp
 from alephtx.core.book import APPLIED
 from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
+from alephtx.core.venues.base import VenueUnavailable
 from alephtx.core.venues.hyperliquid.config import HyperliquidConfig
+from alephtx.core.venues.hyperliquid.parsing import parse_instruments
 from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
@@ -73,3 +76,14 @@ class HyperliquidTradeStream(TradeStream):
             for d in msg["data"]
             if d["coin"] == inst.symbol
         ]
+
+
+async def fetch_instruments(rest_url: str, venue: str, timeout_s: float = 10.0) -> list[Instrument]:
+    """The perpetuals Hyperliquid lists (``POST /info {"type": "meta"}``)."""
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session,
+        session.post(rest_url.rstrip("/") + "/info", json={"type": "meta"}) as resp,
+    ):
+        if resp.status != 200:
+            raise VenueUnavailable(f"HTTP_{resp.status}", f"meta: {(await resp.text())[:200]}")
+        return parse_instruments(await resp.json(content_type=None), venue)

@@ -20,10 +20,10 @@ from alephtx.core.model import (
     Side,
     TimeInForce,
 )
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import Rounding, to_fixed
 from alephtx.core.signers import EvmSigner
 from alephtx.core.signers import hyperliquid as hl
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import ExecReport, VenueAdapter, VenueOrder, VenueRejected, VenueUnavailable
 from alephtx.core.venues.credentials import Credentials
 from alephtx.core.venues.hyperliquid.config import CAPABILITIES, HyperliquidConfig

@@ -1,8 +1,14 @@
-"""Hyperliquid wire values: client ids as cloids, and back."""
+"""Hyperliquid wire values: client ids as cloids, and back; the perpetuals listing (meta)."""
 
 from __future__ import annotations
 
-from alephtx.core.oms.ids import ALPHABET
+from decimal import Decimal
+from typing import Any
+
+from alephtx.core.model import Instrument, Kind, VenueRules
+from alephtx.core.model.ids import ALPHABET
+from alephtx.core.venues.hyperliquid.config import MAX_PRICE_DECIMALS, MAX_SIG_FIGS, MIN_NOTIONAL
+from alephtx.core.venues.instruments import parse_rows
 
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
 
@@ -26,3 +32,30 @@ def client_id_of(cloid: str) -> str:
         n, r = divmod(n, 62)
         out.append(ALPHABET[r])
     return "".join(reversed(out))
+
+
+def parse_instruments(meta: dict[str, Any], venue: str) -> list[Instrument]:
+    """The perpetuals of a ``meta`` answer (``{"universe": [{"name", "szDecimals"}, …]}``) that are
+    not delisted: lot 10^-szDecimals, tick 10^-(6 - szDecimals), quoted in USDC, with the venue's
+    five-significant-figure rule and its 10 USDC minimum order value."""
+
+    def one(u: dict[str, Any]) -> Instrument | None:
+        if u.get("isDelisted"):
+            return None
+        sz = int(u["szDecimals"])
+        px = MAX_PRICE_DECIMALS - sz
+        tick = f"{Decimal(1).scaleb(-max(px, 0)):f}"
+        lot = f"{Decimal(1).scaleb(-sz):f}"
+        return Instrument.from_strings(
+            venue,
+            u["name"],
+            Kind.PERP,
+            tick,
+            lot,
+            MIN_NOTIONAL,
+            base=u["name"],
+            quote="USDC",
+            rules=VenueRules(max_sig_figs=MAX_SIG_FIGS),
+        )
+
+    return parse_rows(meta["universe"], one, venue)

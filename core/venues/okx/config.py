@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from alephtx.core.model import OrderType, TimeInForce
 from alephtx.core.venues.base import Capabilities
 
-REST = "https://{hostname}"
+REST = "https://{hostname}"  # ccxt's placeholder for its hostname option
+HOST = "https://www.okx.com"  # what the placeholder stands for
 WS = "wss://ws.okx.com:8443"
+DEMO_WS = "wss://wspap.okx.com:8443"  # demo trading: the same REST host with x-simulated-trading: 1
 
 CAPABILITIES = Capabilities(
     order_types=(OrderType.MARKET, OrderType.LIMIT),
@@ -39,6 +41,7 @@ SPOT_CAPABILITIES = Capabilities(
 class OkxConfig:
     rest_url: str = REST
     ws_url: str = WS
+    demo: bool = False  # OKX's demo trading (its testnet): every REST request says x-simulated-trading
     rate_limit_ms: float = 40.0
     silence_timeout_s: float = 10.0
     timeout_s: float = 5.0

@@ -1,4 +1,5 @@
-"""OKX keys: ALEPH_OKX_API_KEY, ALEPH_OKX_API_SECRET and ALEPH_OKX_PASSPHRASE, from the environment."""
+"""OKX keys, from the environment: ALEPH_OKX_API_KEY, ALEPH_OKX_API_SECRET and ALEPH_OKX_PASSPHRASE
+(ALEPH_<NAME>_… for a venue configured under another name)."""
 
 from __future__ import annotations
 
@@ -7,5 +8,5 @@ from collections.abc import Mapping
 from alephtx.core.venues.credentials import Credentials, from_env
 
 
-def okx_credentials(env: Mapping[str, str] | None = None) -> Credentials:
-    return from_env("okx", env)
+def okx_credentials(env: Mapping[str, str] | None = None, name: str = "okx") -> Credentials:
+    return from_env(name, env)

@@ -1,5 +1,6 @@
-"""OKX books channel: snapshot then updates chained by seqId/prevSeqId, each checked with OKX's
-CRC32 checksum of the top 25 levels; a break or a bad checksum resubscribes for a new snapshot."""
+"""OKX market data. The books channel: snapshot then updates chained by seqId/prevSeqId, each
+checked with OKX's CRC32 checksum of the top 25 levels; a break or a bad checksum resubscribes for
+a new snapshot. Public trades. The instrument listing (swaps and spot)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import numpy as np
 from alephtx.core.book import APPLIED, GAP
 from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
+from alephtx.core.venues.base import VenueUnavailable
 from alephtx.core.venues.okx.config import OkxConfig
+from alephtx.core.venues.okx.parsing import parse_instruments
 from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
@@ -116,3 +119,17 @@ class OkxTradeStream(TradeStream):
             )
             for d in msg["data"]
         ]
+
+
+async def fetch_instruments(rest_url: str, venue: str, demo: bool = False, timeout_s: float = 10.0) -> list[Instrument]:
+    """The live swaps and spot pairs OKX lists (``/api/v5/public/instruments``, one call per type)."""
+    headers = {"x-simulated-trading": "1"} if demo else {}
+    out: list[Instrument] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s), headers=headers) as session:
+        for inst_type in ("SWAP", "SPOT"):
+            url = f"{rest_url.rstrip('/')}/api/v5/public/instruments?instType={inst_type}"
+            async with session.get(url) as resp:
+                if resp.status != 200:
+                    raise VenueUnavailable(f"HTTP_{resp.status}", f"instruments: {(await resp.text())[:200]}")
+                out += parse_instruments(await resp.json(content_type=None), venue)
+    return out

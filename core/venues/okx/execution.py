@@ -16,8 +16,8 @@ from alephtx.core.model import (
     Side,
     TimeInForce,
 )
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import Rounding, to_fixed
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder, VenueRejected
 from alephtx.core.venues.ccxt_venue import CcxtVenue
 from alephtx.core.venues.credentials import Credentials
@@ -62,6 +62,8 @@ class OkxVenue(CcxtVenue):
             rate_limit_ms=self.config.rate_limit_ms,
         )
         self.ex.has["fetchCurrencies"] = False
+        if self.config.demo:
+            self.ex.headers = {**(self.ex.headers or {}), "x-simulated-trading": "1"}
 
     def ccxt_symbol(self, inst: Instrument) -> str:
         return f"{inst.base}/{inst.quote}:{inst.quote}"

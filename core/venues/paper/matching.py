@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alephtx.core.model import Fill, Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
-from alephtx.core.state.accounting import PositionState, apply_fill, fee_for
+from alephtx.core.model.accounting import PositionState, apply_fill, fee_for
 from alephtx.core.venues.base import VenueOrder
 
 DEPTH = 1000  # levels an order may walk through when it takes liquidity

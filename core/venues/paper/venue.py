@@ -16,7 +16,7 @@ import msgspec
 
 from alephtx.core.book import BookSync, L2Book
 from alephtx.core.model import Balance, Fill, Instrument, OrderRequest, OrderStatus, Position, Side
-from alephtx.core.state.accounting import CASH_PRECISION, to_cash
+from alephtx.core.model.accounting import CASH_PRECISION, to_cash
 from alephtx.core.venues.base import (
     Capabilities,
     ExecReport,

@@ -10,16 +10,18 @@ from typing import Any
 from aiohttp import web
 
 from alephtx.core.model import Instrument, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION, to_cash
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.binance_capture import DepthEvent
-from alephtx.core.state.accounting import CASH_PRECISION, to_cash
 from alephtx.core.venues.base import VenueOrder
-from alephtx.core.venues.emulator.binance import STATUS, TIF_OUT, BinanceEmulator, err
+from alephtx.emulators.binance import STATUS, TIF_OUT, BinanceBase, err
 
 BTCUSDT_SPOT = Instrument.from_strings("binance", "BTCUSDT", "spot", "0.01", "0.00001", "5", base="BTC", quote="USDT")
 
 
-class BinanceSpotEmulator(BinanceEmulator):
+class BinanceSpotEmulator(BinanceBase):
+    """Spot: a sibling of the USD-M emulator (binance.py), sharing ``BinanceBase``."""
+
     name = "binance"
     weight_limit = 6000
 
@@ -29,12 +31,14 @@ class BinanceSpotEmulator(BinanceEmulator):
         self.spot_u = 1000  # spot update ids: each diff starts where the last one ended
 
     def depth_message(self, ev: DepthEvent) -> str:
-        msg = super().depth_message(ev)
+        bids, asks = self.depth_levels(ev)
         first, last = self.spot_u + 1, self.spot_u + max(ev.count, 1)
         self.spot_u = last
-        head, _, rest = msg.partition(',"U":')
-        rest = rest.split(',"b":', 1)[1]
-        return f'{head},"U":{first},"u":{last},"b":{rest}'
+        e_ms = ev.exch_ns // 1_000_000
+        return (
+            f'{{"e":"depthUpdate","E":{e_ms},"s":"{self.instrument.symbol}","U":{first},"u":{last},'
+            f'"b":[{bids}],"a":[{asks}]}}'
+        )
 
     def routes(self, r: web.UrlDispatcher) -> None:
         r.add_get("/api/v3/ping", self.ping)
@@ -48,6 +52,9 @@ class BinanceSpotEmulator(BinanceEmulator):
         r.add_get("/api/v3/myTrades", self.signed(self.user_trades))
         r.add_get("/api/v3/account", self.signed(self.account_info))
         r.add_get("/ws/{stream}", self.ws_stream)
+
+    def weight_of(self, request: web.Request) -> int:
+        return 5 if request.path.endswith(("account", "openOrders")) else 1
 
     async def exchange_info(self, request: web.Request) -> web.Response:
         i = self.instrument

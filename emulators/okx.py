@@ -14,12 +14,12 @@ from typing import Any
 from aiohttp import web
 
 from alephtx.core.model import Instrument, Kind, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION, to_cash
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
 from alephtx.core.signers import HmacSigner
-from alephtx.core.state.accounting import CASH_PRECISION, to_cash
 from alephtx.core.venues.base import VenueOrder, VenueRejected
-from alephtx.core.venues.emulator.base import Emulator
+from alephtx.emulators.base import Emulator
 
 BTC_SWAP = Instrument.from_strings("okx", "BTC-USDT-SWAP", "perp", "0.1", "0.001", "5", base="BTC", quote="USDT")
 BTC_USDT_SPOT = Instrument.from_strings("okx", "BTC-USDT", "spot", "0.1", "0.00001", "5", base="BTC", quote="USDT")

@@ -14,13 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, VenueRules
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
 from alephtx.core.signers import hyperliquid as hl
 from alephtx.core.signers.evm import recover_digest
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder, VenueRejected
-from alephtx.core.venues.emulator.base import Emulator
+from alephtx.emulators.base import Emulator
 
 SZ_DECIMALS = 5
 BTC_PERP = Instrument.from_strings(

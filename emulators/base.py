@@ -3,7 +3,9 @@ real data as its market, WebSocket fan-out, request weight accounting and fault 
 
 Each venue's emulator (binance.py, okx.py, …) adds its real paths, field names, signature checks
 and error codes on top. They bind 127.0.0.1 and exist so that adapters can be tested end to end
-with the real ccxt client and our own WebSocket code, since the real venues cannot be reached.
+with the real ccxt client and our own WebSocket code, since the real venues cannot be reached, and
+so that people can try the platform without keys (``aleph emulator VENUE``). They sit above core:
+core never imports them.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from alephtx.core.config.resources import sample_capture
 from alephtx.core.model import Instrument
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
 from alephtx.core.replay.market import replay_into_venue
-from alephtx.core.replay.samples import sample_capture
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.paper.venue import PaperVenue
 
 log = logging.getLogger("alephtx.emulator")
@@ -102,6 +104,11 @@ class Emulator(abc.ABC):
         self.port = server.sockets[0].getsockname()[1]
         self._task = asyncio.create_task(self._drive())
         return self.url
+
+    @property
+    def market(self) -> asyncio.Task[None] | None:
+        """The replay driving the market (done when the capture has been played, or has failed)."""
+        return self._task
 
     @property
     def url(self) -> str:

@@ -1,9 +1,14 @@
 """Binance USD-M futures on loopback: the /fapi REST subset ccxt's binanceusdm uses, and the
 ``<symbol>@depth@0ms`` / ``<symbol>@trade`` streams, with Binance's signature and timestamp rules
-and error codes (-1021, -1022, -2011, -2013, -2015, -4116)."""
+and error codes (-1021, -1022, -2011, -2013, -2015, -4116).
+
+``BinanceBase`` is what USD-M and spot (binance_spot.py) share: signed requests, order entry,
+queries and the streams' framing; each market is a sibling subclass with its own paths, listing,
+order and account answers."""
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import re
 import time
@@ -13,12 +18,12 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
 from alephtx.core.signers import HmacSigner
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder, VenueRejected
-from alephtx.core.venues.emulator.base import Emulator
+from alephtx.emulators.base import Emulator
 
 BTCUSDT = Instrument.from_strings("binance-usdm", "BTCUSDT", "perp", "0.10", "0.001", "100", base="BTC", quote="USDT")
 STATUS = {
@@ -40,28 +45,24 @@ def err(code: int, msg: str, status: int = 400) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=status)
 
 
-class BinanceEmulator(Emulator):
-    name = "binance-usdm"
-    weight_limit = 2400  # request weight per minute, as on fapi
+class BinanceBase(Emulator):
+    """What the USD-M and spot emulators share; each market is a subclass stating its own paths,
+    exchangeInfo, depth snapshot, order and account answers."""
+
+    funds_error = -2010  # the code of "insufficient balance" on this market
 
     def __init__(self, *args: Any, **kw: Any) -> None:
-        kw.setdefault("instrument", BTCUSDT)
         super().__init__(*args, **kw)
         self.order_ids: dict[str, int] = {}
 
-    # -- streams ---------------------------------------------------------------------------------
-
-    def depth_message(self, ev: DepthEvent) -> str:
+    def depth_levels(self, ev: DepthEvent) -> tuple[str, str]:
+        """A depth event's bids and asks as the JSON arrays of a depth message."""
         p, inst = ev.parser, self.instrument
         fp, fs = inst.format_price, inst.format_size
         n, nb = p.count, p.bid_count
         bids = ",".join(f'["{fp(p.prices[i])}","{fs(p.qtys[i])}"]' for i in range(nb))
         asks = ",".join(f'["{fp(p.prices[i])}","{fs(p.qtys[i])}"]' for i in range(nb, n))
-        e_ms = ev.exch_ns // 1_000_000
-        return (
-            f'{{"e":"depthUpdate","E":{e_ms},"T":{p.transact_ms or e_ms},"s":"{inst.symbol}","U":{ev.first_id},'
-            f'"u":{ev.final_id},"pu":{ev.prev_final_id},"b":[{bids}],"a":[{asks}]}}'
-        )
+        return bids, asks
 
     def trade_message(self, ev: TradeEvent) -> str:
         inst = self.instrument
@@ -69,40 +70,6 @@ class BinanceEmulator(Emulator):
         return (
             f'{{"e":"trade","E":{ms},"T":{ms},"s":"{inst.symbol}","t":{ev.trade_id},"p":"{inst.format_price(ev.price)}",'
             f'"q":"{inst.format_size(ev.quantity)}","X":"MARKET","m":{"true" if ev.aggressor is Side.SELL else "false"}}}'
-        )
-
-    # -- routes ----------------------------------------------------------------------------------------
-
-    def routes(self, r: web.UrlDispatcher) -> None:
-        r.add_get("/fapi/v1/ping", self.ping)
-        r.add_get("/fapi/v1/time", self.server_time)
-        r.add_get("/fapi/v1/exchangeInfo", self.exchange_info)
-        r.add_get("/fapi/v1/depth", self.depth)
-        r.add_post("/fapi/v1/order", self.signed(self.new_order))
-        r.add_delete("/fapi/v1/order", self.signed(self.cancel_order))
-        r.add_get("/fapi/v1/order", self.signed(self.query_order))
-        r.add_get("/fapi/v1/openOrders", self.signed(self.open_orders))
-        r.add_get("/fapi/v1/userTrades", self.signed(self.user_trades))
-        r.add_get("/fapi/v1/leverageBracket", self.signed(self.leverage_bracket))
-        for v in ("v2", "v3"):
-            r.add_get(f"/fapi/{v}/positionRisk", self.signed(self.position_risk))
-            r.add_get(f"/fapi/{v}/account", self.signed(self.account_info))
-            r.add_get(f"/fapi/{v}/balance", self.signed(self.balance))
-        r.add_get("/ws/{stream}", self.ws_stream)
-        r.add_get("/stream", self.ws_stream)
-
-    def weight_of(self, request: web.Request) -> int:
-        if request.path == "/fapi/v1/depth":
-            return 20
-        if request.path == "/fapi/v1/exchangeInfo":
-            return 1
-        return 5 if request.path.endswith(("account", "userTrades", "openOrders")) else 1
-
-    def too_many(self, retry_after: float) -> web.Response:
-        return web.json_response(
-            {"code": -1003, "msg": "Too many requests; current limit is 2400 requests per minute."},
-            status=429,
-            headers={"Retry-After": str(max(1, round(retry_after)))},
         )
 
     async def ping(self, request: web.Request) -> web.Response:
@@ -145,6 +112,139 @@ class BinanceEmulator(Emulator):
             return resp
 
         return check
+
+    def too_many(self, retry_after: float) -> web.Response:
+        return web.json_response(
+            {"code": -1003, "msg": f"Too many requests; current limit is {self.weight_limit} requests per minute."},
+            status=429,
+            headers={"Retry-After": str(max(1, round(retry_after)))},
+        )
+
+    # -- trading -----------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def order_json(self, o: VenueOrder) -> dict[str, Any]:
+        """An order as this market's REST answers show it."""
+
+    async def new_order(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        i = self.instrument
+        if p.get("symbol") != i.symbol:
+            return err(-1121, "Invalid symbol.")
+        try:
+            side = {"BUY": Side.BUY, "SELL": Side.SELL}[p["side"]]
+            typ, tif = self.order_type(p)
+            qty = i.size(p["quantity"], "quantity")
+            price = i.price(p["price"], "price") if typ is OrderType.LIMIT else 0
+        except (KeyError, ValueError) as exc:
+            return err(-1102, f"Mandatory parameter was not sent, was empty/null, or malformed: {exc}")
+        short = self.check_funds(side, qty, price)
+        if short:
+            return err(self.funds_error, short)
+        cid = p.get("newClientOrderId") or f"emu{len(self.order_ids) + 1}"
+        if len(cid) > 36 or not re.fullmatch(r"[\.A-Z\:/a-z0-9_-]{1,36}", cid):
+            return err(-4015, "Client order id is not valid.")
+        if cid in self.order_ids:
+            return err(-4116, "ClientOrderId is duplicated.")
+        self.order_ids[cid] = 8_000_000_000 + len(self.order_ids) + 1
+        req = OrderRequest(
+            i.key, side, typ, qty, price, tif=tif, reduce_only=p.get("reduceOnly") == "true", client_id=cid
+        )
+        try:
+            o = await self.venue.place_order(req)
+        except VenueRejected as exc:
+            del self.order_ids[cid]
+            return err(-1111, exc.message)
+        o = self.venue.orders[cid]
+        if o.status is OrderStatus.REJECTED:
+            if o.tif is TimeInForce.POST_ONLY:
+                return err(*self.post_only_error())
+            return err(-2022, "ReduceOnly Order is rejected.")
+        if self.faults.place_timeout_next:
+            self.faults.place_timeout_next -= 1
+            await asyncio.sleep(self.faults.timeout_s)  # the order exists; the answer comes too late
+        return web.json_response(self.order_json(o))
+
+    def order_type(self, p: dict[str, str]) -> tuple[OrderType, TimeInForce]:
+        typ = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET}[p["type"]]
+        return typ, TIF_IN[p.get("timeInForce", "GTC")] if typ is OrderType.LIMIT else TimeInForce.GTC
+
+    def post_only_error(self) -> tuple[int, str]:
+        return -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected."
+
+    def check_funds(self, side: Side, qty: int, price: int) -> str:
+        """Futures are margined: the paper venue's risk-free margin never runs out here."""
+        return ""
+
+    def _find(self, p: dict[str, str]) -> VenueOrder | None:
+        cid = p.get("origClientOrderId")
+        if cid is None and "orderId" in p:
+            cid = next((c for c, n in self.order_ids.items() if str(n) == p["orderId"]), None)
+        return self.venue.orders.get(cid or "")
+
+    async def cancel_order(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        o = self._find(p)
+        if o is None or o.status.is_terminal:
+            return err(-2011, "Unknown order sent.")
+        await self.venue.cancel_order(self.instrument.key, o.client_id)
+        return web.json_response(self.order_json(self.venue.orders[o.client_id]))
+
+    async def query_order(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        o = self._find(p)
+        if o is None:
+            return err(-2013, "Order does not exist.")
+        return web.json_response(self.order_json(o))
+
+    async def open_orders(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        return web.json_response([self.order_json(o) for o in await self.venue.get_open_orders()])
+
+
+class BinanceEmulator(BinanceBase):
+    """USD-M futures."""
+
+    name = "binance-usdm"
+    weight_limit = 2400  # request weight per minute, as on fapi
+    funds_error = -2019  # "Margin is insufficient."
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        kw.setdefault("instrument", BTCUSDT)
+        super().__init__(*args, **kw)
+
+    # -- streams ---------------------------------------------------------------------------------
+
+    def depth_message(self, ev: DepthEvent) -> str:
+        bids, asks = self.depth_levels(ev)
+        e_ms = ev.exch_ns // 1_000_000
+        return (
+            f'{{"e":"depthUpdate","E":{e_ms},"T":{ev.parser.transact_ms or e_ms},"s":"{self.instrument.symbol}",'
+            f'"U":{ev.first_id},"u":{ev.final_id},"pu":{ev.prev_final_id},"b":[{bids}],"a":[{asks}]}}'
+        )
+
+    # -- routes ----------------------------------------------------------------------------------------
+
+    def routes(self, r: web.UrlDispatcher) -> None:
+        r.add_get("/fapi/v1/ping", self.ping)
+        r.add_get("/fapi/v1/time", self.server_time)
+        r.add_get("/fapi/v1/exchangeInfo", self.exchange_info)
+        r.add_get("/fapi/v1/depth", self.depth)
+        r.add_post("/fapi/v1/order", self.signed(self.new_order))
+        r.add_delete("/fapi/v1/order", self.signed(self.cancel_order))
+        r.add_get("/fapi/v1/order", self.signed(self.query_order))
+        r.add_get("/fapi/v1/openOrders", self.signed(self.open_orders))
+        r.add_get("/fapi/v1/userTrades", self.signed(self.user_trades))
+        r.add_get("/fapi/v1/leverageBracket", self.signed(self.leverage_bracket))
+        for v in ("v2", "v3"):
+            r.add_get(f"/fapi/{v}/positionRisk", self.signed(self.position_risk))
+            r.add_get(f"/fapi/{v}/account", self.signed(self.account_info))
+            r.add_get(f"/fapi/{v}/balance", self.signed(self.balance))
+        r.add_get("/ws/{stream}", self.ws_stream)
+        r.add_get("/stream", self.ws_stream)
+
+    def weight_of(self, request: web.Request) -> int:
+        if request.path == "/fapi/v1/depth":
+            return 20
+        if request.path == "/fapi/v1/exchangeInfo":
+            return 1
+        return 5 if request.path.endswith(("account", "userTrades", "openOrders")) else 1
 
     # -- public ------------------------------------------------------------------------------------------
 
@@ -230,7 +330,7 @@ class BinanceEmulator(Emulator):
         now = int(time.time() * 1000)
         return web.json_response({"lastUpdateId": book.last_update_id, "E": now, "T": now, "bids": bids, "asks": asks})
 
-    # -- trading -----------------------------------------------------------------------------------------
+    # -- orders and account ----------------------------------------------------------------------------
 
     def order_json(self, o: VenueOrder) -> dict[str, Any]:
         i = self.instrument
@@ -261,77 +361,6 @@ class BinanceEmulator(Emulator):
             "time": o.ts_ns // 1_000_000,
             "updateTime": int(time.time() * 1000),
         }
-
-    async def new_order(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        i = self.instrument
-        if p.get("symbol") != i.symbol:
-            return err(-1121, "Invalid symbol.")
-        try:
-            side = {"BUY": Side.BUY, "SELL": Side.SELL}[p["side"]]
-            typ, tif = self.order_type(p)
-            qty = i.size(p["quantity"], "quantity")
-            price = i.price(p["price"], "price") if typ is OrderType.LIMIT else 0
-        except (KeyError, ValueError) as exc:
-            return err(-1102, f"Mandatory parameter was not sent, was empty/null, or malformed: {exc}")
-        short = self.check_funds(side, qty, price)
-        if short:
-            return err(-2019 if self.name == "binance-usdm" else -2010, short)
-        cid = p.get("newClientOrderId") or f"emu{len(self.order_ids) + 1}"
-        if len(cid) > 36 or not re.fullmatch(r"[\.A-Z\:/a-z0-9_-]{1,36}", cid):
-            return err(-4015, "Client order id is not valid.")
-        if cid in self.order_ids:
-            return err(-4116, "ClientOrderId is duplicated.")
-        self.order_ids[cid] = 8_000_000_000 + len(self.order_ids) + 1
-        req = OrderRequest(
-            i.key, side, typ, qty, price, tif=tif, reduce_only=p.get("reduceOnly") == "true", client_id=cid
-        )
-        try:
-            o = await self.venue.place_order(req)
-        except VenueRejected as exc:
-            del self.order_ids[cid]
-            return err(-1111, exc.message)
-        o = self.venue.orders[cid]
-        if o.status is OrderStatus.REJECTED:
-            if o.tif is TimeInForce.POST_ONLY:
-                return err(*self.post_only_error())
-            return err(-2022, "ReduceOnly Order is rejected.")
-        if self.faults.place_timeout_next:
-            self.faults.place_timeout_next -= 1
-            await asyncio.sleep(self.faults.timeout_s)  # the order exists; the answer comes too late
-        return web.json_response(self.order_json(o))
-
-    def order_type(self, p: dict[str, str]) -> tuple[OrderType, TimeInForce]:
-        typ = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET}[p["type"]]
-        return typ, TIF_IN[p.get("timeInForce", "GTC")] if typ is OrderType.LIMIT else TimeInForce.GTC
-
-    def post_only_error(self) -> tuple[int, str]:
-        return -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected."
-
-    def check_funds(self, side: Side, qty: int, price: int) -> str:
-        """Futures are margined: the paper venue's risk-free margin never runs out here."""
-        return ""
-
-    def _find(self, p: dict[str, str]) -> VenueOrder | None:
-        cid = p.get("origClientOrderId")
-        if cid is None and "orderId" in p:
-            cid = next((c for c, n in self.order_ids.items() if str(n) == p["orderId"]), None)
-        return self.venue.orders.get(cid or "")
-
-    async def cancel_order(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        o = self._find(p)
-        if o is None or o.status.is_terminal:
-            return err(-2011, "Unknown order sent.")
-        await self.venue.cancel_order(self.instrument.key, o.client_id)
-        return web.json_response(self.order_json(self.venue.orders[o.client_id]))
-
-    async def query_order(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        o = self._find(p)
-        if o is None:
-            return err(-2013, "Order does not exist.")
-        return web.json_response(self.order_json(o))
-
-    async def open_orders(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        return web.json_response([self.order_json(o) for o in await self.venue.get_open_orders()])
 
     async def user_trades(self, request: web.Request, p: dict[str, str]) -> web.Response:
         i = self.instrument

@@ -12,12 +12,12 @@ from typing import Any
 from aiohttp import web
 
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
 from alephtx.core.signers import HmacSigner
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder, VenueRejected
-from alephtx.core.venues.emulator.base import Emulator
+from alephtx.emulators.base import Emulator
 
 BTCUSDT_LINEAR = Instrument.from_strings("bybit", "BTCUSDT", "perp", "0.10", "0.001", "5", base="BTC", quote="USDT")
 STATUS = {

@@ -3,7 +3,7 @@
 Run it as a separate process when the engine must be testable against a venue that outlives it
 (the crash test kills the engine, never the venue):
 
-    python -m alephtx.core.venues.paper.server --port 8300 [--capture FILE] [--speed 1.0]
+    python -m alephtx.emulators.paper --port 8300 [--capture FILE] [--speed 1.0]
 
 Binds 127.0.0.1 by default. Bound to any other address it requires a bearer token
 (ALEPH_PAPER_TOKEN), and refuses to start without one.
@@ -32,12 +32,12 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from alephtx.core.config.resources import sample_capture
 from alephtx.core.errors import FieldError
 from alephtx.core.logs import setup_logging
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce, to_fixed
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.replay.market import replay_into_venue
-from alephtx.core.replay.samples import sample_capture
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueRejected
 from alephtx.core.venues.paper.venue import PaperVenue
 

@@ -1,1 +1,0 @@
-"""Loopback emulators of real venues (REST and WebSocket), for end-to-end adapter tests."""

@@ -1,0 +1,130 @@
+"""`aleph emulator VENUE` as a person runs it: a real subprocess started from an empty folder,
+its printed URLs, a plain HTTP client on its endpoints, a venue config pointed at it, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from alephtx.core.model import OrderRequest, OrderStatus, OrderType, Side
+from alephtx.core.venues.factory import VenueConfig
+from alephtx.core.venues.registry import build
+from tests.integration.test_cli import ALEPH, run
+
+
+class Running:
+    """The emulator's process, and its output lines as they come (read by a thread: a pipe's
+    buffered lines are invisible to select)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def read_until(self, marker: str, timeout_s: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not any(marker in line for line in self.lines):
+            try:
+                line = self._queue.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                raise AssertionError(f"no {marker!r} in {self.lines}") from None
+            assert line is not None, (
+                f"the emulator ended: {self.lines} {self.proc.stderr.read() if self.proc.stderr else ''}"
+            )
+            self.lines.append(line)
+
+    def value(self, key: str) -> str:
+        return next(line.split("=", 1)[1].strip() for line in self.lines if line.strip().startswith(key + " "))
+
+    def exports(self) -> dict[str, str]:
+        pairs = [line.split("export ", 1)[1].split("=", 1) for line in self.lines if "export " in line]
+        return {k: v for k, v in pairs}
+
+
+@contextmanager
+def emulator(cwd: Path, *args: str) -> Iterator[Running]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALEPH_")}  # demo keys, not the caller's
+    proc = subprocess.Popen(
+        [*ALEPH, "emulator", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    running = Running(proc)
+    try:
+        running.read_until("Ctrl-C stops it.")
+        yield running
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def get_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert r.status == 200
+        return json.loads(r.read())
+
+
+@pytest.mark.parametrize(
+    ("venue", "path", "symbol"),
+    [
+        ("binance-usdm", "/fapi/v1/exchangeInfo", "BTCUSDT"),
+        ("bybit", "/v5/market/instruments-info?category=linear", "BTCUSDT"),
+        ("okx", "/api/v5/public/instruments?instType=SWAP", "BTC-USDT-SWAP"),
+    ],
+)
+def test_the_emulator_serves_its_venue_from_an_empty_folder(venue: str, path: str, symbol: str, tmp_path: Path) -> None:
+    with emulator(tmp_path, venue, "--speed", "4") as emu:
+        rest = emu.value("rest_url")
+        assert rest.startswith("http://127.0.0.1:") and emu.value("ws_url") == rest.replace("http", "ws")
+        assert symbol in json.dumps(get_json(rest + path))
+        emu.proc.send_signal(signal.SIGINT)
+        assert emu.proc.wait(15) == 0
+        emu.read_until("stopped")
+    assert list(tmp_path.iterdir()) == []  # nothing written where it was started
+
+
+async def test_a_venue_config_pointed_at_the_emulator_trades(tmp_path: Path) -> None:
+    """What the emulator prints is enough to trade: its URLs in a venue config, its demo keys in
+    the environment."""
+    work = tmp_path / "work"
+    work.mkdir()
+    with emulator(work, "okx", "--speed", "4") as emu:
+        env = emu.exports()
+        assert set(env) == {"ALEPH_OKX_API_KEY", "ALEPH_OKX_API_SECRET", "ALEPH_OKX_PASSPHRASE"}
+        cfg = VenueConfig("okx", symbols=("BTC-USDT-SWAP",), rest_url=emu.value("rest_url"), ws_url=emu.value("ws_url"))
+        parts = await build(cfg, env=env, cache_dir=tmp_path / "cache")
+        try:
+            inst = parts.instruments.get("BTC-USDT-SWAP")
+            req = OrderRequest(inst.key, Side.BUY, OrderType.MARKET, inst.size("0.01"), client_id="emu1")
+            o = await parts.adapter.place_order(req)  # the URLs are printed once the venue has a book
+            assert o.status is OrderStatus.FILLED
+        finally:
+            await parts.close()
+
+
+def test_wrong_arguments_are_named() -> None:
+    out = run("emulator", "nowhere")
+    assert out.returncode == 2 and "venue='nowhere'" in out.stderr
+    out = run("emulator", "bybit", "--capture", "/no/such/capture.gz")
+    assert out.returncode == 2 and "capture='/no/such/capture.gz'" in out.stderr
