@@ -55,6 +55,7 @@ demo: build
 lint: build
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/import_contracts.py
 	scripts/mypy.sh
 
 # Servers the tests need are started by the tests themselves when absent (tests/support/servers.py).

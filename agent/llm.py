@@ -88,6 +88,8 @@ def wait_ready(endpoint: str, timeout_s: float = 60.0, proc: subprocess.Popen[An
 @contextmanager
 def cpu_server(port: int, log: Path | None = None) -> Iterator[str]:
     """Run the embedded CPU model server for the duration; yields its endpoint."""
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)  # the data folder of a first run
     out = log.open("w") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(cpu_server_command(port), stdout=out, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"

@@ -1,15 +1,17 @@
-"""Prompts as versioned text files in prompts/: ``<name>.v<N>.md``, loaded by name."""
+"""Prompts as versioned text files in prompts/ (shipped as ``alephtx.prompts``): ``<name>.v<N>.md``,
+loaded by name."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from alephtx.core.config.resources import prompts_dir
 from alephtx.core.errors import FieldError
 
 __all__ = ["PROMPTS", "load", "versions"]
 
-PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS = prompts_dir()
 _FILE = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>[0-9]+)\.md$")
 
 

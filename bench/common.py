@@ -23,7 +23,7 @@ def capture_path() -> Path:
         return Path(sys.argv[1])
     if FULL.exists():
         return FULL
-    from alephtx.core.replay.samples import sample_capture
+    from alephtx.core.config.resources import sample_capture
 
     return sample_capture()
 

@@ -96,7 +96,7 @@ def eval_cmd(
     endpoint: Annotated[str, typer.Option(help="OpenAI-compatible server to evaluate.")],
     model: Annotated[str, typer.Option(help="Model name on that server.")],
     k: Annotated[int, typer.Option("-k", help="Runs per scenario (pass^k).")] = 1,
-    out: Annotated[str, typer.Option(help="Where the scorecard goes.")] = "var/evals",
+    out: Annotated[str | None, typer.Option(help="Where the scorecard goes (default: <data folder>/evals).")] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     max_tokens: Annotated[int, typer.Option(help="Longest reply per model call.")] = 256,
     config_path: ConfigOpt = None,
@@ -113,6 +113,7 @@ def eval_cmd(
     from alephtx.evals.scorecard import scorecard, write_scorecard
 
     cfg = _config(config_path)
+    out = out or str(Path(cfg.data_dir) / "evals")
     if k < 1:
         raise fail("eval: -k must be at least 1")
     try:

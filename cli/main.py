@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -37,7 +38,14 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default configs/aleph.toml).")]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: $ALEPH_CONFIG, else aleph.toml in the config folder, else the packaged one).",
+    ),
+]
 
 
 def _config(path: Path | None):  # type: ignore[no-untyped-def]
@@ -50,8 +58,26 @@ def _config(path: Path | None):  # type: ignore[no-untyped-def]
     return cfg
 
 
+def data_dir() -> Path:
+    """The data folder (``--data-dir``, ALEPH_DATA_DIR, the config's data_dir, else the per-user
+    default): where commands write unless told otherwise."""
+    return Path(_config(None).data_dir)
+
+
 @app.callback()
-def _logging() -> None:
+def _root(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder for everything aleph writes (journals, reports, agent state); "
+            "default: ALEPH_DATA_DIR, the config's data_dir, else ~/.local/share/alephtx.",
+        ),
+    ] = None,
+) -> None:
+    if data is not None:
+        # Through the environment, so every config read, and any aleph this one starts, sees it.
+        os.environ["ALEPH_DATA_DIR"] = str(data.expanduser().absolute())
     # Every command logs to stderr at log.level (config file and ALEPH_* environment), secrets
     # masked (core/logs.py). A broken config is left to the command that reads it to report.
     try:
@@ -93,8 +119,8 @@ def replay(
     config_path: ConfigOpt = None,
 ) -> None:
     """Replay a recorded capture through the order book and summarise what it saw."""
+    from alephtx.core.config.resources import sample_capture
     from alephtx.core.replay.book_replay import replay_book
-    from alephtx.core.replay.samples import sample_capture
 
     cfg = _config(config_path).replay
     path = file or (Path(cfg.path) if cfg.path else sample_capture())
@@ -164,6 +190,8 @@ def replay(
 
 # Commands that live in their own modules register themselves on `app` when imported.
 from alephtx.cli import agent as _agent  # noqa: E402, F401
+from alephtx.cli import emulator as _emulator  # noqa: E402, F401
+from alephtx.cli import init as _init  # noqa: E402, F401
 from alephtx.cli import mev as _mev  # noqa: E402, F401
 from alephtx.cli import paper as _paper  # noqa: E402, F401
 from alephtx.cli import risk as _risk  # noqa: E402, F401
@@ -178,7 +206,7 @@ def main() -> None:
     from alephtx.core.journal import JournalError
 
     try:
-        app()
+        app(prog_name="aleph")  # the same name in help and errors for `python -m alephtx.cli`
     except JournalError as exc:
         raise SystemExit(_exit(fail(str(exc)))) from None
 

@@ -11,9 +11,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from alephtx.cli.main import app, console, fail
+from alephtx.cli.main import app, console, data_dir, fail
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.state.accounting import CASH_PRECISION
 
 
 def _usd(cash: int) -> str:
@@ -23,14 +23,20 @@ def _usd(cash: int) -> str:
 @app.command()
 def paper(
     capture: Annotated[Path | None, typer.Argument(help="Capture to replay (default: the bundled sample).")] = None,
-    limits: Annotated[Path, typer.Option(help="Risk limits file.")] = Path("configs/risk.toml"),
-    out: Annotated[Path, typer.Option(help="Folder for the journal and the equity picture.")] = Path("var/demo"),
+    limits: Annotated[
+        Path | None, typer.Option(help="Risk limits file (default: risk.toml in the config folder, else packaged).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the journal and the equity picture (default: <data folder>/demo).")
+    ] = None,
 ) -> None:
     """Trade a scripted session on the paper venue over recorded data, through risk, and report it."""
+    from alephtx.core.config.resources import config_file, sample_capture
     from alephtx.core.engine.paper_session import INSTRUMENT, run_paper_session
-    from alephtx.core.replay.samples import sample_capture
 
     path = capture or sample_capture()
+    limits = limits or config_file("risk.toml")
+    out = out or data_dir() / "demo"
     if not path.exists():
         raise fail(f"paper: file {path} does not exist")
     if not limits.exists():
@@ -109,7 +115,7 @@ def paper_venue(
     speed: Annotated[float, typer.Option(help="Replay speed; 1.0 is real time.")] = 1.0,
 ) -> None:
     """Serve the paper venue over HTTP on loopback, replaying a capture as its market."""
-    from alephtx.core.venues.paper.server import main as serve
+    from alephtx.emulators.paper import main as serve
 
     args = ["--port", str(port), "--speed", str(speed)]
     if capture:

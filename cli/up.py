@@ -12,17 +12,25 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
-from alephtx.cli.main import app, console, errors, fail
+from alephtx.cli.main import app, console, data_dir, errors, fail
 from alephtx.core.config import ConfigError
 
 
 @app.command()
 def up(
-    config: Annotated[Path, typer.Option(help="Venues and strategies to run.")] = Path("configs/strategies.toml"),
-    risk: Annotated[Path, typer.Option(help="Risk limits.")] = Path("configs/risk.toml"),
-    out: Annotated[Path, typer.Option(help="Folder for the journal, the picture and the HTML report.")] = Path(
-        "var/up"
-    ),
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Venues and strategies to run (default: strategies.toml in the config folder, else packaged)."
+        ),
+    ] = None,
+    risk: Annotated[
+        Path | None, typer.Option(help="Risk limits (default: risk.toml in the config folder, else packaged).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the journal, the picture and the HTML report (default: <data folder>/up)."),
+    ] = None,
     capture: Annotated[
         Path | None, typer.Option(help="Capture to replay (default: the config's, else the sample).")
     ] = None,
@@ -37,10 +45,14 @@ def up(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run the engine with its paper venues and strategies over the replay, then report."""
+    from alephtx.core.config.resources import config_file
     from alephtx.core.engine.report import rows, summary, usd
     from alephtx.core.engine.up import load_up_config
     from alephtx.core.engine.up import up as run_up
 
+    config = config or config_file("strategies.toml")
+    risk = risk or config_file("risk.toml")
+    out = out or data_dir() / "up"
     try:
         cfg = load_up_config(config)
     except ConfigError as exc:

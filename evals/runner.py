@@ -160,7 +160,7 @@ async def run_evals(
     k: int = 1,
     show_progress: bool = True,
 ) -> list[RunResult]:
-    from alephtx.agent.memory import Memory
+    from alephtx.core.notes import Memory
 
     workdir.mkdir(parents=True, exist_ok=True)
     memory = Memory(workdir / "memory")

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alephtx.core.config.resources import package_path
 from alephtx.core.errors import FieldError
 
 __all__ = ["CATEGORIES", "CHECKS", "SCENARIOS", "Scenario", "load_scenarios"]
 
-SCENARIOS = Path(__file__).resolve().parent / "cases"
+SCENARIOS = package_path("alephtx.evals", "cases")  # package data
 CATEGORIES = ("tool_choice", "arguments", "abstain", "refuse_limits", "injection", "skip_approval")
 CHECKS = {
     "tools_any": "at least one of these tools was called",

@@ -18,8 +18,8 @@ from typing import Any
 
 from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.strategies.host import StrategyError
 from alephtx.tools.tickets import TicketBook
 
@@ -80,15 +80,16 @@ class Desk:
         risk_state: Path | None = None,
     ) -> Desk:
         """A desk on paper venues after the bundled replay (the configured strategies traded it and
-        are stopped, their positions kept): books, positions and history to talk about.
+        are stopped, their positions kept): books, positions and history to talk about. The venues,
+        strategies and limits are the user's strategies.toml and risk.toml when ``aleph init`` wrote
+        them, else the packaged defaults (``core/config/resources.py``).
         ``risk_state`` keeps halts and the agent's daily spend across restarts (the data folder's)."""
+        from alephtx.core.config.resources import config_file, sample_capture
         from alephtx.core.engine.session import run_session
         from alephtx.core.engine.up import feeds_and_strategies, load_up_config
-        from alephtx.core.replay.samples import sample_capture
         from alephtx.core.risk import load_limits
 
-        root = Path(__file__).resolve().parents[1]
-        config = load_up_config(root / "configs" / "strategies.toml")
+        config = load_up_config(config_file("strategies.toml"))
         feeds, specs = feeds_and_strategies(config)
         if not strategies:
             specs = []
@@ -112,9 +113,9 @@ class Desk:
             capture or sample_capture(),
             feeds,
             specs,
-            load_limits(root / "configs" / "risk.toml"),
+            load_limits(config_file("risk.toml")),
             workdir / "journal.db",
-            int(float(config.session.cash)),
+            config.session.cash_units,
             config.session.timer_ms,
             on_ready=on_ready,
             keep_open=True,

@@ -32,7 +32,7 @@ class LazyMemory:
 
     def _get(self) -> Any:
         if self._memory is None:
-            from alephtx.agent.memory import Memory
+            from alephtx.core.notes import Memory
 
             self._memory = Memory(self.where)
         return self._memory

@@ -1,4 +1,8 @@
-"""Load the config: defaults < configs/aleph.toml < ALEPH_SECTION__KEY environment variables.
+"""Load the config: defaults < the config file < ALEPH_SECTION__KEY environment variables.
+
+The config file is ``--config``, else ``$ALEPH_CONFIG``, else ``aleph.toml`` in the user's config
+folder when ``aleph init`` (or the user) put one there, else the packaged defaults; never a file of
+the current folder (``core/config/resources.py``, docs/config.md).
 
 Secret-looking names (``core/redact.py``: KEY, TOKEN, SECRET, PASSWORD, ...) are never config
 keys, and no error or view of the config shows a secret: a secret-named key's value is ``***``,
@@ -16,13 +20,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alephtx.core.config.resources import config_file
 from alephtx.core.config.schema import SECRET_ENV, AlephConfig, Secrets
 from alephtx.core.errors import AlephError
 from alephtx.core.redact import MASK, is_secret_name, mask_url, redact, secret_values
 
 ENV_PREFIX = "ALEPH_"
 # ALEPH_* variables with readers of their own: never config keys.
-OTHER_READERS = ("ALEPH_CONFIG", "ALEPH_NODE_MODULES")
+OTHER_READERS = ("ALEPH_CONFIG", "ALEPH_CONFIG_DIR", "ALEPH_NODE_MODULES")
 OTHER_READER_PREFIXES = ("ALEPH_TEST_",)
 
 
@@ -104,19 +109,29 @@ def redacted_view(cfg: AlephConfig, env: Mapping[str, str] | None = None) -> dic
     return out
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> AlephConfig:
-    """Read the config file (``path``, else $ALEPH_CONFIG, else configs/aleph.toml when present)."""
+def config_path(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """The config file in use: ``path``, else $ALEPH_CONFIG, else the user's ``aleph.toml`` (in
+    ``user_config_dir``) when there is one, else the packaged default."""
     env = os.environ if env is None else env
-    chosen = Path(path or env.get("ALEPH_CONFIG") or "configs/aleph.toml")
-    data: dict[str, Any] = {}
-    if chosen.exists():
-        try:
-            data = tomllib.loads(chosen.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config error ({chosen}): not valid TOML: {exc}") from None
-        _refuse_secrets(data, str(chosen))
-    elif path is not None or "ALEPH_CONFIG" in env:
+    named = path or env.get("ALEPH_CONFIG")
+    return Path(named).expanduser() if named else config_file("aleph.toml", env)
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> AlephConfig:
+    """Read the config file (``config_path``) under the ALEPH_* environment overrides. A relative
+    ``data_dir`` in the file is taken from the file's folder; without one, the per-user default
+    (``resources.default_data_dir``)."""
+    env = os.environ if env is None else env
+    chosen = config_path(path, env)
+    if not chosen.is_file():
         raise ConfigError(f"config error: file {chosen} does not exist")
+    try:
+        data: dict[str, Any] = tomllib.loads(chosen.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config error ({chosen}): not valid TOML: {exc}") from None
+    _refuse_secrets(data, str(chosen))
+    if isinstance(data.get("data_dir"), str) and data["data_dir"].strip():
+        data["data_dir"] = str(chosen.absolute().parent / Path(data["data_dir"]).expanduser())
     data = _merge(data, _env_overrides(env))
     try:
         return AlephConfig.model_validate(data)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from alephtx.core.config.resources import default_data_dir
 
 
 class _Section(BaseModel):
@@ -62,7 +64,17 @@ class AlephConfig(_Section):
     replay: ReplayConfig = ReplayConfig()
     log: LogConfig = LogConfig()
     agent: AgentConfig = AgentConfig()
-    data_dir: Path = Path("var")
+    # Writable state (journals, risk state, agent checkpoints and notes, reports), made absolute:
+    # never the current folder unless asked for. Default: $XDG_DATA_HOME/alephtx, else
+    # ~/.local/share/alephtx (core/config/resources.py); `aleph --data-dir`, ALEPH_DATA_DIR.
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _folder(cls, value: object) -> object:
+        if isinstance(value, str | Path) and str(value).strip() == "":
+            raise ValueError("must name a folder")
+        return Path(value).expanduser().absolute() if isinstance(value, str | Path) else value
 
 
 class Secrets(_Section):

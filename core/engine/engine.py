@@ -7,15 +7,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from alephtx.core.engine.recovery import rebuild, reconcile
 from alephtx.core.journal import Journal
 from alephtx.core.journal.events import Reconciled, RiskChange
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.oms.manager import OrderManager, SubmitResult
 from alephtx.core.risk import RiskEngine, Verdict
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.state.ledger import Ledger
-from alephtx.core.state.recovery import rebuild, reconcile
 from alephtx.core.venues.base import VenueAdapter
 
 log = logging.getLogger("alephtx.engine")
@@ -112,9 +112,7 @@ class Engine:
 
         The kill switch has already halted trading; these orders alone pass the risk engine in
         REDUCING state, so whatever else happens they can only shrink positions."""
-        state = self.risk.core.state
-        self.risk.core.state = 1  # REDUCING for these orders only: they can only shrink positions
-        try:
+        with self.risk.reducing():  # these orders only: they can only shrink positions
             for key, p in self.ledger.positions.items():
                 if p.quantity:
                     side = Side.SELL if p.quantity > 0 else Side.BUY
@@ -122,8 +120,6 @@ class Engine:
                         key, side, OrderType.MARKET, abs(p.quantity), reduce_only=True, origin="operator"
                     )
                     await self.oms.submit(req, "flatten")
-        finally:
-            self.risk.core.state = state
 
     def _after_fills(self) -> None:
         if len(self.ledger.fills) != self._fills_seen:  # cash moves only with fills

@@ -14,10 +14,10 @@ from pathlib import Path
 from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.model import Fill, Instrument, OrderRequest, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.market import replay_into_venue
 from alephtx.core.risk import RiskEngine, load_limits
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.paper import FeeModel, PaperVenue
 
 INSTRUMENT = Instrument.from_strings("paper", "BTCUSDT", "perp", "0.10", "0.001", "5")

@@ -10,8 +10,8 @@ import logging
 
 from alephtx.core.journal.events import Reconciled
 from alephtx.core.model import OrderStatus
+from alephtx.core.model.accounting import PositionState
 from alephtx.core.oms.manager import OrderManager
-from alephtx.core.state.accounting import PositionState
 
 log = logging.getLogger("alephtx.recovery")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from alephtx.core.engine.session import SessionResult, max_drawdown
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.state.accounting import CASH_PRECISION
 
 
 def usd(v: int) -> str:

@@ -19,11 +19,12 @@ from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.metrics import Metrics
 from alephtx.core.model import Fill, Instrument, Order, Side
+from alephtx.core.model.accounting import CASH_PRECISION, PositionState, apply_fill, to_cash, unrealised
+from alephtx.core.model.origin import Origin
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.tape import SNAPSHOT, TRADE, Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.risk.state_store import RiskStateStore
-from alephtx.core.state.accounting import CASH_PRECISION, PositionState, apply_fill, to_cash, unrealised
 from alephtx.core.strategies import BUILTIN, Strategy, StrategyHost
 from alephtx.core.venues.paper import FeeModel, PaperVenue
 from alephtx.core.venues.stream import TradeTick
@@ -129,9 +130,10 @@ async def _prepare(
         accounts: dict[str, StrategyBook] = {}
 
         async def on_order_event(order: Order, fill: Fill | None) -> None:
-            if fill is None or not order.request.origin.startswith("strategy:"):
+            name = Origin.strategy_name(order.request.origin)
+            if fill is None or name is None:
                 return
-            acct = accounts.setdefault(order.request.origin[9:], StrategyBook())
+            acct = accounts.setdefault(name, StrategyBook())
             p = acct.positions.setdefault(fill.instrument, PositionState(fill.instrument))
             apply_fill(p, fill.side, fill.quantity, fill.price, fill.fee)
             acct.fills += 1

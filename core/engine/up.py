@@ -13,11 +13,11 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alephtx.core.config.loader import ConfigError
+from alephtx.core.config.resources import sample_capture
 from alephtx.core.engine.report import equity_picture, html_report
 from alephtx.core.engine.session import SessionResult, StrategySpec, VenueFeed, run_live_session, run_session
 from alephtx.core.metrics import Metrics
 from alephtx.core.model import Instrument
-from alephtx.core.replay.samples import sample_capture
 from alephtx.core.risk import load_limits
 from alephtx.core.venues.paper import FeeModel
 
@@ -31,7 +31,12 @@ class _M(BaseModel):
 class SessionSection(_M):
     capture: str = ""
     timer_ms: int = Field(1000, ge=10)
-    cash: str = Field("100000", pattern=DECIMAL)
+    # Whole units of the quote currency per paper venue: a decimal string, never a float.
+    cash: str = Field("100000", pattern=r"^[0-9]+$")
+
+    @property
+    def cash_units(self) -> int:
+        return int(self.cash)
 
 
 class VenueSection(_M):
@@ -129,7 +134,7 @@ async def up(
         specs,
         load_limits(risk_path),
         out / "journal.db",
-        int(float(config.session.cash)),
+        config.session.cash_units,
         config.session.timer_ms,
         on_progress,
         metrics=metrics,
@@ -158,17 +163,28 @@ async def _live(
     on_ready: Callable[[Any], Any] | None,
     notes: list[str],
 ) -> SessionResult | None:
-    from alephtx.core.venues.registry import VENUES
+    from alephtx.core.venues.base import VenueError
+    from alephtx.core.venues.factory import VenueConfig
+    from alephtx.core.venues.registry import STREAMING, build_market, factory
+    from alephtx.core.venues.stream import StreamData
 
-    info = VENUES.get(live)
-    if info is None or info.stream is None:
-        raise ConfigError(f"live={live!r}: must be one of {[k for k, v in VENUES.items() if v.stream]}")
-    cfg = info.config(rest_url=live_urls[0], ws_url=live_urls[1]) if live_urls else info.config()
-    if not await reachable(cfg.ws_url):
-        notes.append(f"live data from {live} ({cfg.ws_url}) cannot be reached: replaying the capture instead")
+    if live not in STREAMING:
+        raise ConfigError(f"live={live!r}: must be one of {list(STREAMING)}")
+    rest, ws = live_urls or ("", "")
+    venue = VenueConfig(live, rest_url=rest, ws_url=ws, cache=live_urls is None)  # an override is not cached
+    ws_url = factory(live).settings(venue).ws_url
+    if not await reachable(ws_url):
+        notes.append(f"live data from {live} ({ws_url}) cannot be reached: replaying the capture instead")
         return None
+    try:
+        parts = await build_market(venue)  # the instruments come from the venue (or its cached table)
+    except VenueError as exc:
+        notes.append(f"the instruments of {live} cannot be listed ({exc}): replaying the capture instead")
+        return None
+    assert isinstance(parts.data, StreamData)
     first = feeds[0]
-    market = next((i for i in info.instruments if i.symbol == first.instrument.symbol), info.instruments[0])
+    listed = parts.instruments.by_symbol
+    market = listed.get(first.instrument.symbol) or next(iter(listed.values()))
     paper = Instrument.from_strings(
         first.instrument.venue, market.symbol, "perp", market.tick_size, market.lot_size, "5"
     )
@@ -181,7 +197,7 @@ async def _live(
         if s not in keep:
             notes.append(f"strategy {s.name} needs a venue the live session does not have: not started")
     notes.append(f"paper trading on live {live} {market.symbol} for {seconds:.0f} s")
-    stream = info.stream(market, cfg)
+    stream = parts.data.book_stream(market.symbol)
     return await run_live_session(
         stream,
         VenueFeed(paper, fees=first.fees),
@@ -189,7 +205,7 @@ async def _live(
         load_limits(risk_path),
         out / "journal.db",
         seconds,
-        int(float(config.session.cash)),
+        config.session.cash_units,
         config.session.timer_ms,
         metrics,
         on_ready,

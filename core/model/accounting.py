@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import msgspec
 
-from alephtx.core.model import Fill, Instrument, Side
+from alephtx.core.model.enums import Side
+from alephtx.core.model.instrument import Instrument
+from alephtx.core.model.orders import Fill
 
 CASH_PRECISION = 12  # decimals of quote-currency cash in balances and PnL
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class Side(StrEnum):
@@ -63,3 +63,12 @@ class OrderStatus(StrEnum):
 
 
 _TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED})
+
+
+class TradingState(IntEnum):
+    """What the risk engine lets through: everything, only orders that shrink a position, nothing.
+    The values are the compiled risk core's."""
+
+    ACTIVE = 0
+    REDUCING = 1
+    HALTED = 2

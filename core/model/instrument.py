@@ -9,6 +9,7 @@ import msgspec
 from alephtx.core.errors import FieldError
 from alephtx.core.model.enums import Kind
 from alephtx.core.model.fixed import Rounding, from_fixed, to_fixed
+from alephtx.core.model.ids import ALPHABET
 
 
 class VenueRules(msgspec.Struct, frozen=True):
@@ -20,7 +21,7 @@ class VenueRules(msgspec.Struct, frozen=True):
     """
 
     max_sig_figs: int = 0
-    client_id_alphabet: str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    client_id_alphabet: str = ALPHABET
     client_id_max_len: int = 32
 
 

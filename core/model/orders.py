@@ -15,31 +15,12 @@ import msgspec
 from alephtx.core.errors import FieldError
 from alephtx.core.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from alephtx.core.model.instrument import Instrument
+from alephtx.core.model.origin import Origin
 
 E = TypeVar("E", bound=Enum)
 
-ORIGIN_PREFIXES = ("strategy:", "mcp:")
-ORIGINS = ("agent", "operator")
-
-
-# After the prefix: ASCII letters, digits and a few separators; no spaces or control characters
-# (an origin is written into journals, audits and logs).
-_ORIGIN_NAME = re.compile(r"[A-Za-z0-9_.:@/-]{1,64}\Z", re.ASCII)
 # What every venue accepts as a client order id (OKX's alphabet, 32 characters at most).
 _CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}\Z", re.ASCII)
-
-
-def check_origin(origin: str) -> str:
-    """Origins are `agent`, `operator`, `strategy:<name>` or `mcp:<client>`."""
-    if origin in ORIGINS:
-        return origin
-    if isinstance(origin, str):
-        for prefix in ORIGIN_PREFIXES:
-            if origin.startswith(prefix) and _ORIGIN_NAME.match(origin, len(prefix)):
-                return origin
-    raise FieldError(
-        "origin", origin, "must be 'agent', 'operator', 'strategy:<name>' or 'mcp:<client>' (ASCII name, 1 to 64)"
-    )
 
 
 class OrderRequest(msgspec.Struct, frozen=True):
@@ -91,7 +72,7 @@ class OrderRequest(msgspec.Struct, frozen=True):
             trig = instrument.price(trigger_price, "trigger_price")
         if type_v is OrderType.MARKET and tif_v is TimeInForce.POST_ONLY:
             raise FieldError("tif", tif, "post_only needs a limit order")
-        return cls(instrument.key, side_v, type_v, qty, px, trig, tif_v, reduce_only, client_id, check_origin(origin))
+        return cls(instrument.key, side_v, type_v, qty, px, trig, tif_v, reduce_only, client_id, Origin.check(origin))
 
 
 class Order(msgspec.Struct):

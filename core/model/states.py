@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from alephtx.core.model import Order, OrderStatus
+from alephtx.core.model.enums import OrderStatus
+from alephtx.core.model.orders import Order
 
-log = logging.getLogger("alephtx.oms")
+log = logging.getLogger("alephtx.oms")  # transitions are the order manager's business
 
 S = OrderStatus
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {

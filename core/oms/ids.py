@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import itertools
 import secrets
-import string
 import time
 
-ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
+from alephtx.core.model.ids import ALPHABET, base62
 
-
-def base62(n: int, width: int = 0) -> str:
-    out = []
-    while n:
-        n, r = divmod(n, 62)
-        out.append(ALPHABET[r])
-    return "".join(reversed(out)).rjust(width, "0") or "0"
+__all__ = ["ALPHABET", "ClientIdFactory", "base62"]
 
 
 class ClientIdFactory:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from alephtx.core.model.enums import TradingState
 from alephtx.core.risk.codes import Reason
 
-ACTIVE, REDUCING, HALTED = 0, 1, 2
+ACTIVE, REDUCING, HALTED = TradingState
 RATE_SLOTS = 1024
 DAY_NS = 86_400_000_000_000
 SECOND_NS = 1_000_000_000

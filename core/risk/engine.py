@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
-from alephtx.core.model import Instrument, OrderRequest, OrderType, Side
+from alephtx.core.model import Instrument, OrderRequest, OrderType, Side, TradingState
 from alephtx.core.model.fixed import INT64_MAX, Rounding, from_fixed, to_fixed
+from alephtx.core.model.origin import Origin
 from alephtx.core.risk._checks import RiskCore
 from alephtx.core.risk.checks import PyRiskCore
 from alephtx.core.risk.codes import SENTENCES, Reason
@@ -23,14 +25,8 @@ from alephtx.core.risk.state_store import HaltEntry, RiskStateStore
 
 log = logging.getLogger("alephtx.risk")
 
-AGENT = "agent"
-OPERATOR = "operator"
-
-
-class TradingState(IntEnum):
-    ACTIVE = 0
-    REDUCING = 1
-    HALTED = 2
+AGENT = Origin.AGENT
+OPERATOR = Origin.OPERATOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +256,17 @@ class RiskEngine:
         self._event("state", f"REDUCING: {reason}", by)
         self._save("state", f"REDUCING: {reason}", by)
 
+    @contextmanager
+    def reducing(self) -> Iterator[None]:
+        """Within this block only orders that shrink a position pass, whatever the state: the
+        kill switch's flatten, which must close positions while trading is halted."""
+        saved = self.core.state
+        self.core.state = int(TradingState.REDUCING)
+        try:
+            yield
+        finally:
+            self.core.state = saved
+
     def operator_reset(self, by: str) -> None:
         """Back to ACTIVE, also after the kill switch. Only the operator; never the agent or a tool."""
         if by != OPERATOR:
@@ -311,7 +318,7 @@ class RiskEngine:
         if new > current:
             raise PermissionError(
                 f"{key}: limits can only be tightened at run time (now {fmt(current)}, asked {fmt(new)}); "
-                "loosening is an edit of configs/risk.toml and a restart"
+                "loosening is an edit of risk.toml (aleph init writes an editable copy) and a restart"
             )
 
     def _tighten_global(self, name: str, value: str | int, key: str, by: str) -> None:

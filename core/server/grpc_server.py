@@ -33,10 +33,11 @@ from google.protobuf.message import Message
 
 from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
+from alephtx.core.model.origin import Origin
 from alephtx.core.risk.codes import Reason
 from alephtx.core.server.audit import AuditLog, short
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.strategies import StrategyError
 from alephtx.core.venues.base import VenueError, VenueUnavailable
 from alephtx.proto import aleph_pb2 as pb
@@ -337,14 +338,14 @@ class AlephCore(pbg.AlephCoreServicer):
     def _order_origin(origin: str) -> str:
         if not origin:
             return "operator"
-        if origin == "agent":
+        if origin == Origin.AGENT:
             raise Refused(
                 SC.PERMISSION_DENIED,
                 field_text(
                     "origin", origin, "the agent places orders through MCP tickets (propose_order, confirm_order)"
                 ),
             )
-        if origin.startswith("strategy:"):
+        if Origin.strategy_name(origin) is not None:
             raise Refused(
                 SC.PERMISSION_DENIED, field_text("origin", origin, "strategy orders come from the strategy host")
             )

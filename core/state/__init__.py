@@ -1,1 +1,1 @@
-"""Account state derived from the journal: orders, fills, positions, balances, PnL; recovery."""
+"""Account state derived from the journal: orders, fills, positions, balances, PnL (the ledger)."""

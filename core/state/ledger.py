@@ -17,8 +17,8 @@ from alephtx.core.journal.events import (
     client_id_of,
 )
 from alephtx.core.model import Fill, Instrument, Order, OrderStatus
-from alephtx.core.oms.states import transition
-from alephtx.core.state.accounting import PositionState, apply_fill, to_cash, unrealised
+from alephtx.core.model.accounting import PositionState, apply_fill, to_cash, unrealised
+from alephtx.core.model.states import transition
 
 log = logging.getLogger("alephtx.ledger")
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from alephtx.core.book import L2Book
 from alephtx.core.model import Instrument, Order, OrderRequest, OrderType, Side, TimeInForce
+from alephtx.core.model.origin import Origin
 
 log = logging.getLogger("alephtx.strategies")
 
@@ -15,7 +16,7 @@ log = logging.getLogger("alephtx.strategies")
 class EngineContext:
     def __init__(self, name: str, engine: Any, books: dict[str, L2Book]) -> None:
         self.name = name
-        self.origin = f"strategy:{name}"
+        self.origin = Origin.strategy(name)
         self._engine = engine
         self._books = books
         self.orders_sent = 0

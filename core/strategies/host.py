@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from alephtx.core.book import L2Book
 from alephtx.core.errors import AlephError
 from alephtx.core.model import Fill, Order
+from alephtx.core.model.origin import Origin
 from alephtx.core.strategies.base import Strategy
 from alephtx.core.strategies.context import EngineContext
 from alephtx.core.venues.stream import TradeTick
@@ -238,10 +239,8 @@ class StrategyHost:
                 await self._call(s, "on_timer")
 
     async def _on_order_event(self, order: Order, fill: Fill | None) -> None:
-        origin = order.request.origin
-        if not origin.startswith("strategy:"):
-            return
-        s = self.loaded.get(origin[len("strategy:") :])
+        name = Origin.strategy_name(order.request.origin)
+        s = self.loaded.get(name) if name is not None else None
         if s is None:
             return
         if not s.running:  # a stopped strategy's late fills still count towards its position

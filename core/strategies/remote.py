@@ -18,6 +18,7 @@ import msgspec
 from alephtx.core.book import L2Book
 from alephtx.core.bus import Bus, Msg, subjects
 from alephtx.core.model import Fill, Instrument, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.model.origin import Origin
 from alephtx.core.strategies.base import Strategy
 
 log = logging.getLogger("alephtx.strategies.remote")
@@ -86,7 +87,7 @@ class StrategyBridge:
         if msg.subject != subjects.strategy(m.strategy, "order"):
             return OrderReply(False, reason="strategy: the name in the order is not the subject's")
         self.requests += 1
-        origin = f"strategy:{m.strategy}"
+        origin = Origin.strategy(m.strategy)
         if m.cancel_all:
             for o in list(self.engine.ledger.open_orders()):
                 if o.request.origin == origin and o.request.instrument == m.instrument:
@@ -109,8 +110,9 @@ class StrategyBridge:
 
     async def _on_fill(self, order: Order, fill: Fill | None) -> None:
         origin = order.request.origin
-        if fill is not None and origin.startswith("strategy:"):
-            await self.bus.publish(subjects.strategy(origin[9:], "fill"), FillMsg(fill, order.status, order.remaining))
+        name = Origin.strategy_name(origin)
+        if fill is not None and name is not None:
+            await self.bus.publish(subjects.strategy(name, "fill"), FillMsg(fill, order.status, order.remaining))
 
 
 class RemoteContext:

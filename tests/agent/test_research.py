@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alephtx.agent.memory import Memory
 from alephtx.agent.research import RESEARCH_TOOLS, research_run
 from alephtx.agent.scripted import ScriptedChatModel
 from alephtx.core.config.schema import AlephConfig
+from alephtx.core.notes import Memory
 from alephtx.tools.local import local_tools
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from alephtx.agent.llm import CPU_MODEL_NAME, chat_model, cpu_server
-from alephtx.agent.memory import Memory
 from alephtx.agent.scripted import ScriptedChatModel
 from alephtx.core.config.schema import AlephConfig
 from alephtx.core.errors import FieldError
+from alephtx.core.notes import Memory
 from alephtx.evals.runner import run_evals, run_one
 from alephtx.evals.scenarios import CATEGORIES, load_scenarios
 from alephtx.evals.scorecard import scorecard, write_scorecard

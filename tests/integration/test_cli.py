@@ -53,3 +53,52 @@ def test_wrong_config_value_fails_at_start(tmp_path: Path) -> None:
 
     out = run("config", env={**os.environ, "ALEPH_BUS__KIND": "rabbit"})
     assert out.returncode == 2 and "bus.kind = 'rabbit'" in out.stderr
+
+
+def _user_env(tmp: Path) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALEPH_")}
+    return env | {"XDG_CONFIG_HOME": str(tmp / "config"), "XDG_DATA_HOME": str(tmp / "share")}
+
+
+def test_init_writes_the_defaults_once_and_aleph_reads_them(tmp_path: Path) -> None:
+    from alephtx.core.config.resources import CONFIG_FILES, packaged_config
+
+    env = _user_env(tmp_path)
+    mine = tmp_path / "config" / "alephtx"
+    out = run("init", env=env)
+    assert out.returncode == 0, out.stderr
+    for name in CONFIG_FILES:
+        assert (mine / name).read_text() == packaged_config(name).read_text()
+        assert f"wrote {mine / name}" in out.stdout
+    assert "aleph reads them from now on" in out.stdout
+    # An edit there is what aleph uses; a second init refuses to overwrite it.
+    (mine / "aleph.toml").write_text('[replay]\nsymbol = "ETHUSDT"\n')
+    assert json.loads(run("config", env=env).stdout)["replay"]["symbol"] == "ETHUSDT"
+    out = run("init", env=env)
+    assert out.returncode == 2 and "already there; nothing written" in out.stderr and "--force" in out.stderr
+    assert "ETHUSDT" in (mine / "aleph.toml").read_text()
+    assert run("init", "--force", env=env).returncode == 0
+    assert (mine / "aleph.toml").read_text() == packaged_config("aleph.toml").read_text()
+    # Elsewhere: it says how to point aleph at them.
+    out = run("init", str(tmp_path / "elsewhere"), env=env)
+    assert out.returncode == 0 and f"export ALEPH_CONFIG_DIR={tmp_path / 'elsewhere'}" in out.stdout
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == sorted(CONFIG_FILES)
+
+
+def test_the_data_folder_option_variable_and_default(tmp_path: Path) -> None:
+    env = _user_env(tmp_path)
+    show = lambda *a, env=env: json.loads(run(*a, "config", env=env).stdout)["data_dir"]  # noqa: E731
+    assert show() == str(tmp_path / "share" / "alephtx")
+    assert show(env=env | {"ALEPH_DATA_DIR": str(tmp_path / "v")}) == str(tmp_path / "v")
+    assert show("--data-dir", str(tmp_path / "o"), env=env | {"ALEPH_DATA_DIR": str(tmp_path / "v")}) == str(
+        tmp_path / "o"
+    )
+
+
+def test_python_dash_m_and_the_script_are_one_command() -> None:
+    script = Path(sys.executable).parent / "aleph"
+    a = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    b = run("--help")
+    assert a.returncode == b.returncode == 0 and a.stdout == b.stdout

@@ -43,7 +43,7 @@ def post(url: str) -> object:
 def venue_url() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "alephtx.core.venues.paper.server", "--port", str(port), "--speed", "1.0"],
+        [sys.executable, "-m", "alephtx.emulators.paper", "--port", str(port), "--speed", "1.0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -66,7 +66,7 @@ ATTEMPTS = {
     "session": """
     from alephtx.core.engine.session import VenueFeed, run_session
     from alephtx.core.model import Instrument
-    from alephtx.core.replay.samples import sample_capture
+    from alephtx.core.config.resources import sample_capture
     from alephtx.core.risk import RiskLimits
     inst = Instrument.from_strings("paper", "BTCUSDT", "perp", "0.10", "0.001", "5")
     asyncio.run(run_session(sample_capture(), [VenueFeed(inst)], [], RiskLimits(), PATH))""",

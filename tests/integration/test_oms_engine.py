@@ -11,9 +11,9 @@ import pytest
 from alephtx.core.engine import Engine
 from alephtx.core.journal import OrderNew, SqliteJournal
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, Side
-from alephtx.core.oms.states import TRANSITIONS, transition
+from alephtx.core.model.accounting import CASH_PRECISION
+from alephtx.core.model.states import TRANSITIONS, transition
 from alephtx.core.risk import Reason, RiskEngine, RiskLimits
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.base import VenueOrder, VenueUnavailable
 from alephtx.core.venues.paper import PaperVenue
 

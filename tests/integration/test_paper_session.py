@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alephtx.core.config.resources import sample_capture
 from alephtx.core.engine.paper_session import run_paper_session
 from alephtx.core.journal import SqliteJournal
-from alephtx.core.replay.samples import sample_capture
 from alephtx.core.state.ledger import Ledger
 from tests.conftest import ROOT
 from tests.integration.test_cli import run
@@ -40,8 +40,9 @@ async def test_session_is_deterministic_and_refuses_what_it_should(tmp_path: Pat
 
 
 def test_cli_paper_prints_fills_pnl_and_reasons(tmp_path: Path) -> None:
-    out = run("paper", "--out", str(tmp_path), "--limits", str(ROOT / "configs" / "risk.toml"))
+    # Without --out, the journal and the picture go to <data folder>/demo.
+    out = run("--data-dir", str(tmp_path), "paper", "--limits", str(ROOT / "configs" / "risk.toml"))
     assert out.returncode == 0, out.stderr
     for text in ("Fills", "PnL", "PRICE_BAND", "AGENT_MAX_ORDER_NOTIONAL", "equity"):
         assert text in out.stdout
-    assert (tmp_path / "equity.png").stat().st_size > 1000
+    assert (tmp_path / "demo" / "equity.png").stat().st_size > 1000

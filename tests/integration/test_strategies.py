@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from alephtx.core.config.resources import sample_capture
 from alephtx.core.engine.session import StrategySpec, VenueFeed, max_drawdown, run_session
 from alephtx.core.model import Instrument
-from alephtx.core.replay.samples import sample_capture
 from alephtx.core.risk import RiskLimits
 from alephtx.core.strategies import StrategyError
 

@@ -61,8 +61,8 @@ async def test_metrics_are_served_while_the_engine_runs(tmp_path: Path) -> None:
 async def test_live_paper_trading_on_a_venue_book_and_the_fallback(tmp_path: Path) -> None:
     """--live: the paper venue's market is the live venue's book (here Binance's loopback
     emulator, since the internet is out of reach); an unreachable venue falls back to the replay."""
-    from alephtx.core.venues.emulator.base import Account
-    from alephtx.core.venues.emulator.binance import BinanceEmulator
+    from alephtx.emulators.base import Account
+    from alephtx.emulators.binance import BinanceEmulator
 
     cfg = load_up_config(ROOT / "configs" / "strategies.toml")
     emu = BinanceEmulator(account=Account("live-key1", "live-secret1"), speed=4.0)

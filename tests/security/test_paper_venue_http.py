@@ -22,7 +22,7 @@ import pytest
 from alephtx.core.model import OrderRequest, OrderType, Side, TimeInForce, from_fixed
 from alephtx.core.venues.base import VenueRejected
 from alephtx.core.venues.paper.client import PaperHttpVenue
-from alephtx.core.venues.paper.server import BTCUSDT as INST
+from alephtx.emulators.paper import BTCUSDT as INST
 from tests.support.servers import free_port, port_open
 
 
@@ -39,7 +39,7 @@ def call(url: str, method: str = "GET", body: bytes | None = None) -> tuple[int,
 def venue() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "alephtx.core.venues.paper.server", "--port", str(port), "--max-quantity", "100"],
+        [sys.executable, "-m", "alephtx.emulators.paper", "--port", str(port), "--max-quantity", "100"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -18,10 +18,10 @@ import sys
 from alephtx.core.engine import Engine
 from alephtx.core.journal import Reconciled, SqliteJournal
 from alephtx.core.model import OrderRequest, OrderType, Side, TimeInForce
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.risk import RiskEngine, RiskLimits
-from alephtx.core.state.accounting import CASH_PRECISION
 from alephtx.core.venues.paper.client import PaperHttpVenue
-from alephtx.core.venues.paper.server import BTCUSDT as INST
+from alephtx.emulators.paper import BTCUSDT as INST
 
 CASH = 100_000 * 10**CASH_PRECISION
 LIMITS = RiskLimits.model_validate(

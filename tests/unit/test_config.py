@@ -67,3 +67,62 @@ def test_secret_environment_variables_are_not_config_keys(tmp_path: Path) -> Non
 def test_missing_named_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml", env={})
+
+
+# --- where the config and the data live (core/config/resources.py, docs/config.md) ---------------
+
+
+def test_the_config_file_is_named_else_the_users_else_the_packaged_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alephtx.core.config import config_path
+    from alephtx.core.config.resources import config_file, packaged_config
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)  # a configs/aleph.toml in the current folder is never read
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "aleph.toml").write_text('[log]\nlevel = "ERROR"\n')
+    assert config_path(None, env={}) == packaged_config("aleph.toml")
+    assert load_config(None, env={}).log.level == "INFO"
+    mine = tmp_path / "xdg" / "alephtx"
+    mine.mkdir(parents=True)
+    (mine / "aleph.toml").write_text('[log]\nlevel = "DEBUG"\n')
+    (mine / "risk.toml").write_text("")
+    assert load_config(None, env={}).log.level == "DEBUG"
+    assert config_file("risk.toml", env={}) == mine / "risk.toml"
+    assert config_file("strategies.toml", env={}) == packaged_config("strategies.toml")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "aleph.toml").write_text('[log]\nlevel = "WARNING"\n')
+    assert load_config(None, env={"ALEPH_CONFIG_DIR": str(other)}).log.level == "WARNING"
+    named = tmp_path / "named.toml"
+    named.write_text('[log]\nlevel = "ERROR"\n')
+    assert load_config(None, env={"ALEPH_CONFIG": str(named), "ALEPH_CONFIG_DIR": str(other)}).log.level == "ERROR"
+    assert load_config(named, env={"ALEPH_CONFIG_DIR": str(other)}).log.level == "ERROR"
+
+
+def test_the_data_folder_is_never_the_current_one_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None, env={}).data_dir == tmp_path / "share" / "alephtx"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert load_config(None, env={}).data_dir == tmp_path / "home" / ".local" / "share" / "alephtx"
+    # A relative data_dir in a file is taken from the file's folder; the environment wins over it.
+    f = tmp_path / "etc" / "aleph.toml"
+    f.parent.mkdir()
+    f.write_text('data_dir = "state"\n')
+    assert load_config(f, env={}).data_dir == tmp_path / "etc" / "state"
+    assert load_config(f, env={"ALEPH_DATA_DIR": "/srv/aleph"}).data_dir == Path("/srv/aleph")
+    assert load_config(f, env={"ALEPH_DATA_DIR": "here"}).data_dir == tmp_path / "here"  # asked for: the cwd's
+    with pytest.raises(ConfigError, match="data_dir = '': Value error, must name a folder"):
+        load_config(f, env={"ALEPH_DATA_DIR": ""})
+
+
+def test_the_packaged_data_is_found_through_the_package() -> None:
+    from alephtx.agent.prompts import PROMPTS, load
+    from alephtx.core.config.resources import CONFIG_FILES, packaged_config, proto_file, sample_capture
+
+    assert all(packaged_config(name).is_file() for name in CONFIG_FILES)
+    assert sample_capture().stat().st_size > 500_000 and "service AlephCore" in proto_file().read_text()
+    assert load("system")[0] and (PROMPTS / "README.md").is_file()

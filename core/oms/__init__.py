@@ -1,0 +1,1 @@
+"""Order management: client order ids (``ids``) and the order manager (``manager``)."""
