@@ -33,6 +33,7 @@ from typing import Any
 from alephtx.core.book import L2Book
 from alephtx.core.bus.nats import NatsBus
 from alephtx.core.engine import Engine
+from alephtx.core.engine.clock import MarketClock
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.model import Instrument, TimeInForce
 from alephtx.core.replay.binance_capture import BinanceCapture, DepthEvent
@@ -112,17 +113,17 @@ Spans = list[tuple[int, int]]  # per order: (to the venue's acknowledgement, bac
 
 async def setup(twin: bool, folder: Path) -> tuple[Engine, StampedVenue]:
     venue = StampedVenue([INST])
-    now = [0]
+    clock = MarketClock()  # market time, as a session's
     engine = Engine(
         [INST],
         {"paper": venue},
-        RiskEngine(LIMITS, twin=twin, clock=lambda: now[0]),
+        RiskEngine(LIMITS, twin=twin, clock=clock.now),
         SqliteJournal(folder / f"j{uuid.uuid4().hex}.db"),
         venue.initial_cash,
-        clock=lambda: now[0],
+        clock=clock.now,
     )
     await engine.start()
-    engine._now = now  # type: ignore[attr-defined]
+    engine._market_clock = clock  # type: ignore[attr-defined]
     return engine, venue
 
 
@@ -140,7 +141,7 @@ async def in_process(path: Path, twin: bool, folder: Path, ioc: bool = False, yi
     for ev in BinanceCapture(path, INST, tickers=False):
         if not isinstance(ev, DepthEvent):
             continue
-        engine._now[0] = ev.exch_ns  # type: ignore[attr-defined]
+        engine._market_clock.set(ev.exch_ns)  # type: ignore[attr-defined]
         p = ev.parser
         if not apply_depth(venue, INST.key, ev, p.sides, p.prices, p.qtys, p.count):
             continue
@@ -203,7 +204,7 @@ async def _feed_remote(
             break
         if not isinstance(ev, DepthEvent):
             continue
-        engine._now[0] = ev.exch_ns  # type: ignore[attr-defined]
+        engine._market_clock.set(ev.exch_ns)  # type: ignore[attr-defined]
         p = ev.parser
         if not apply_depth(venue, INST.key, ev, p.sides, p.prices, p.qtys, p.count):
             continue

@@ -46,15 +46,15 @@ def up(
 ) -> None:
     """Run the engine with its paper venues and strategies over the replay, then report."""
     from alephtx.core.config.resources import config_file
+    from alephtx.core.config.session import load_session_config
     from alephtx.core.engine.report import rows, summary, usd
-    from alephtx.core.engine.up import load_up_config
     from alephtx.core.engine.up import up as run_up
 
     config = config or config_file("strategies.toml")
     risk = risk or config_file("risk.toml")
     out = out or data_dir() / "up"
     try:
-        cfg = load_up_config(config)
+        cfg = load_session_config(config)
     except ConfigError as exc:
         raise fail(str(exc)) from None
     if not risk.exists():

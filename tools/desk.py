@@ -7,19 +7,17 @@ risk engine applies the agent's own limits; the desk can halt trading but never 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from alephtx.core.engine.api import EngineAPI, StrategyView
 from alephtx.core.errors import FieldError
-from alephtx.core.model import Instrument, OrderRequest, OrderType, Side
-from alephtx.core.model.accounting import CASH_PRECISION
-from alephtx.core.model.fixed import from_fixed
+from alephtx.core.model import Instrument, OrderRequest
 from alephtx.core.strategies.host import StrategyError
 from alephtx.tools.tickets import TicketBook
 
@@ -37,33 +35,36 @@ class TradeRecord:
     ts_ns: int
 
 
-def _dec(value: int, precision: int) -> Decimal:
-    return Decimal(value).scaleb(-precision)
-
-
-def _usd(cash: int) -> str:
-    return str(_dec(cash, CASH_PRECISION).quantize(Decimal("0.01")))
-
-
 class Desk:
+    """An adapter over :class:`EngineAPI` (``core/engine/api.py``): its typed results as the JSON
+    dicts the MCP tools return, plus the agent's tickets and the recent-trades tape."""
+
     def __init__(self, handles: Any, tickets: TicketBook, *, trades: int = 500) -> None:
         self.engine = handles.engine
         self.host = handles.host
-        self.venues = handles.venues  # instrument key -> PaperVenue
+        self.venues = handles.venues  # instrument key -> venue adapter
         self.tickets = tickets
         self.trades: dict[str, deque[TradeRecord]] = {k: deque(maxlen=trades) for k in self.venues}
         # After the replay, market time goes on from its last event at the pace of the wall clock,
         # so that paper fills arrive and the risk engine's rate limits see time pass.
-        self._now = handles.now if handles.now is not None else [time.time_ns()]
+        clock = getattr(handles, "clock", None)
+        if clock is not None:  # the session's MarketClock
+            self._read, self._move = clock.now, clock.set
+        else:  # the session's clock as a one-element list, or none: wall time
+            cell = handles.now if getattr(handles, "now", None) is not None else [time.time_ns()]
+            self._read = lambda: cell[0]
+            self._move = lambda ns: cell.__setitem__(0, max(cell[0], ns))
         self._wall0 = time.monotonic_ns()
-        self._market0 = self._now[0]
+        self._market0 = self._read()
+        self.api = EngineAPI.from_handles(handles, clock=self._market_now)
+
+    def _market_now(self) -> int:
+        self._move(self._market0 + time.monotonic_ns() - self._wall0)
+        return self._read()
 
     async def tick(self) -> None:
         """Move market time to now and deliver what the paper venues did meanwhile (fills)."""
-        self._now[0] = max(self._now[0], self._market0 + time.monotonic_ns() - self._wall0)
-        for venue in self.venues.values():
-            venue.advance(self._now[0])
-            await venue.flush()
+        await self.api.catch_up()
 
     # --- construction ------------------------------------------------------------------------------
 
@@ -84,43 +85,34 @@ class Desk:
         strategies and limits are the user's strategies.toml and risk.toml when ``aleph init`` wrote
         them, else the packaged defaults (``core/config/resources.py``).
         ``risk_state`` keeps halts and the agent's daily spend across restarts (the data folder's)."""
-        from alephtx.core.config.resources import config_file, sample_capture
-        from alephtx.core.engine.session import run_session
-        from alephtx.core.engine.up import feeds_and_strategies, load_up_config
+        from alephtx.core.config.resources import config_file
+        from alephtx.core.config.session import load_session_config
+        from alephtx.core.engine import bootstrap
         from alephtx.core.risk import load_limits
 
-        config = load_up_config(config_file("strategies.toml"))
-        feeds, specs = feeds_and_strategies(config)
-        if not strategies:
-            specs = []
         tape: dict[str, deque[TradeRecord]] = {}
 
+        def record(tick: Any) -> None:
+            tape.setdefault(tick.instrument, deque(maxlen=500)).append(
+                TradeRecord(tick.instrument, tick.price, tick.quantity, tick.aggressor.value, tick.ts_ns)
+            )
+
         def on_ready(handles: Any) -> None:
-            record = handles.host.on_trade
-
-            async def on_trade(tick: Any) -> None:
-                tape.setdefault(tick.instrument, deque(maxlen=500)).append(
-                    TradeRecord(tick.instrument, tick.price, tick.quantity, tick.aggressor.value, tick.ts_ns)
-                )
-                await record(tick)
-
-            handles.host.on_trade = on_trade
+            handles.host.trade_listeners.append(record)
             ready.append(handles)
 
         ready: list[Any] = []
-        workdir.mkdir(parents=True, exist_ok=True)
-        await run_session(
-            capture or sample_capture(),
-            feeds,
-            specs,
+        await bootstrap.replay(
+            load_session_config(config_file("strategies.toml")),
             load_limits(config_file("risk.toml")),
             workdir / "journal.db",
-            config.session.cash_units,
-            config.session.timer_ms,
+            capture=capture,
+            strategies=strategies,
             on_ready=on_ready,
             keep_open=True,
             risk_state=risk_state,
         )
+        ready[0].host.trade_listeners.remove(record)  # the desk keeps its own tape from here
         desk = cls(ready[0], TicketBook(Decimal(approval_notional), ticket_ttl_s, clock))
         for key, rows in tape.items():
             desk.trades[key].extend(rows)
@@ -129,49 +121,26 @@ class Desk:
     # --- helpers -------------------------------------------------------------------------------------
 
     def _inst(self, instrument: object) -> Instrument:
-        inst = self.engine.instruments.get(instrument) if isinstance(instrument, str) else None
+        inst = self.api.instrument(instrument)
         if inst is None:
-            raise FieldError("instrument", instrument, f"not traded here; one of {sorted(self.engine.instruments)}")
+            raise FieldError("instrument", instrument, f"not traded here; one of {self.api.instrument_keys()}")
         return inst
-
-    def _book(self, inst: Instrument) -> Any:
-        return self.venues[inst.key].books[inst.key]
 
     # --- market --------------------------------------------------------------------------------------
 
     def instruments(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "instrument": i.key,
-                "venue": i.venue,
-                "symbol": i.symbol,
-                "tick_size": str(_dec(i.tick, i.price_precision)),
-                "lot_size": str(_dec(i.lot, i.size_precision)),
-            }
-            for i in self.engine.instruments.values()
-        ]
+        return [asdict(i) for i in self.api.instruments()]
 
     def ticker(self, instrument: str) -> dict[str, Any]:
-        inst = self._inst(instrument)
-        book = self._book(inst)
-        bid, ask = book.best_bid(), book.best_ask()
-        return {
-            "instrument": inst.key,
-            "bid": inst.format_price(bid[0]) if bid else None,
-            "bid_size": inst.format_size(bid[1]) if bid else None,
-            "ask": inst.format_price(ask[0]) if ask else None,
-            "ask_size": inst.format_size(ask[1]) if ask else None,
-            "mid": str(_dec(book.mid_x2(), inst.price_precision) / 2) if bid and ask else None,
-            "stale": bool(book.stale),
-        }
+        return asdict(self.api.ticker(self._inst(instrument).key))
 
     def order_book(self, instrument: str, depth: int = 10) -> dict[str, Any]:
         inst = self._inst(instrument)
         if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 200:
             raise FieldError("depth", depth, "must be an integer from 1 to 200")
-        bids, asks = self._book(inst).depth(depth)
-        fmt = lambda side: [[inst.format_price(p), inst.format_size(q)] for p, q in side]  # noqa: E731
-        return {"instrument": inst.key, "bids": fmt(bids), "asks": fmt(asks)}
+        book = self.api.order_book(inst.key, depth)
+        fmt = lambda side: [[lv.price, lv.quantity] for lv in side]  # noqa: E731
+        return {"instrument": book.instrument, "bids": fmt(book.bids), "asks": fmt(book.asks)}
 
     def recent_trades(self, instrument: str, limit: int = 20) -> list[dict[str, Any]]:
         inst = self._inst(instrument)
@@ -191,94 +160,20 @@ class Desk:
     # --- account -------------------------------------------------------------------------------------
 
     def positions(self) -> list[dict[str, Any]]:
-        out = []
-        for key, p in self.engine.ledger.positions.items():
-            inst = self.engine.instruments[key]
-            scale = inst.price_precision + inst.size_precision
-            out.append(
-                {
-                    "instrument": key,
-                    "quantity": inst.format_size(p.quantity),
-                    "realised_pnl": from_fixed(p.realised, scale),
-                    "fees": from_fixed(p.fees, scale),
-                }
-            )
-        return out
+        return [asdict(p) for p in self.api.positions()]
 
     async def balances(self) -> list[dict[str, Any]]:
-        out = []
-        for name, venue in self.engine.venues.items():
-            for b in await venue.get_balances():
-                out.append(
-                    {
-                        "venue": name,
-                        "asset": b.asset,
-                        "total": from_fixed(b.total, b.precision),
-                        "available": from_fixed(b.available, b.precision),
-                    }
-                )
-        return out
+        return [asdict(b) for b in await self.api.balances()]
 
     def open_orders(self) -> list[dict[str, Any]]:
-        out = []
-        for o in self.engine.ledger.open_orders():
-            r, inst = o.request, self.engine.instruments[o.request.instrument]
-            out.append(
-                {
-                    "client_id": o.client_id,
-                    "instrument": r.instrument,
-                    "side": r.side.value,
-                    "type": r.type.value,
-                    "quantity": inst.format_size(r.quantity),
-                    "price": inst.format_price(r.price) if r.price else None,
-                    "filled": inst.format_size(o.filled),
-                    "status": o.status.value,
-                    "origin": r.origin,
-                }
-            )
-        return out
+        keys = ("client_id", "instrument", "side", "type", "quantity", "price", "filled", "status", "origin")
+        return [{k: getattr(o, k) for k in keys} for o in self.api.open_orders()]
 
     def pnl(self) -> dict[str, Any]:
-        equity = self.engine.equity()
-        start = self.engine.ledger.initial_cash
-        return {
-            "equity_usd": _usd(equity),
-            "start_usd": _usd(start),
-            "pnl_usd": _usd(equity - start),
-            "fills": len(self.engine.ledger.fills),
-        }
+        a = self.api.account()
+        return {"equity_usd": a.equity_usd, "start_usd": a.start_usd, "pnl_usd": a.pnl_usd, "fills": a.fills}
 
     # --- trading -------------------------------------------------------------------------------------
-
-    def _expected(self, inst: Instrument, req: OrderRequest) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
-        book = self._book(inst)
-        venue = self.venues[inst.key]
-        fees = venue.matchers[inst.key].fees
-        qty = _dec(req.quantity, inst.size_precision)
-        if req.type is OrderType.MARKET:
-            bids, asks = book.depth(200)
-            levels = asks if req.side is Side.BUY else bids
-            left, cost = req.quantity, 0
-            for p, q in levels:
-                take = min(left, q)
-                cost += take * p
-                left -= take
-                if not left:
-                    break
-            if left:  # the visible book is not deep enough to say
-                return None, None, None
-            price = Decimal(cost) / req.quantity
-            price = price.scaleb(-inst.price_precision).quantize(Decimal(1).scaleb(-inst.price_precision))
-            bps = fees.taker_bps
-        else:
-            price = _dec(req.price, inst.price_precision)
-            bid, ask = book.best_bid(), book.best_ask()
-            crosses = (req.side is Side.BUY and ask and req.price >= ask[0]) or (
-                req.side is Side.SELL and bid and req.price <= bid[0]
-            )
-            bps = fees.taker_bps if crosses else fees.maker_bps
-        notional = (price * qty).quantize(Decimal("0.01"))
-        return price, notional, (notional * bps / 10_000).quantize(Decimal("0.0001"))
 
     def propose_order(
         self, instrument: str, side: str, quantity: str, type: str = "market", price: str | None = None
@@ -293,14 +188,14 @@ class Desk:
             raise FieldError("price", price, "must be a decimal string, e.g. '61650.5'")
         req = OrderRequest.parse(inst, side, type, quantity, price, origin=AGENT)
         verdict = self.engine.risk.check(req, commit=False)
-        expected, notional, fees = self._expected(inst, req)
+        quote = self.api.quote(req)
         t = self.tickets.new(
             request=req,
             verdict_ok=verdict.ok,
             verdict=verdict.text if not verdict.ok else "OK",
-            expected_price=expected,
-            notional=notional,
-            fees=fees,
+            expected_price=quote.price,
+            notional=quote.notional,
+            fees=quote.fees,
             quantity=inst.format_size(req.quantity),
             price=inst.format_price(req.price) if req.price else None,
         )
@@ -308,59 +203,52 @@ class Desk:
 
     async def confirm_order(self, ticket_id: str) -> dict[str, Any]:
         t = self.tickets.take_for_confirmation(ticket_id)
+        res = await self.api.place(t.request)  # returns once the venue acknowledged the order
         await self.tick()
-        res = await self.engine.submit(t.request)
-        # The paper venue sees the order after its latency in market time: let that time pass.
-        await asyncio.sleep(self.venues[t.request.instrument].matchers[t.request.instrument].latency_ns / 1e9 + 0.001)
-        await self.tick()
-        inst = self.engine.instruments[t.request.instrument]
-        if not res.verdict.ok:
-            t.result = {"placed": False, "risk_verdict": res.verdict.text}
-        elif res.error:
-            t.result = {"placed": False, "venue_error": res.error}
+        if res.risk_reason is not None:
+            t.result = {"placed": False, "risk_verdict": res.risk_text}
+        elif res.venue_error:
+            t.result = {"placed": False, "venue_error": res.venue_error}
         else:
-            o = self.engine.ledger.orders[res.client_id]
-            t.result = {
-                "placed": True,
-                "client_id": o.client_id,
-                "status": o.status.value,
-                "filled": inst.format_size(o.filled),
-            }
+            t.result = {"placed": True, "client_id": res.client_id, "status": res.status, "filled": res.filled}
         return {"ticket_id": t.id, **t.result}
 
     async def cancel_order(self, client_id: str) -> dict[str, Any]:
-        if not isinstance(client_id, str) or client_id not in self.engine.ledger.orders:
+        if not self.api.has_order(client_id):
             raise FieldError("client_id", client_id, "no such order")
-        await self.tick()
-        result = await self.engine.cancel(client_id)
-        await self.tick()
-        if isinstance(result, str):
-            return {"client_id": client_id, "cancelled": False, "reason": result}
-        if not result.ok:
-            return {"client_id": client_id, "cancelled": False, "reason": result.text}
-        return {"client_id": client_id, "cancelled": True, "status": self.engine.ledger.orders[client_id].status.value}
+        res = await self.api.cancel(client_id)
+        if not res.cancelled:
+            return {"client_id": client_id, "cancelled": False, "reason": res.reason}
+        return {"client_id": client_id, "cancelled": True, "status": res.status}
 
     # --- risk ----------------------------------------------------------------------------------------
 
     def risk_status(self) -> dict[str, Any]:
-        return dict(self.engine.risk.status())
+        st = asdict(self.api.risk_status())
+        st["halts"] = list(st["halts"])
+        return st
 
     def halt_trading(self, reason: str, by: str = AGENT) -> dict[str, Any]:
         if not isinstance(reason, str) or not reason.strip():
             raise FieldError("reason", reason, "say why trading should stop")
-        self.engine.risk.halt(reason.strip()[:200], by)
-        return {"state": self.engine.risk.state.name, "halt_reason": self.engine.risk.halt_reason}
+        st = self.api.halt(reason.strip()[:200], by)
+        return {"state": st.state, "halt_reason": st.halt_reason}
 
     # --- strategies ----------------------------------------------------------------------------------
 
+    @staticmethod
+    def _view(s: StrategyView) -> dict[str, Any]:
+        keys = ("name", "running", "error", "orders_sent", "params")
+        return {k: getattr(s, k) for k in keys}
+
     def list_strategies(self) -> list[dict[str, Any]]:
-        return [{k: s[k] for k in ("name", "running", "error", "orders_sent", "params")} for s in self.host.status()]
+        return [self._view(s) for s in self.api.strategies()]
 
     def _strategy(self, name: object) -> dict[str, Any]:
-        for s in self.list_strategies():
-            if s["name"] == name:
-                return s
-        raise FieldError("name", name, f"no such strategy; one of {[s['name'] for s in self.list_strategies()]}")
+        s = self.api.strategy(name)
+        if s is None:
+            raise FieldError("name", name, f"no such strategy; one of {[s.name for s in self.api.strategies()]}")
+        return self._view(s)
 
     def strategy_parameters(self, name: str) -> dict[str, Any]:
         return {"name": name, "params": self._strategy(name)["params"]}
@@ -368,12 +256,10 @@ class Desk:
     async def start_strategy(self, name: str) -> dict[str, Any]:
         self._strategy(name)
         try:
-            await self.host.start(name)
+            return self._view(await self.api.start_strategy(name))
         except StrategyError as exc:
             raise FieldError("name", name, str(exc)) from None
-        return self._strategy(name)
 
     async def stop_strategy(self, name: str) -> dict[str, Any]:
         self._strategy(name)
-        await self.host.stop(name, "stopped by the agent")
-        return self._strategy(name)
+        return self._view(await self.api.stop_strategy(name, "stopped by the agent"))

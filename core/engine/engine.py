@@ -46,6 +46,9 @@ class Engine:
         self._risk_events_seen = 0
         self._fills_seen = -1
         self.rejections: list[tuple[OrderRequest, Verdict]] = []
+        # Called after each submit with (request, result, seconds it took): metrics and the like.
+        # Only when there is one does a submit read the timer.
+        self.submit_listeners: list[Callable[[OrderRequest, SubmitResult, float], None]] = []
 
     async def start(self, compare_cash: bool = True) -> list[Reconciled]:
         """Rebuild from the journal, then reconcile with every venue."""
@@ -71,12 +74,18 @@ class Engine:
     # -- orders ----------------------------------------------------------------------------------
 
     async def submit(self, req: OrderRequest, tag: str = "") -> SubmitResult:
+        listeners = self.submit_listeners
+        t0 = time.perf_counter() if listeners else 0.0
         res = await self.oms.submit(req, tag)
         if self.oms.has_pending:
             await self.oms.drain()
         if not res.verdict.ok:
             self.rejections.append((req, res.verdict))
         self._after_fills()
+        if listeners:
+            seconds = time.perf_counter() - t0
+            for fn in listeners:
+                fn(req, res, seconds)
         return res
 
     async def cancel(self, client_id: str) -> Verdict | str:

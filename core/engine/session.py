@@ -15,17 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alephtx.core.engine.clock import MarketClock
 from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.metrics import Metrics
 from alephtx.core.model import Fill, Instrument, Order, Side
-from alephtx.core.model.accounting import CASH_PRECISION, PositionState, apply_fill, to_cash, unrealised
-from alephtx.core.model.origin import Origin
+from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.tape import SNAPSHOT, TRADE, Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.risk.state_store import RiskStateStore
 from alephtx.core.strategies import BUILTIN, Strategy, StrategyHost
+from alephtx.core.strategies.account import StrategyAccount
 from alephtx.core.venues.paper import FeeModel, PaperVenue
 from alephtx.core.venues.stream import TradeTick
 
@@ -47,24 +48,7 @@ class StrategySpec:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class StrategyBook:
-    """One strategy's own account, from its fills: what the report shows per strategy."""
-
-    positions: dict[str, PositionState] = field(default_factory=dict)
-    fills: int = 0
-    curve: list[tuple[float, int]] = field(default_factory=list)
-
-    def pnl(self, instruments: dict[str, Instrument], mids_x2: dict[str, int]) -> tuple[int, int, int]:
-        """(realised, unrealised, fees) in cash units."""
-        r = u = f = 0
-        for key, p in self.positions.items():
-            inst = instruments[key]
-            r += to_cash(inst, p.realised)
-            f += to_cash(inst, p.fees)
-            if p.quantity and mids_x2.get(key):
-                u += to_cash(inst, unrealised(p, mids_x2[key])) // 2
-        return r, u, f
+StrategyBook = StrategyAccount  # one strategy's own account: the host keeps it (host.accounts)
 
 
 @dataclass
@@ -84,10 +68,10 @@ class _Running:
     engine: Engine
     host: StrategyHost
     accounts: dict[str, StrategyBook]
-    now: list[int]
+    clock: MarketClock
 
 
-async def _prepare(
+async def start_engine(
     feeds: list[VenueFeed],
     strategies: list[StrategySpec],
     limits: RiskLimits,
@@ -96,8 +80,10 @@ async def _prepare(
     metrics: Metrics | None,
     on_ready: Callable[[Any], Any] | None,
     risk_state: Path | None = None,
+    ids: str = "s",
 ) -> _Running:
-    """Venues, engine, host and strategies, started: what replayed and live sessions share."""
+    """Venues, engine, host and strategies on one market clock, started: what replayed and live
+    sessions share. ``ids``: the prefix of the session's client order ids."""
     # The journal first, before anything else is touched. A session starts from nothing (a leftover
     # log would be replayed): the old files go once its lock is held; a journal another engine holds
     # raises JournalInUse (naming the folder and that process), and nothing here was touched.
@@ -113,52 +99,40 @@ async def _prepare(
         for f in feeds
     }
     instruments = [f.instrument for f in feeds]
-    now = [0]
+    clock = MarketClock()
     engine = Engine(
         instruments,
         {v.name: v for v in venues.values()},
-        RiskEngine(limits, clock=lambda: now[0], store=RiskStateStore(risk_state) if risk_state else None),
+        RiskEngine(limits, clock=clock.now, store=RiskStateStore(risk_state) if risk_state else None),
         ledger_journal,
         cash * 10**CASH_PRECISION * len(venues),
-        clock=lambda: now[0],
-        ids=ClientIdFactory("s"),
+        clock=clock.now,
+        ids=ClientIdFactory(ids),
     )
     try:
         await engine.start(compare_cash=False)
         books = {key: v.books[key] for key, v in venues.items()}
         host = StrategyHost(engine, books)
-        accounts: dict[str, StrategyBook] = {}
-
-        async def on_order_event(order: Order, fill: Fill | None) -> None:
-            name = Origin.strategy_name(order.request.origin)
-            if fill is None or name is None:
-                return
-            acct = accounts.setdefault(name, StrategyBook())
-            p = acct.positions.setdefault(fill.instrument, PositionState(fill.instrument))
-            apply_fill(p, fill.side, fill.quantity, fill.price, fill.fee)
-            acct.fills += 1
-
-        engine.oms.listeners.append(on_order_event)
+        accounts = host.accounts  # each strategy's own account, kept by the host from its fills
         for s in strategies:
             spec = BUILTIN.get(s.strategy, s.strategy) if isinstance(s.strategy, str) else s.strategy
             host.load(s.name, spec, s.params)
-            accounts[s.name] = StrategyBook()
         for s in strategies:
             await host.start(s.name)
         if metrics is not None:
             _wire_metrics(engine, host, metrics)
         if on_ready is not None:  # e.g. the gRPC server, given the running engine and host
-            ready = on_ready(SessionHandles(engine, host, venues, now))
+            ready = on_ready(SessionHandles(engine, host, venues, clock))
             if ready is not None:
                 await ready
     except BaseException:
         engine.journal.close()  # a session that cannot start leaves its journal closed
         raise
-    return _Running(venues, engine, host, accounts, now)
+    return _Running(venues, engine, host, accounts, clock)
 
 
 def _sample(run: _Running, first_ns: int, metrics: Metrics | None) -> None:
-    at = (run.now[0] - first_ns) / 1e9
+    at = (run.clock.ns - first_ns) / 1e9
     for name, acct in run.accounts.items():
         r, u, f = acct.pnl(run.engine.instruments, run.engine.mids_x2)
         acct.curve.append((at, r + u - f))
@@ -179,14 +153,20 @@ async def run_session(
     on_ready: Callable[[Any], Any] | None = None,
     keep_open: bool = False,
     risk_state: Path | None = None,
+    on_timer: Callable[[SessionHandles, float], Awaitable[None]] | None = None,
+    ids: str = "s",
 ) -> SessionResult:
     """Replay ``capture`` through the engine and the strategies. ``keep_open`` leaves the engine
     and its journal open afterwards (the agent's desk keeps trading on the final books).
-    ``risk_state``: a file that keeps the trading state (halts) and the agent's spend across runs."""
+    ``risk_state``: a file that keeps the trading state (halts) and the agent's spend across runs.
+    ``on_timer(handles, seconds)``: called on each timer tick (every ``timer_ms`` of market time,
+    ``seconds`` since the first event) after the strategies' ``on_timer`` and the mark: a script
+    that acts at moments of market time (`aleph paper`) runs there."""
     base = feeds[0].instrument
     tape = Tape.cached(capture, base, on_progress)  # decoded once per capture, then read as columns
-    run = await _prepare(feeds, strategies, limits, Path(journal), cash, metrics, on_ready, risk_state)
-    venues, engine, host, accounts, now = run.venues, run.engine, run.host, run.accounts, run.now
+    run = await start_engine(feeds, strategies, limits, Path(journal), cash, metrics, on_ready, risk_state, ids)
+    venues, engine, host, accounts, clock = run.venues, run.engine, run.host, run.accounts, run.clock
+    handles = SessionHandles(engine, host, venues, clock)
     # Late venues queue (due time, event index): the tape's arrays never change, so nothing is copied.
     delayed: dict[str, deque[tuple[int, int]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
     delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
@@ -232,7 +212,7 @@ async def run_session(
     async def after_trade(v: PaperVenue, key: str, i: int, aggressor: Side) -> None:
         await v.flush()
         if host.wants_trades(key):
-            await host.on_trade(TradeTick(key, str(col_a[i]), col_b[i], col_c[i], aggressor, now[0]))
+            await host.on_trade(TradeTick(key, str(col_a[i]), col_b[i], col_c[i], aggressor, clock.ns))
 
     async def after_book(v: PaperVenue, key: str, book: Any) -> None:
         await v.flush()
@@ -241,26 +221,31 @@ async def run_session(
             await host.on_book(key, book)
 
     plain = [k for k in venues if k not in delayed]
+    # Only this loop moves the clock during the replay: it keeps market time in a local (the
+    # loop's hottest reads) and stores it in the clock when it moves (MarketClock.set, inlined).
+    now_ns = clock.ns
     for i, t in enumerate(exch):
-        if t > now[0]:
-            now[0] = t
+        if t > now_ns:
+            now_ns = clock.ns = t
         if delayed:
             first_ns = first_ns or t
             for key, q in delayed.items():  # what the late venues see by now
-                while q and q[0][0] <= now[0]:
+                while q and q[0][0] <= now_ns:
                     _, j = q.popleft()
                     if (pending := deliver(key, j, exch[j] + delays[key])) is not None:
                         await pending
-                q.append((now[0] + delays[key], i))
+                q.append((now_ns + delays[key], i))
         for key in plain:
             if (pending := deliver(key, i, t)) is not None:
                 await pending
-        if now[0] >= next_timer:
+        if now_ns >= next_timer:
             first_ns = first_ns or t
-            next_timer = now[0] + timer_ms * MS
+            next_timer = now_ns + timer_ms * MS
             await host.on_timer()
             await engine.mark()
             _sample(run, first_ns, metrics)
+            if on_timer is not None:
+                await on_timer(handles, (now_ns - first_ns) / 1e9)
         if on_progress is not None and i % 2000 == 0:
             on_progress(i, len(exch))
     events = len(exch)
@@ -269,7 +254,7 @@ async def run_session(
     if not keep_open:
         engine.journal.close()
     return SessionResult(
-        engine, host, accounts, events, time.perf_counter() - t_start, (now[0] - first_ns) / 1e9, str(journal)
+        engine, host, accounts, events, time.perf_counter() - t_start, (clock.ns - first_ns) / 1e9, str(journal)
     )
 
 
@@ -288,22 +273,22 @@ async def run_live_session(
     """A paper venue whose market is a live venue's book (``stream``, a BookStream), for
     ``seconds`` of wall time: paper trading on live data."""
     journal = Path(journal)
-    run = await _prepare([feed], strategies, limits, journal, cash, metrics, on_ready)
+    run = await start_engine([feed], strategies, limits, journal, cash, metrics, on_ready)
     key = feed.instrument.key
     venue = run.venues[key]
     book = venue.books[key]
-    run.now[0] = first_ns = time.time_ns()
+    run.clock.ns = first_ns = time.time_ns()
     events = 0
 
     async def on_live_book(live: Any) -> None:
         nonlocal events
         events += 1
-        run.now[0] = time.time_ns()
+        run.clock.set(time.time_ns())
         bids, asks = live.depth(1000)
         book.apply_snapshot(
             [p for p, _ in bids], [q for _, q in bids], [p for p, _ in asks], [q for _, q in asks], events
         )
-        venue.on_depth(key, run.now[0])
+        venue.on_depth(key, run.clock.ns)
         await venue.flush()
         run.engine.on_mid(key, book.mid_x2())
         await run.host.on_book(key, book)
@@ -311,8 +296,8 @@ async def run_live_session(
     async def timer() -> None:
         while True:
             await asyncio.sleep(timer_ms / 1000)
-            run.now[0] = time.time_ns()
-            venue.advance(run.now[0])
+            run.clock.set(time.time_ns())
+            venue.advance(run.clock.ns)
             await venue.flush()
             await run.host.on_timer()
             await run.engine.mark()
@@ -342,7 +327,7 @@ class SessionHandles:
     engine: Engine
     host: StrategyHost
     venues: dict[str, PaperVenue]
-    now: list[int] | None = None  # the session's clock (market time), for whoever acts after the replay
+    clock: MarketClock | None = None  # the session's market clock, for whoever acts after the replay
 
 
 def _wire_metrics(engine: Engine, host: StrategyHost, metrics: Metrics) -> None:
@@ -352,19 +337,14 @@ def _wire_metrics(engine: Engine, host: StrategyHost, metrics: Metrics) -> None:
             p = engine.ledger.positions.get(fill.instrument)
             metrics.position.labels(fill.instrument).set(p.quantity if p else 0)
 
-    engine.oms.listeners.append(on_event)
-    submit = engine.submit
-
-    async def counted(req: Any, tag: str = "") -> Any:
-        t0 = time.perf_counter()
-        res = await submit(req, tag)
-        metrics.order_latency.observe(time.perf_counter() - t0)
+    def on_submit(req: Any, res: Any, seconds: float) -> None:
+        metrics.order_latency.observe(seconds)
         metrics.orders.labels(req.origin).inc()
         if not res.verdict.ok:
             metrics.rejections.labels(res.verdict.reason.name).inc()
-        return res
 
-    engine.submit = counted  # type: ignore[method-assign]
+    engine.oms.listeners.append(on_event)
+    engine.submit_listeners.append(on_submit)
 
 
 def max_drawdown(curve: list[tuple[float, int]]) -> int:

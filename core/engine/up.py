@@ -4,76 +4,23 @@ data), the Prometheus endpoint, then the session report with its picture and HTM
 from __future__ import annotations
 
 import asyncio
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from alephtx.core.config.loader import ConfigError
-from alephtx.core.config.resources import sample_capture
+from alephtx.core.config.session import SessionConfig, UpConfig, load_session_config, load_up_config
+from alephtx.core.engine import bootstrap
+from alephtx.core.engine.bootstrap import feeds_and_strategies
 from alephtx.core.engine.report import equity_picture, html_report
-from alephtx.core.engine.session import SessionResult, StrategySpec, VenueFeed, run_live_session, run_session
+from alephtx.core.engine.session import SessionResult, StrategySpec, VenueFeed, run_live_session
 from alephtx.core.metrics import Metrics
 from alephtx.core.model import Instrument
 from alephtx.core.risk import load_limits
-from alephtx.core.venues.paper import FeeModel
 
-DECIMAL = r"^[0-9]+(\.[0-9]+)?$"
-
-
-class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SessionSection(_M):
-    capture: str = ""
-    timer_ms: int = Field(1000, ge=10)
-    # Whole units of the quote currency per paper venue: a decimal string, never a float.
-    cash: str = Field("100000", pattern=r"^[0-9]+$")
-
-    @property
-    def cash_units(self) -> int:
-        return int(self.cash)
-
-
-class VenueSection(_M):
-    name: str = Field(pattern=r"^[a-z0-9-]+$")
-    symbol: str
-    tick_size: str = Field(pattern=DECIMAL)
-    lot_size: str = Field(pattern=DECIMAL)
-    delay_ms: int = Field(0, ge=0)
-    taker_bps: int = Field(5, ge=0)
-    maker_bps: int = Field(2, ge=-10)
-
-
-class StrategySection(_M):
-    name: str
-    kind: str
-    params: dict[str, Any] = {}
-
-
-class UpConfig(_M):
-    session: SessionSection = SessionSection()
-    venue: list[VenueSection]
-    strategy: list[StrategySection] = []
-
-
-def load_up_config(path: str | Path) -> UpConfig:
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"strategies config: file {p} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"strategies config ({p}): not valid TOML: {exc}") from None
-    try:
-        return UpConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{'.'.join(str(x) for x in e['loc'])} = {e.get('input')!r}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(f"strategies config ({p}):\n  " + "\n  ".join(lines)) from None
+# The config schema lives in core/config/session.py; these names stay importable from here.
+__all__ = ["SessionConfig", "UpConfig", "feeds_and_strategies", "load_session_config", "load_up_config", "up"]
 
 
 async def reachable(url: str, timeout_s: float = 3.0) -> bool:
@@ -88,21 +35,8 @@ async def reachable(url: str, timeout_s: float = 3.0) -> bool:
     return True
 
 
-def feeds_and_strategies(config: UpConfig) -> tuple[list[VenueFeed], list[StrategySpec]]:
-    """The paper venues and the strategies a session config names."""
-    feeds = [
-        VenueFeed(
-            Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5"),
-            v.delay_ms,
-            fees=FeeModel(maker_bps=v.maker_bps, taker_bps=v.taker_bps),
-        )
-        for v in config.venue
-    ]
-    return feeds, [StrategySpec(s.name, s.kind, s.params) for s in config.strategy]
-
-
 async def up(
-    config: UpConfig,
+    config: SessionConfig,
     risk_path: Path,
     out: Path,
     metrics_port: int = 0,
@@ -127,16 +61,12 @@ async def up(
         if result is not None:
             _write_report(result, out)
             return result, metrics
-    path = capture or (Path(config.session.capture) if config.session.capture else sample_capture())
-    result = await run_session(
-        path,
-        feeds,
-        specs,
+    result = await bootstrap.replay(
+        config,
         load_limits(risk_path),
         out / "journal.db",
-        config.session.cash_units,
-        config.session.timer_ms,
-        on_progress,
+        capture=capture,
+        on_progress=on_progress,
         metrics=metrics,
         on_ready=on_ready,
     )
@@ -151,7 +81,7 @@ def _write_report(result: SessionResult, out: Path) -> None:
 
 
 async def _live(
-    config: UpConfig,
+    config: SessionConfig,
     feeds: list[VenueFeed],
     specs: list[StrategySpec],
     risk_path: Path,

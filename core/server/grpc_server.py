@@ -31,10 +31,9 @@ from typing import Any, NoReturn, TypeAlias
 import grpc
 from google.protobuf.message import Message
 
+from alephtx.core.engine.api import EngineAPI, StrategyView
 from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce
-from alephtx.core.model.accounting import CASH_PRECISION
-from alephtx.core.model.fixed import from_fixed
 from alephtx.core.model.origin import Origin
 from alephtx.core.risk.codes import Reason
 from alephtx.core.server.audit import AuditLog, short
@@ -308,10 +307,12 @@ class TokenCheck(grpc.aio.ServerInterceptor):
 
 
 class AlephCore(pbg.AlephCoreServicer):
+    """An adapter over :class:`EngineAPI` (``core/engine/api.py``): checks the arguments and builds
+    protobuf messages from its typed results."""
+
     def __init__(self, handles: Any, poll_s: float = 0.05) -> None:
+        self.api = EngineAPI.from_handles(handles)
         self.engine = handles.engine
-        self.host = handles.host
-        self.books = {key: v.books[key] for key, v in handles.venues.items()}
         self.poll_s = poll_s
 
     # -- arguments -------------------------------------------------------------------------------
@@ -327,12 +328,11 @@ class AlephCore(pbg.AlephCoreServicer):
             raise Refused(SC.NOT_FOUND, field_text("instrument", key, f"not traded here (traded: {listed})"))
         return inst
 
-    def _book(self, key: str) -> Any:
+    def _book(self, key: str) -> Instrument:
         inst = self._instrument(key)
-        book = self.books.get(inst.key)
-        if book is None:
+        if not self.api.has_book(inst.key):
             raise Refused(SC.NOT_FOUND, field_text("instrument", key, "no book is kept for it here"))
-        return inst, book
+        return inst
 
     @staticmethod
     def _order_origin(origin: str) -> str:
@@ -384,40 +384,39 @@ class AlephCore(pbg.AlephCoreServicer):
     # -- market data -----------------------------------------------------------------------------
 
     async def SubscribeOrderbook(self, request: pb.BookRequest, context: Ctx) -> AsyncIterator[pb.BookSnapshot]:
-        inst, book = self._book(request.instrument)
+        inst = self._book(request.instrument)
         depth = request.depth or DEFAULT_DEPTH
         if not 1 <= depth <= MAX_DEPTH:
             raise FieldError("depth", request.depth, f"must be from 1 to {MAX_DEPTH} (0 means {DEFAULT_DEPTH})")
         last = None
         while True:
-            bids, asks = book.depth(depth)
-            state = (bids, asks, book.stale)
-            if state != last:
-                last = state
+            book = self.api.order_book(inst.key, depth)
+            if book != last:
+                last = book
                 yield pb.BookSnapshot(
-                    instrument=inst.key,
-                    bids=[pb.Level(price=inst.format_price(p), quantity=inst.format_size(q)) for p, q in bids],
-                    asks=[pb.Level(price=inst.format_price(p), quantity=inst.format_size(q)) for p, q in asks],
-                    ts_ns=self.engine.clock(),
+                    instrument=book.instrument,
+                    bids=[pb.Level(price=lv.price, quantity=lv.quantity) for lv in book.bids],
+                    asks=[pb.Level(price=lv.price, quantity=lv.quantity) for lv in book.asks],
+                    ts_ns=self.api.now_ns(),
                     stale=book.stale,
                 )
             await asyncio.sleep(self.poll_s)
 
     async def SubscribeTicker(self, request: pb.TickerRequest, context: Ctx) -> AsyncIterator[pb.Ticker]:
-        inst, book = self._book(request.instrument)
+        inst = self._book(request.instrument)
         last = None
         while True:
-            top = (book.best_bid(), book.best_ask())
-            if top != last and top[0] and top[1]:
+            t = self.api.ticker(inst.key)
+            top = (t.bid, t.bid_size, t.ask, t.ask_size)
+            if top != last and t.bid is not None and t.ask is not None:
                 last = top
-                (bp, bq), (ap, aq) = top
                 yield pb.Ticker(
-                    instrument=inst.key,
-                    bid=inst.format_price(bp),
-                    bid_size=inst.format_size(bq),
-                    ask=inst.format_price(ap),
-                    ask_size=inst.format_size(aq),
-                    ts_ns=self.engine.clock(),
+                    instrument=t.instrument,
+                    bid=t.bid,
+                    bid_size=t.bid_size,
+                    ask=t.ask,
+                    ask_size=t.ask_size,
+                    ts_ns=self.api.now_ns(),
                 )
             await asyncio.sleep(self.poll_s)
 
@@ -441,114 +440,99 @@ class AlephCore(pbg.AlephCoreServicer):
             field = "time_in_force" if exc.field == "tif" else exc.field
             raise FieldError(field, exc.value, exc.rule) from None
         self._in_range(inst, req, request)
-        res = await self.engine.submit(req)
-        if not res.verdict.ok:
-            reason = res.verdict.reason
+        res = await self.api.place(req)
+        if res.risk_reason is not None:
+            reason = res.risk_reason
             raise Refused(
                 SC.FAILED_PRECONDITION,
-                f"{RISK_FIELD.get(reason, 'quantity')}: {res.verdict.text}",
+                f"{RISK_FIELD.get(reason, 'quantity')}: {res.risk_text}",
                 (("risk-reason", reason.name),),
             )
-        if res.error:
-            raise Refused(SC.ABORTED, f"venue: refused: {short(res.error, 200)}")
-        o = self.engine.ledger.orders[res.client_id]
+        if res.venue_error:
+            raise Refused(SC.ABORTED, f"venue: refused: {short(res.venue_error, 200)}")
         return pb.PlaceOrderReply(
-            client_id=o.client_id,
-            status=o.status.value,
-            venue_order_id=o.venue_order_id,
-            filled=inst.format_size(o.filled),
+            client_id=res.client_id, status=res.status, venue_order_id=res.venue_order_id, filled=res.filled
         )
 
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderReply:
         cid = self._client_id(None, request.client_id, required=True)
-        result = await self.engine.cancel(cid)
-        if isinstance(result, str):  # "client_id='x': no such order" or "...: the order is already done"
-            rule = result.split(": ", 1)[-1]
-            code = SC.NOT_FOUND if "no such order" in result else SC.FAILED_PRECONDITION
-            raise Refused(code, field_text("client_id", cid, rule))
-        if not result.ok:
+        res = await self.api.cancel(cid)
+        if res.risk_reason is not None:
             raise Refused(
                 SC.RESOURCE_EXHAUSTED,
-                f"{RISK_FIELD.get(result.reason, 'client_id')}: {result.text}",
-                (("risk-reason", result.reason.name),),
+                f"{RISK_FIELD.get(res.risk_reason, 'client_id')}: {res.reason}",
+                (("risk-reason", res.risk_reason.name),),
             )
-        o = self.engine.ledger.orders[cid]
-        return pb.CancelOrderReply(client_id=o.client_id, status=o.status.value)
+        if not res.cancelled:  # "client_id='x': no such order" or "...: the order is already done"
+            rule = res.reason.split(": ", 1)[-1]
+            code = SC.NOT_FOUND if "no such order" in res.reason else SC.FAILED_PRECONDITION
+            raise Refused(code, field_text("client_id", cid, rule))
+        return pb.CancelOrderReply(client_id=res.client_id, status=res.status)
 
     # -- state -----------------------------------------------------------------------------------
 
     async def GetPositions(self, request: pb.Empty, context: Ctx) -> pb.Positions:
-        out = []
-        for key, p in self.engine.ledger.positions.items():
-            inst = self.engine.instruments[key]
-            out.append(
-                pb.Position(
-                    instrument=key,
-                    quantity=inst.format_size(p.quantity),
-                    realised_pnl=from_fixed(p.realised, inst.price_precision + inst.size_precision),
-                )
-            )
-        return pb.Positions(positions=out)
+        return pb.Positions(
+            positions=[
+                pb.Position(instrument=p.instrument, quantity=p.quantity, realised_pnl=p.realised_pnl)
+                for p in self.api.positions()
+            ]
+        )
 
     async def GetBalance(self, request: pb.Empty, context: Ctx) -> pb.Balances:
-        out = []
-        for name, venue in self.engine.venues.items():
-            for b in await venue.get_balances():
-                out.append(
-                    pb.Balance(
-                        venue=name,
-                        asset=b.asset,
-                        total=from_fixed(b.total, b.precision),
-                        available=from_fixed(b.available, b.precision),
-                    )
-                )
-        return pb.Balances(balances=out)
+        return pb.Balances(
+            balances=[
+                pb.Balance(venue=b.venue, asset=b.asset, total=b.total, available=b.available)
+                for b in await self.api.balances()
+            ]
+        )
 
     async def GetGlobalState(self, request: pb.Empty, context: Ctx) -> pb.GlobalState:
-        e = self.engine
+        a = self.api.account()
         return pb.GlobalState(
-            trading_state=e.risk.state.name,
-            equity=from_fixed(e.equity(), CASH_PRECISION),
-            open_orders=len(e.ledger.open_orders()),
-            fills=len(e.ledger.fills),
-            instruments=sorted(e.instruments),
-            ts_ns=e.clock(),
+            trading_state=a.trading_state,
+            equity=a.equity,
+            open_orders=a.open_orders,
+            fills=a.fills,
+            instruments=self.api.instrument_keys(),
+            ts_ns=self.api.now_ns(),
         )
 
     async def GetRiskStatus(self, request: pb.Empty, context: Ctx) -> pb.RiskStatus:
-        st = self.engine.risk.status()
+        st = self.api.risk_status()
         return pb.RiskStatus(
-            state=st["state"],
-            halt_reason=st["halt_reason"],
-            kill_switch_tripped=st["kill_switch_tripped"],
-            gross_exposure=st["gross_exposure"],
-            net_exposure=st["net_exposure"],
-            limits_json=json.dumps(st["limits"]),
+            state=st.state,
+            halt_reason=st.halt_reason,
+            kill_switch_tripped=st.kill_switch_tripped,
+            gross_exposure=st.gross_exposure,
+            net_exposure=st.net_exposure,
+            limits_json=json.dumps(dict(st.limits)),
         )
 
     # -- strategies ------------------------------------------------------------------------------
 
-    def _info(self, st: dict[str, Any]) -> pb.StrategyInfo:
+    @staticmethod
+    def _info(st: StrategyView) -> pb.StrategyInfo:
         return pb.StrategyInfo(
-            name=st["name"],
-            running=st["running"],
-            error=st["error"],
-            orders_sent=st["orders_sent"],
-            params_json=json.dumps(st["params"]),
+            name=st.name,
+            running=st.running,
+            error=st.error,
+            orders_sent=st.orders_sent,
+            params_json=json.dumps(dict(st.params)),
         )
 
     async def ListStrategies(self, request: pb.Empty, context: Ctx) -> pb.Strategies:
-        return pb.Strategies(strategies=[self._info(s) for s in self.host.status()])
+        return pb.Strategies(strategies=[self._info(s) for s in self.api.strategies()])
 
     async def _switch(self, name: str, start: bool) -> pb.StrategyInfo:
         if not name:
             raise FieldError("name", name, "is required")
         _check("name", name, STRATEGY, "must be 1 to 64 ASCII letters, digits, '-' or '_'")
-        if name not in self.host.loaded:
-            known = ", ".join(sorted(self.host.loaded)) or "none"
+        if self.api.strategy(name) is None:
+            known = ", ".join(self.api.strategy_names()) or "none"
             raise Refused(SC.NOT_FOUND, field_text("name", name, f"no strategy of that name is loaded ({known})"))
-        await (self.host.start(name) if start else self.host.stop(name, "stopped over gRPC"))
-        return self._info(next(s for s in self.host.status() if s["name"] == name))
+        view = await (self.api.start_strategy(name) if start else self.api.stop_strategy(name, "stopped over gRPC"))
+        return self._info(view)
 
     async def StartStrategy(self, request: pb.StrategyName, context: Ctx) -> pb.StrategyInfo:
         return await self._switch(request.name, True)

@@ -9,21 +9,29 @@ from typing import Any
 from alephtx.core.book import L2Book
 from alephtx.core.model import Instrument, Order, OrderRequest, OrderType, Side, TimeInForce
 from alephtx.core.model.origin import Origin
+from alephtx.core.strategies.account import StrategyAccount
 
 log = logging.getLogger("alephtx.strategies")
 
 
 class EngineContext:
-    def __init__(self, name: str, engine: Any, books: dict[str, L2Book]) -> None:
+    def __init__(
+        self, name: str, engine: Any, books: dict[str, L2Book], account: StrategyAccount | None = None
+    ) -> None:
         self.name = name
         self.origin = Origin.strategy(name)
         self._engine = engine
         self._books = books
         self.orders_sent = 0
         self.rejections: list[str] = []
-        # The strategy's own position per instrument, from its own fills: two strategies on one
-        # instrument never see (or trade against) each other's inventory.
-        self.positions: dict[str, int] = {}
+        # The strategy's own account (position per instrument, from its own fills; kept by the
+        # host): two strategies on one instrument never see (or trade against) each other's inventory.
+        self.account = account if account is not None else StrategyAccount()
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """The strategy's own position per instrument (a copy)."""
+        return {k: p.quantity for k, p in self.account.positions.items()}
 
     def now_ns(self) -> int:
         return int(self._engine.clock())
@@ -36,7 +44,8 @@ class EngineContext:
         return self._books[key]
 
     def position(self, key: str) -> int:
-        return self.positions.get(key, 0)
+        p = self.account.positions.get(key)
+        return p.quantity if p is not None else 0
 
     def account_position(self, key: str) -> int:
         """The whole account's position on the instrument (all strategies and people)."""

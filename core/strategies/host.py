@@ -13,6 +13,7 @@ import logging
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -23,7 +24,9 @@ from pydantic import ValidationError
 from alephtx.core.book import L2Book
 from alephtx.core.errors import AlephError
 from alephtx.core.model import Fill, Order
+from alephtx.core.model.accounting import PositionState, apply_fill
 from alephtx.core.model.origin import Origin
+from alephtx.core.strategies.account import StrategyAccount
 from alephtx.core.strategies.base import Strategy
 from alephtx.core.strategies.context import EngineContext
 from alephtx.core.venues.stream import TradeTick
@@ -90,11 +93,17 @@ class StrategyHost:
         self.engine = engine
         self.books = books
         self.loaded: dict[str, Loaded] = {}
+        # Each strategy's own account (positions, PnL, fills) by name, from its fills: kept across
+        # stop, unload and reload (the fills happened), and what a session reports per strategy.
+        self.accounts: dict[str, StrategyAccount] = {}
         # Who gets each market callback: running strategies that override it, per instrument.
         # Rebuilt on start and stop; calling the base class's no-ops cost most of a replay.
         self._book_subs: dict[str, tuple[Loaded, ...]] = {}
         self._trade_subs: dict[str, tuple[Loaded, ...]] = {}
         self._timer_subs: tuple[Loaded, ...] = ()
+        # Called with every trade tick the session delivers, before the strategies (the desk's
+        # tape of recent trades): while there is one, every instrument's trades are delivered.
+        self.trade_listeners: list[Callable[[TradeTick], None]] = []
         engine.oms.listeners.append(self._on_order_event)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -117,7 +126,12 @@ class StrategyHost:
             raise StrategyError(f"strategy {name}: instruments {unknown} are not traded by this engine")
         spec_text = spec if isinstance(spec, str) else f"{spec.__module__}:{spec.__qualname__}"
         loaded = Loaded(
-            name, spec_text, dict(params or {}), strategy, EngineContext(name, self.engine, self.books), keys=keys
+            name,
+            spec_text,
+            dict(params or {}),
+            strategy,
+            EngineContext(name, self.engine, self.books, self.accounts.setdefault(name, StrategyAccount())),
+            keys=keys,
         )
         self.loaded[name] = loaded
         return loaded
@@ -212,8 +226,9 @@ class StrategyHost:
         return bool(self._book_subs.get(key))
 
     def wants_trades(self, key: str) -> bool:
-        """Whether a running strategy listens to ``key``'s trades (the replay skips the tick if not)."""
-        return bool(self._trade_subs.get(key))
+        """Whether a running strategy or a trade listener wants ``key``'s trades (the replay skips
+        the tick if not)."""
+        return bool(self._trade_subs.get(key)) or bool(self.trade_listeners)
 
     async def on_book(self, key: str, book: L2Book) -> None:
         for s in self._book_subs.get(key, ()):
@@ -229,6 +244,8 @@ class StrategyHost:
                     s.busy_ns += time.perf_counter_ns() - t0
 
     async def on_trade(self, tick: TradeTick) -> None:
+        for fn in self.trade_listeners:
+            fn(tick)
         for s in self._trade_subs.get(tick.instrument, ()):
             if s.running:
                 await self._call(s, "on_trade", tick)
@@ -240,17 +257,20 @@ class StrategyHost:
 
     async def _on_order_event(self, order: Order, fill: Fill | None) -> None:
         name = Origin.strategy_name(order.request.origin)
-        s = self.loaded.get(name) if name is not None else None
-        if s is None:
+        if name is None:
             return
-        if not s.running:  # a stopped strategy's late fills still count towards its position
-            if fill is not None:
-                signed = fill.quantity if fill.side.value == "buy" else -fill.quantity
-                s.ctx.positions[fill.instrument] = s.ctx.positions.get(fill.instrument, 0) + signed
+        if fill is not None:  # a stopped (or unloaded) strategy's late fills still count
+            acct = self.accounts.get(name)
+            if acct is not None:
+                p = acct.positions.get(fill.instrument)
+                if p is None:
+                    p = acct.positions[fill.instrument] = PositionState(fill.instrument)
+                apply_fill(p, fill.side, fill.quantity, fill.price, fill.fee)
+                acct.fills += 1
+        s = self.loaded.get(name)
+        if s is None or not s.running:
             return
         if fill is not None:
-            signed = fill.quantity if fill.side.value == "buy" else -fill.quantity
-            s.ctx.positions[fill.instrument] = s.ctx.positions.get(fill.instrument, 0) + signed
             await self._call(s, "on_fill", fill, order)
         else:
             await self._call(s, "on_order_update", order)

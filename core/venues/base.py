@@ -11,6 +11,7 @@ import abc
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -161,6 +162,21 @@ class VenueAdapter(abc.ABC):
     @abc.abstractmethod
     async def get_reports(self, since_seq: int = 0) -> list[ExecReport]:
         """Every report with ``seq`` > ``since_seq``, in order."""
+
+    def fee_rates(self, instrument: str) -> tuple[Decimal, Decimal] | None:
+        """(maker_bps, taker_bps) this account pays on ``instrument``, when the adapter knows them
+        without asking the venue (the paper venue's fee model); None otherwise."""
+        return None
+
+    def settle(self, now_ns: int) -> None:
+        """Move a simulated venue's market time to ``now_ns``: orders that arrived by then are
+        matched, their reports wait for :meth:`catch_up`. A live venue's time is its own: no-op."""
+        return None
+
+    async def catch_up(self, now_ns: int) -> None:
+        """:meth:`settle` to ``now_ns`` and deliver the reports produced meanwhile to the handler
+        (fills, acknowledgements). A no-op for a live venue, whose reports arrive on their own."""
+        self.settle(now_ns)
 
     def set_report_handler(self, handler: ReportHandler | None) -> None:
         self._report_handler = handler

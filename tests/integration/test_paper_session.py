@@ -1,11 +1,11 @@
-"""The demo's scripted paper session: every refusal has its reason, and the books balance."""
+"""The demo's scripted paper session (`aleph paper`, cli/paper.py): every refusal has its reason, and the books balance."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from alephtx.cli.paper import INSTRUMENT, run_paper_session
 from alephtx.core.config.resources import sample_capture
-from alephtx.core.engine.paper_session import run_paper_session
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.state.ledger import Ledger
 from tests.conftest import ROOT
@@ -30,7 +30,6 @@ async def test_session_is_deterministic_and_refuses_what_it_should(tmp_path: Pat
     ]
     assert a.fills and a.equity == a.realised - a.fees + a.unrealised + 100_000 * 10**12
     # The journal alone rebuilds the same account.
-    from alephtx.core.engine.paper_session import INSTRUMENT
 
     led = Ledger({INSTRUMENT.key: INSTRUMENT}, 100_000 * 10**12)
     for seq, ev in SqliteJournal(tmp_path / "a.db").read():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -89,6 +90,17 @@ class PaperVenue(VenueAdapter):
         self.now_ns = max(self.now_ns, now_ns)
         for m in self.matchers.values():
             m.advance(now_ns)
+
+    def settle(self, now_ns: int) -> None:
+        self.advance(now_ns)
+
+    async def catch_up(self, now_ns: int) -> None:
+        self.advance(now_ns)
+        await self.flush()
+
+    def fee_rates(self, instrument: str) -> tuple[Decimal, Decimal] | None:
+        m = self.matchers.get(instrument)
+        return None if m is None else (Decimal(m.fees.maker_bps), Decimal(m.fees.taker_bps))
 
     @property
     def has_reports(self) -> bool:
