@@ -65,9 +65,21 @@ cdef inline i128 iabs(i128 x) noexcept nogil:
     return -x if x < 0 else x
 
 
+# A 128-bit division is a library call (tens of ns); every helper below divides in 64 bits when
+# its operands fit, which on real prices and sizes is always.
+cdef i128 I64_LIM = (<i128>1) << 62  # below this in magnitude, 64-bit arithmetic is safe here
+
+
 cdef inline i128 floordiv(i128 a, i128 b) noexcept nogil:
     """Python's ``a // b`` for b > 0 (C division truncates towards zero)."""
-    cdef i128 q = a // b
+    cdef i128 q
+    cdef int64_t q64
+    if -I64_LIM < a < I64_LIM and b < I64_LIM:
+        q64 = <int64_t>a // <int64_t>b
+        if <int64_t>a % <int64_t>b != 0 and a < 0:
+            q64 -= 1
+        return q64
+    q = a // b
     if a % b != 0 and a < 0:
         q -= 1
     return q
@@ -80,6 +92,8 @@ cdef inline i128 ceildiv(i128 a, i128 b) noexcept nogil:
 cdef inline i128 mul_sat(i128 a, i128 b) noexcept nogil:
     """a * b, saturated at +-SAT; the test divides, so it cannot overflow itself."""
     cdef i128 ma = iabs(a), mb = iabs(b)
+    if ma < I64_LIM and mb < I64_LIM:  # the product is below 2^124 < SAT: no test needed
+        return a * b
     if ma != 0 and mb > SAT // ma:
         return SAT if (a < 0) == (b < 0) else -SAT
     return a * b
@@ -94,6 +108,7 @@ cdef struct Inst:
     int64_t min_notional   # raw units: price * size
     int64_t mul            # raw notional -> micro: * mul / div, rounded up
     int64_t div
+    i128 mul_lim           # 2 CAP / mul: a raw notional above it saturates (set with mul)
     int64_t max_position   # size units
     i128 position          # signed size units (fills add up: 128 bits so no sum can wrap)
     i128 open_buy
@@ -135,11 +150,15 @@ cdef inline i128 to_micro(const Inst* s, i128 raw_x2) noexcept nogil:
     +-CAP. ``raw_x2`` is at most 2^127 in magnitude; one of mul and div is 1."""
     cdef i128 a = iabs(raw_x2)
     cdef i128 m
+    cdef int64_t den
     if s.mul > 1:  # den = 2: a * mul / 2 is past CAP exactly when a > 2 CAP / mul
-        if a > (2 * CAP) // s.mul:
+        if a > s.mul_lim:
             m = CAP
         else:
-            m = (a * s.mul + 1) // 2
+            m = (a * s.mul + 1) >> 1  # a >= 0 here: a shift is the floor division by 2
+    elif a < I64_LIM:  # den = 2 div < 2^61: all in 64 bits
+        den = 2 * s.div
+        m = <int64_t>a // den + (<int64_t>a % den != 0)
     else:
         m = a // (2 * <i128>s.div) + (a % (2 * <i128>s.div) != 0)
         if m > CAP:
@@ -231,6 +250,7 @@ cdef class RiskCore:
             s.mul *= 10
         for _ in range(decimals - 6):
             s.div *= 10
+        s.mul_lim = (2 * CAP) // s.mul
         s.max_position = max_position
 
     def set_tradable(self, int iid, bint tradable):
