@@ -208,8 +208,4 @@ def main() -> None:
     try:
         app(prog_name="aleph")  # the same name in help and errors for `python -m alephtx.cli`
     except JournalError as exc:
-        raise SystemExit(_exit(fail(str(exc)))) from None
-
-
-def _exit(code: typer.Exit) -> int:
-    return int(code.exit_code)
+        raise SystemExit(fail(str(exc)).exit_code) from None
