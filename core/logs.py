@@ -36,7 +36,8 @@ class _AlephHandler(logging.StreamHandler):
 
     @stream.setter
     def stream(self, _value: TextIO) -> None:
-        pass
+        """StreamHandler.__init__ assigns a stream; this handler always writes to the current
+        sys.stderr instead, so what it is given is dropped on purpose."""
 
 
 def setup_logging(level: str = "INFO") -> logging.Handler:

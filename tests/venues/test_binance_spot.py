@@ -50,6 +50,7 @@ async def test_spot_orders_and_holdings(emu: BinanceSpotEmulator) -> None:
         o = await v.place_order(OrderRequest(INST.key, Side.SELL, OrderType.LIMIT, 100, bid + 50_000, client_id="ax2"))
         assert o.status is OrderStatus.ACCEPTED
         assert {b.asset: b for b in await v.get_balances()}["BTC"].available == 100  # half locked in the order
+        assert [p.quantity for p in await v.get_positions()] == [200]  # the position counts what is locked too
         assert (await v.cancel_order(INST.key, "ax2")).status is OrderStatus.CANCELLED
         ask = emu.venue.books[INST.key].best_ask_price()
         with pytest.raises(VenueRejected, match="immediately match"):

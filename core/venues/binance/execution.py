@@ -215,12 +215,15 @@ class BinanceSpotVenue(BinanceVenue):
         return self._fill(info, Side.BUY if info["isBuyer"] else Side.SELL, bool(info["isMaker"]))
 
     def parse_positions(self, raw: list[dict[str, Any]]) -> list[Position]:
-        raise NotImplementedError("spot has no positions: get_positions reads the balances")
+        """Spot holds assets: the position in an instrument is the base asset held (free and
+        locked), read from the account's balance rows."""
+        held = {b.asset: b.total for b in self.parse_balances({"balances": raw})}
+        return [Position(i.key, held.get(i.base, 0), 0, 0) for i in self.instruments.values()]
 
     async def get_positions(self) -> list[Position]:
-        """Spot holds assets: the position in an instrument is the base asset held."""
-        held = {b.asset: b.total for b in await self.get_balances()}
-        return [Position(i.key, held.get(i.base, 0), 0, 0) for i in self.instruments.values()]
+        await self._markets()
+        raw = await self._call(self.ex.fetch_balance)
+        return self.parse_positions(raw["info"].get("balances", []))
 
     def parse_balances(self, raw: Any) -> list[Balance]:
         out = []
