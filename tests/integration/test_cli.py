@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,26 @@ def test_python_dash_m_and_the_script_are_one_command() -> None:
     a = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     b = run("--help")
     assert a.returncode == b.returncode == 0 and a.stdout == b.stdout
+
+
+def test_operator_halt_risk_state_and_resume_on_the_data_folder(tmp_path: Path) -> None:
+    """`aleph halt REASON` writes the data folder's trading state, `aleph risk-state` shows it,
+    `aleph resume --yes` lifts it; each run from an empty folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALEPH_")}
+    env["ALEPH_DATA_DIR"] = str(tmp_path / "data")
+    cwd = tmp_path / "empty"
+    cwd.mkdir()
+
+    def aleph(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*ALEPH, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+
+    assert aleph("halt", "   ").returncode == 2
+    first, second = aleph("halt", "venue down"), aleph("halt", "news at 14:00")
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    state = json.loads(aleph("risk-state").stdout)
+    assert state["state"] == "HALTED" and [h["reason"] for h in state["halts"]] == ["venue down", "news at 14:00"]
+    assert {h["by"] for h in state["halts"]} == {"operator"}
+    assert aleph("resume", "--yes").returncode == 0
+    assert json.loads(aleph("risk-state").stdout)["state"] == "ACTIVE"
+    assert "nothing to resume" in aleph("resume").stdout
+    assert list(cwd.iterdir()) == [] and (tmp_path / "data" / "risk-state.db").exists()

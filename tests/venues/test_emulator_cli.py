@@ -128,3 +128,22 @@ def test_wrong_arguments_are_named() -> None:
     assert out.returncode == 2 and "venue='nowhere'" in out.stderr
     out = run("emulator", "bybit", "--capture", "/no/such/capture.gz")
     assert out.returncode == 2 and "capture='/no/such/capture.gz'" in out.stderr
+
+
+def test_a_chosen_port_and_capture_and_aleph_book_on_the_printed_urls(tmp_path: Path) -> None:
+    """--port and --capture are honoured, and `aleph book --rest-url --ws-url` reads the emulator
+    it is pointed at, run from the same empty folder."""
+    from alephtx.core.config.resources import sample_capture
+    from tests.support.servers import free_port
+
+    port = free_port()
+    with emulator(tmp_path, "binance-usdm", "--port", str(port), "--capture", str(sample_capture())) as emu:
+        rest, ws = emu.value("rest_url"), emu.value("ws_url")
+        assert rest == f"http://127.0.0.1:{port}"
+        book = subprocess.run(
+            [*ALEPH, "book", "binance-usdm", "BTCUSDT", "--rest-url", rest, "--ws-url", ws, "--seconds", "2"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"},
+        )  # fmt: skip
+        assert book.returncode == 0, book.stderr
+        assert "BTCUSDT" in book.stdout and "bid" in book.stdout
+    assert list(tmp_path.iterdir()) == []
