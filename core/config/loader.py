@@ -16,14 +16,16 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from alephtx.core.config.resources import config_file
 from alephtx.core.config.schema import SECRET_ENV, AlephConfig, Secrets
 from alephtx.core.errors import AlephError
 from alephtx.core.redact import MASK, is_secret_name, mask_url, redact, secret_values
+
+M = TypeVar("M", bound=BaseModel)
 
 ENV_PREFIX = "ALEPH_"
 # ALEPH_* variables with readers of their own: never config keys.
@@ -67,6 +69,11 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, prefix: str = "") -> No
 
 
 def _describe(exc: ValidationError, source: str, env: Mapping[str, str]) -> str:
+    return f"config error ({source}):\n  " + "\n  ".join(_error_lines(exc, env))
+
+
+def _error_lines(exc: ValidationError, env: Mapping[str, str]) -> list[str]:
+    """One line per wrong value: the key, the value (secrets and URL passwords masked), the rule."""
     hidden = secret_values(env)
     lines = []
     for err in exc.errors():
@@ -78,7 +85,23 @@ def _describe(exc: ValidationError, source: str, env: Mapping[str, str]) -> str:
         else:
             shown = repr(_masked(err.get("input")))
         lines.append(redact(f"{key} = {shown}: {err['msg']}", hidden))
-    return f"config error ({source}):\n  " + "\n  ".join(lines)
+    return lines
+
+
+def load_toml_model(path: str | Path, model: type[M], what: str) -> M:
+    """A TOML file validated by ``model``; every failure is a ConfigError that starts with
+    ``what`` and the file, and names each wrong key, its value and the rule."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{what}: file {p} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} ({p}): not valid TOML: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{what} ({p}):\n  " + "\n  ".join(_error_lines(exc, os.environ))) from None
 
 
 def _masked(value: Any) -> Any:

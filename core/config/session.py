@@ -4,13 +4,12 @@ cash and timer. What `aleph up`, the agent's desk and `aleph paper` start an eng
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from alephtx.core.config.loader import ConfigError
+from alephtx.core.config.loader import load_toml_model
 
 DECIMAL = r"^[0-9]+(\.[0-9]+)?$"
 
@@ -54,18 +53,7 @@ class SessionConfig(_M):
 
 
 def load_session_config(path: str | Path) -> SessionConfig:
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"strategies config: file {p} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"strategies config ({p}): not valid TOML: {exc}") from None
-    try:
-        return SessionConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{'.'.join(str(x) for x in e['loc'])} = {e.get('input')!r}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(f"strategies config ({p}):\n  " + "\n  ".join(lines)) from None
+    return load_toml_model(path, SessionConfig, "strategies config")
 
 
 UpConfig = SessionConfig  # its name when it lived in core/engine/up.py

@@ -7,12 +7,11 @@ time (RiskEngine.tighten); loosening is an edit of the file and a restart.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from alephtx.core.config.loader import ConfigError
+from alephtx.core.config.loader import load_toml_model
 from alephtx.core.model.fixed import Rounding, to_fixed
 
 MICRO = 6
@@ -75,15 +74,4 @@ class RiskLimits(_Section):
 
 
 def load_limits(path: str | Path) -> RiskLimits:
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"risk limits: file {p} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"risk limits ({p}): not valid TOML: {exc}") from None
-    try:
-        return RiskLimits.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{'.'.join(str(x) for x in e['loc'])} = {e.get('input')!r}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(f"risk limits ({p}):\n  " + "\n  ".join(lines)) from None
+    return load_toml_model(path, RiskLimits, "risk limits")
