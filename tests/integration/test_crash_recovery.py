@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.servers import free_port, port_open
+from tests.support.servers import paper_venue_server
 
 TRIALS = 12
 
@@ -41,24 +41,8 @@ def post(url: str) -> object:
 
 @pytest.fixture
 def venue_url() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "alephtx.emulators.paper", "--port", str(port), "--speed", "1.0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while not port_open("127.0.0.1", port):
-            assert proc.poll() is None and time.monotonic() < deadline, "the paper venue did not start"
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}"
-        while not get(url + "/v1/ticker")["mid_x2"]:  # type: ignore[index]
-            time.sleep(0.05)  # wait for the replay's snapshot
+    with paper_venue_server("--speed", "1.0") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def worker(url: str, journal: Path, *extra: str) -> subprocess.Popen[str]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +21,7 @@ from alephtx.core.model import OrderRequest, OrderType, Side, TimeInForce, from_
 from alephtx.core.venues.base import VenueRejected
 from alephtx.core.venues.paper.client import PaperHttpVenue
 from alephtx.emulators.paper import BTCUSDT as INST
-from tests.support.servers import free_port, port_open
+from tests.support.servers import paper_venue_server
 
 
 def call(url: str, method: str = "GET", body: bytes | None = None) -> tuple[int, Any]:
@@ -37,26 +35,12 @@ def call(url: str, method: str = "GET", body: bytes | None = None) -> tuple[int,
 
 @pytest.fixture(scope="module")
 def venue() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "alephtx.emulators.paper", "--port", str(port), "--max-quantity", "100"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while not port_open("127.0.0.1", port):
-            assert proc.poll() is None and time.monotonic() < deadline, "the paper venue did not start"
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}"
-        while not call(url + "/v1/ticker")[1]["mid_x2"]:
-            time.sleep(0.05)  # wait for the replay's snapshot
+    with paper_venue_server("--max-quantity", "100", keep_stderr=True) as (url, proc):
         call(url + "/v1/market/pause", "POST", b"")  # a still market: the prices read stay the prices
         yield url
         assert proc.poll() is None, "the paper venue died"
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=10)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
     assert b"Traceback" not in err, err.decode(errors="replace")[-2000:]
 
 

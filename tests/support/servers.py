@@ -181,3 +181,36 @@ def ganache(*, chain_id: int = 1337) -> Iterator[str]:
             proc.wait(5)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def paper_venue_server(*args: str, keep_stderr: bool = False) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m alephtx.emulators.paper` on a free loopback port, once its replay has a book:
+    (its URL, the process). ``keep_stderr``: a pipe for the caller to read after the block (for a
+    short-lived server only: an unread pipe that fills stops the server)."""
+    import json
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alephtx.emulators.paper", "--port", str(port), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE if keep_stderr else subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while not port_open("127.0.0.1", port):
+            assert proc.poll() is None and time.monotonic() < deadline, "the paper venue did not start"
+            time.sleep(0.05)
+        while True:  # the replay's snapshot: until then there is no mid
+            with urllib.request.urlopen(url + "/v1/ticker", timeout=5) as r:
+                if json.loads(r.read())["mid_x2"]:
+                    break
+            assert time.monotonic() < deadline + 20, "the paper venue has no book"
+            time.sleep(0.05)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(timeout=10)
