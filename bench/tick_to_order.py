@@ -36,8 +36,8 @@ from alephtx.core.engine import Engine
 from alephtx.core.engine.clock import MarketClock
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.model import Instrument, TimeInForce
-from alephtx.core.replay.binance_capture import BinanceCapture, DepthEvent
-from alephtx.core.replay.market import apply_depth
+from alephtx.core.replay.driver import make_deliver
+from alephtx.core.replay.tape import TRADE, Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.strategies import Params, Strategy, StrategyHost
 from alephtx.core.strategies.remote import StrategyBridge
@@ -111,6 +111,37 @@ class StampedVenue(PaperVenue):
 Spans = list[tuple[int, int]]  # per order: (to the venue's acknowledgement, back in the strategy), ns
 
 
+class Stamped:
+    """The replay's listener: notes the moment a synchronised book is handed on (the start of
+    every span), then hands it to ``on_book`` (the host, or the bridge to the other process)."""
+
+    def __init__(self, on_book: Any) -> None:
+        self.on_book_then = on_book
+        self.t0 = 0
+        self.books = 0
+
+    def wants_books(self, key: str) -> bool:
+        return True
+
+    def wants_trades(self, key: str) -> bool:
+        return False
+
+    async def on_book(self, key: str, book: L2Book) -> None:
+        self.books += 1
+        self.t0 = time.perf_counter_ns()  # the book update has just been applied
+        await self.on_book_then(key, book)
+
+    async def on_trade(self, tick: Any) -> None:
+        return None
+
+
+def depth_events(path: Path) -> tuple[Tape, list[tuple[int, int]]]:
+    """The capture's tape and its depth events as (index, exchange time): the bench feeds books."""
+    tape = Tape.cached(path, INST)
+    kinds = tape.kind.tolist()
+    return tape, [(i, t) for i, t in enumerate(tape.exch_ns.tolist()) if kinds[i] != TRADE]
+
+
 async def setup(twin: bool, folder: Path) -> tuple[Engine, StampedVenue]:
     venue = StampedVenue([INST])
     clock = MarketClock()  # market time, as a session's
@@ -137,20 +168,17 @@ async def in_process(path: Path, twin: bool, folder: Path, ioc: bool = False, yi
     await host.start("taker")
     taker: Any = loaded.strategy
     out: Spans = []
-    book = venue.books[INST.key]
-    for ev in BinanceCapture(path, INST, tickers=False):
-        if not isinstance(ev, DepthEvent):
-            continue
-        engine._market_clock.set(ev.exch_ns)  # type: ignore[attr-defined]
-        p = ev.parser
-        if not apply_depth(venue, INST.key, ev, p.sides, p.prices, p.qtys, p.count):
-            continue
-        engine.on_mid(INST.key, book.mid_x2())
+    tape, events = depth_events(path)
+    stamp = Stamped(host.on_book)
+    deliver = make_deliver(tape, {INST.key: venue}, listener=stamp, on_mid=engine.on_mid)
+    clock = engine._market_clock  # type: ignore[attr-defined]
+    for i, t in events:
+        clock.set(t)
         before = len(taker.marks)
-        t0 = time.perf_counter_ns()  # the book update has just been applied
-        await host.on_book(INST.key, book)
+        if (pending := deliver(INST.key, i, t)) is not None:
+            await pending
         if len(taker.marks) > before:
-            out.append((venue.acked_at[-1] - t0, taker.marks[-1] - t0))
+            out.append((venue.acked_at[-1] - stamp.t0, taker.marks[-1] - stamp.t0))
         if yields:
             await asyncio.sleep(0)
     return out
@@ -197,28 +225,26 @@ async def _feed_remote(
     venue, then give its answer time to travel back before the next book."""
     starts: list[int] = []
     acks: list[int] = []
-    book = venue.books[INST.key]
-    published = 0
-    for ev in BinanceCapture(path, INST, tickers=False):
+    tape, events = depth_events(path)
+    stamp = Stamped(lambda key, book: bridge.publish_book(key))
+    deliver = make_deliver(tape, {INST.key: venue}, listener=stamp, on_mid=engine.on_mid)
+    clock = engine._market_clock  # type: ignore[attr-defined]
+    for i, t in events:
         if len(starts) >= limit:
             break
-        if not isinstance(ev, DepthEvent):
-            continue
-        engine._market_clock.set(ev.exch_ns)  # type: ignore[attr-defined]
-        p = ev.parser
-        if not apply_depth(venue, INST.key, ev, p.sides, p.prices, p.qtys, p.count):
-            continue
-        engine.on_mid(INST.key, book.mid_x2())
+        clock.set(t)
+        published = stamp.books
         venue.acked.clear()
-        t0 = time.perf_counter_ns()
-        await bridge.publish_book(INST.key)
-        published += 1
-        if published % EVERY == 0:
+        if (pending := deliver(INST.key, i, t)) is not None:
+            await pending
+        if stamp.books == published:
+            continue  # the book is not in sync: nothing was published
+        if stamp.books % EVERY == 0:
             with contextlib.suppress(TimeoutError):  # counted as missing below
                 await asyncio.wait_for(venue.acked.wait(), 0.5)
             if venue.acked.is_set():
-                starts.append(t0)
-                acks.append(venue.acked_at[-1] - t0)
+                starts.append(stamp.t0)
+                acks.append(venue.acked_at[-1] - stamp.t0)
         await asyncio.sleep(0.002)  # the book (and any answer) reaches the other process
     return starts, acks
 

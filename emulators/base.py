@@ -25,8 +25,8 @@ from aiohttp import WSMsgType, web
 from alephtx.core.config.resources import sample_capture
 from alephtx.core.model import Instrument
 from alephtx.core.model.accounting import CASH_PRECISION
-from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
-from alephtx.core.replay.market import replay_into_venue
+from alephtx.core.replay.driver import TapeEvent, play
+from alephtx.core.replay.tape import Tape
 from alephtx.core.venues.paper.venue import PaperVenue
 
 log = logging.getLogger("alephtx.emulator")
@@ -138,39 +138,29 @@ class Emulator(abc.ABC):
     # -- market ----------------------------------------------------------------------------------
 
     async def _drive(self) -> None:
-        loop = asyncio.get_running_loop()
-        t0_wall = loop.time()
-        t0_mkt: int | None = None
-        paused = 0.0
-        async for ev in replay_into_venue(self.capture, self.instrument, self.venue):
-            t0_mkt = ev.exch_ns if t0_mkt is None else t0_mkt
-            delay = t0_wall + paused + (ev.exch_ns - t0_mkt) / 1e9 / self.speed - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        tape = Tape.cached(self.capture, self.instrument)
+        book = self.venue.books[self.instrument.key]
+        async for ev in play(tape, self.venue, self.instrument.key, speed=self.speed, running=self.running):
             if not self.synced.is_set():
-                if not self.venue.books[self.instrument.key].mid_x2():
+                if not book.mid_x2():
                     continue  # trades arrive before the first snapshot: no market yet
                 self.synced.set()
             msg: str | None = None
-            if isinstance(ev, DepthEvent) and not ev.is_snapshot:
+            if ev.is_depth:
                 msg, kind = self.depth_message(ev), "depth"
                 if self.faults.gap_next:  # built (the venue's sequence moves on), then lost
                     self.faults.gap_next -= 1
                     continue
-            elif isinstance(ev, TradeEvent):
+            elif ev.is_trade:
                 msg, kind = self.trade_message(ev), "trade"
             if msg is not None and not self.faults.silence_ws:
                 await self.broadcast(msg, kind)
-            if not self.running.is_set():  # paused only after what was applied has been sent
-                p0 = loop.time()
-                await self.running.wait()
-                paused += loop.time() - p0
         self.market_done.set()
 
-    def depth_message(self, ev: DepthEvent) -> str | None:
+    def depth_message(self, ev: TapeEvent) -> str | None:
         return None
 
-    def trade_message(self, ev: TradeEvent) -> str | None:
+    def trade_message(self, ev: TapeEvent) -> str | None:
         return None
 
     async def broadcast(self, msg: str, kind: str) -> None:

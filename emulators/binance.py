@@ -20,7 +20,7 @@ from aiohttp import web
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
+from alephtx.core.replay.driver import TapeEvent
 from alephtx.core.signers import HmacSigner
 from alephtx.core.venues.base import VenueOrder, VenueRejected
 from alephtx.emulators.base import Emulator
@@ -55,16 +55,14 @@ class BinanceBase(Emulator):
         super().__init__(*args, **kw)
         self.order_ids: dict[str, int] = {}
 
-    def depth_levels(self, ev: DepthEvent) -> tuple[str, str]:
+    def depth_levels(self, ev: TapeEvent) -> tuple[str, str]:
         """A depth event's bids and asks as the JSON arrays of a depth message."""
-        p, inst = ev.parser, self.instrument
-        fp, fs = inst.format_price, inst.format_size
-        n, nb = p.count, p.bid_count
-        bids = ",".join(f'["{fp(p.prices[i])}","{fs(p.qtys[i])}"]' for i in range(nb))
-        asks = ",".join(f'["{fp(p.prices[i])}","{fs(p.qtys[i])}"]' for i in range(nb, n))
+        fp, fs = self.instrument.format_price, self.instrument.format_size
+        bids = ",".join(f'["{fp(p)}","{fs(q)}"]' for p, q in ev.bids)
+        asks = ",".join(f'["{fp(p)}","{fs(q)}"]' for p, q in ev.asks)
         return bids, asks
 
-    def trade_message(self, ev: TradeEvent) -> str:
+    def trade_message(self, ev: TapeEvent) -> str:
         inst = self.instrument
         ms = ev.exch_ns // 1_000_000
         return (
@@ -211,11 +209,11 @@ class BinanceEmulator(BinanceBase):
 
     # -- streams ---------------------------------------------------------------------------------
 
-    def depth_message(self, ev: DepthEvent) -> str:
+    def depth_message(self, ev: TapeEvent) -> str:
         bids, asks = self.depth_levels(ev)
         e_ms = ev.exch_ns // 1_000_000
         return (
-            f'{{"e":"depthUpdate","E":{e_ms},"T":{ev.parser.transact_ms or e_ms},"s":"{self.instrument.symbol}",'
+            f'{{"e":"depthUpdate","E":{e_ms},"T":{e_ms},"s":"{self.instrument.symbol}",'
             f'"U":{ev.first_id},"u":{ev.final_id},"pu":{ev.prev_final_id},"b":[{bids}],"a":[{asks}]}}'
         )
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from alephtx.core.model import Instrument, OrderType, Side, TimeInForce
 from alephtx.core.model.accounting import CASH_PRECISION, to_cash
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.replay.binance_capture import DepthEvent
+from alephtx.core.replay.driver import TapeEvent
 from alephtx.core.venues.base import VenueOrder
 from alephtx.emulators.binance import STATUS, TIF_OUT, BinanceBase, err
 
@@ -30,7 +30,7 @@ class BinanceSpotEmulator(BinanceBase):
         super().__init__(*args, **kw)
         self.spot_u = 1000  # spot update ids: each diff starts where the last one ended
 
-    def depth_message(self, ev: DepthEvent) -> str:
+    def depth_message(self, ev: TapeEvent) -> str:
         bids, asks = self.depth_levels(ev)
         first, last = self.spot_u + 1, self.spot_u + max(ev.count, 1)
         self.spot_u = last

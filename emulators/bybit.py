@@ -14,7 +14,7 @@ from aiohttp import web
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
+from alephtx.core.replay.driver import TapeEvent
 from alephtx.core.signers import HmacSigner
 from alephtx.core.venues.base import VenueOrder, VenueRejected
 from alephtx.emulators.base import Emulator
@@ -72,14 +72,13 @@ class BybitEmulator(Emulator):
             {"topic": f"orderbook.50.{self.instrument.symbol}", "type": kind, "ts": ts, "data": data, "cts": ts}
         )
 
-    def depth_message(self, ev: DepthEvent) -> str:
-        p, inst = ev.parser, self.instrument
-        fp, fs = inst.format_price, inst.format_size
-        bids = [(fp(p.prices[i]), fs(p.qtys[i])) for i in range(p.bid_count)]
-        asks = [(fp(p.prices[i]), fs(p.qtys[i])) for i in range(p.bid_count, p.count)]
+    def depth_message(self, ev: TapeEvent) -> str:
+        fp, fs = self.instrument.format_price, self.instrument.format_size
+        bids = [(fp(p), fs(q)) for p, q in ev.bids]
+        asks = [(fp(p), fs(q)) for p, q in ev.asks]
         return self._book("delta", bids, asks, ev.exch_ns // 1_000_000)
 
-    def trade_message(self, ev: TradeEvent) -> str:
+    def trade_message(self, ev: TapeEvent) -> str:
         i = self.instrument
         t = {
             "T": ev.exch_ns // 1_000_000,

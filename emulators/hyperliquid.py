@@ -16,7 +16,7 @@ from aiohttp import web
 from alephtx.core.model import Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, VenueRules
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
+from alephtx.core.replay.driver import TapeEvent
 from alephtx.core.signers import hyperliquid as hl
 from alephtx.core.signers.evm import recover_digest
 from alephtx.core.venues.base import VenueOrder, VenueRejected
@@ -77,10 +77,10 @@ class HyperliquidEmulator(Emulator):
             out.append([{"px": hl.to_wire(fp(p)), "sz": hl.to_wire(fs(q)), "n": 1} for p, q in rows])
         return {"coin": self.instrument.symbol, "time": int(time.time() * 1000), "levels": out}
 
-    def depth_message(self, ev: DepthEvent) -> str:
+    def depth_message(self, ev: TapeEvent) -> str:
         return json.dumps({"channel": "l2Book", "data": self._l2()})
 
-    def trade_message(self, ev: TradeEvent) -> str:
+    def trade_message(self, ev: TapeEvent) -> str:
         i = self.instrument
         t = {
             "coin": i.symbol,

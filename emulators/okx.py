@@ -16,7 +16,7 @@ from aiohttp import web
 from alephtx.core.model import Instrument, Kind, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from alephtx.core.model.accounting import CASH_PRECISION, to_cash
 from alephtx.core.model.fixed import from_fixed
-from alephtx.core.replay.binance_capture import DepthEvent, TradeEvent
+from alephtx.core.replay.driver import TapeEvent
 from alephtx.core.signers import HmacSigner
 from alephtx.core.venues.base import VenueOrder, VenueRejected
 from alephtx.emulators.base import Emulator
@@ -92,14 +92,13 @@ class OkxEmulator(Emulator):
             {"arg": {"channel": "books", "instId": self.instrument.symbol}, "action": action, "data": [data]}
         )
 
-    def depth_message(self, ev: DepthEvent) -> str:
-        p, inst = ev.parser, self.instrument
-        fp, fs = inst.format_price, inst.format_size
-        bids = [(fp(p.prices[i]), fs(p.qtys[i])) for i in range(p.bid_count)]
-        asks = [(fp(p.prices[i]), fs(p.qtys[i])) for i in range(p.bid_count, p.count)]
+    def depth_message(self, ev: TapeEvent) -> str:
+        fp, fs = self.instrument.format_price, self.instrument.format_size
+        bids = [(fp(p), fs(q)) for p, q in ev.bids]
+        asks = [(fp(p), fs(q)) for p, q in ev.asks]
         return self._book_msg("update", bids, asks, ev.exch_ns // 1_000_000, self.seq)
 
-    def trade_message(self, ev: TradeEvent) -> str:
+    def trade_message(self, ev: TapeEvent) -> str:
         i = self.instrument
         d = {
             "instId": i.symbol,

@@ -37,7 +37,8 @@ from alephtx.core.errors import FieldError
 from alephtx.core.logs import setup_logging
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce, to_fixed
 from alephtx.core.model.accounting import CASH_PRECISION
-from alephtx.core.replay.market import replay_into_venue
+from alephtx.core.replay.driver import play
+from alephtx.core.replay.tape import Tape
 from alephtx.core.venues.base import VenueRejected
 from alephtx.core.venues.paper.venue import PaperVenue
 
@@ -288,21 +289,9 @@ class PaperVenueServer:
 
     async def _drive(self) -> None:
         """Replay the capture in market time scaled by ``speed`` (pausable for consistent reads)."""
-        loop = asyncio.get_running_loop()
-        t0_wall = loop.time()
-        t0_mkt: int | None = None
-        paused_for = 0.0
-        async for ev in replay_into_venue(self.capture, self.instrument, self.venue):
-            if not self.running.is_set():
-                p0 = loop.time()
-                await self.running.wait()
-                paused_for += loop.time() - p0
-            if t0_mkt is None:
-                t0_mkt = ev.exch_ns
-            due = t0_wall + paused_for + (ev.exch_ns - t0_mkt) / 1e9 / self.speed
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        tape = Tape.cached(self.capture, self.instrument)
+        async for _ in play(tape, self.venue, self.instrument.key, speed=self.speed, running=self.running):
+            pass
         self.market_done = True
         log.info("paper venue: the capture ended; the market is now still")
 

@@ -19,16 +19,16 @@ from alephtx.core.engine.clock import MarketClock
 from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.metrics import Metrics
-from alephtx.core.model import Fill, Instrument, Order, Side
+from alephtx.core.model import Fill, Instrument, Order
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
-from alephtx.core.replay.tape import SNAPSHOT, TRADE, Tape
+from alephtx.core.replay.driver import make_deliver
+from alephtx.core.replay.tape import Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.risk.state_store import RiskStateStore
 from alephtx.core.strategies import BUILTIN, Strategy, StrategyHost
 from alephtx.core.strategies.account import StrategyAccount
 from alephtx.core.venues.paper import FeeModel, PaperVenue
-from alephtx.core.venues.stream import TradeTick
 
 MS = 1_000_000
 
@@ -170,55 +170,20 @@ async def run_session(
     # Late venues queue (due time, event index): the tape's arrays never change, so nothing is copied.
     delayed: dict[str, deque[tuple[int, int]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
     delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
-    # Python lists: indexing them is several times cheaper than reading numpy scalars one by one.
-    kinds, exch = tape.kind.tolist(), tape.exch_ns.tolist()
-    col_a, col_b, col_c = tape.a.tolist(), tape.b.tolist(), tape.c.tolist()
-    starts, ends = tape.start.tolist(), tape.end.tolist()
-    sides, prices, qtys = tape.sides, tape.prices, tape.qtys
+    exch = tape.exch_ns.tolist()
     t_start = time.perf_counter()
     first_ns = 0
     next_timer = 0
 
-    def deliver(key: str, i: int, at_ns: int) -> Awaitable[None] | None:
-        """Apply event ``i`` to the venue of ``key``; returns what must be awaited (reports to
-        deliver, strategies to call), or None: most events need no coroutine at all, and at a
-        million events a second a coroutine that does nothing is a third of the budget."""
-        v = venues[key]
-        kind = kinds[i]
-        if kind == TRADE:
-            aggressor = Side.SELL if starts[i] else Side.BUY
-            v.on_trade(key, at_ns, col_b[i], col_c[i], aggressor)
-            if v.has_reports or host.wants_trades(key):
-                return after_trade(v, key, i, aggressor)
-            return None
-        if metrics is not None:
-            metrics.book_updates.labels(key).inc()
-        sync = v.syncs[key]
-        if kind == SNAPSHOT:
-            lo, hi = starts[i], ends[i]
-            mid = lo + col_c[i]  # bids first, then asks
-            sync.on_snapshot(prices[lo:mid], qtys[lo:mid], prices[mid:hi], qtys[mid:hi], col_b[i])
-        else:
-            sync.on_diff(col_a[i], col_b[i], col_c[i], sides, prices, qtys, starts[i], ends[i])
-        if sync.needs_snapshot:
-            return None  # no trading on a book that is not in sync
-        v.on_depth(key, at_ns)
-        book = v.books[key]
-        if v.has_reports:
-            return after_book(v, key, book)  # fills first, then the new mid
-        engine.on_mid(key, book.mid_x2())
-        return host.on_book(key, book) if host.wants_books(key) else None
-
-    async def after_trade(v: PaperVenue, key: str, i: int, aggressor: Side) -> None:
-        await v.flush()
-        if host.wants_trades(key):
-            await host.on_trade(TradeTick(key, str(col_a[i]), col_b[i], col_c[i], aggressor, clock.ns))
-
-    async def after_book(v: PaperVenue, key: str, book: Any) -> None:
-        await v.flush()
-        engine.on_mid(key, book.mid_x2())
-        if host.wants_books(key):
-            await host.on_book(key, book)
+    book_updates = metrics.book_updates if metrics is not None else None
+    deliver = make_deliver(
+        tape,
+        venues,
+        listener=host,
+        on_mid=engine.on_mid,
+        now=clock.now,
+        on_book_update=(lambda key: book_updates.labels(key).inc()) if book_updates is not None else None,
+    )
 
     plain = [k for k in venues if k not in delayed]
     # Only this loop moves the clock during the replay: it keeps market time in a local (the
