@@ -36,6 +36,7 @@ HEADER = struct.Struct("<4sIQQ")  # magic, generation, base, count
 _MAGIC_GEN = struct.Struct("<4sI")  # at 0
 _BASE = struct.Struct("<Q")  # at 8
 RECORD = struct.Struct("<II")  # payload length, CRC-32 of the payload XOR the generation
+_pack_record = RECORD.pack_into
 INITIAL_SIZE = 1 << 20
 
 
@@ -64,6 +65,7 @@ class RecordLog:
         self._map: mmap.mmap | None = None
         self._counter: memoryview | None = None  # the header's count: a uint64 in the mapping
         self._gen = self._count = self.base = 0
+        self._appended = 0  # what append last stored into the count (a store, not a read-modify-write)
         if found:
             self._attach(mmap.mmap(self._fd, found))  # the file as found: grown only by reset()
         self._at = HEADER.size
@@ -80,7 +82,7 @@ class RecordLog:
         if len(head) < HEADER.size or head[:4] != MAGIC:
             self.close()
             raise LogCorrupt(f"the header of {self.path} is unreadable ({head[:8].hex()}…)")
-        _, self._gen, self.base, _ = HEADER.unpack(head)
+        _, self._gen, self.base, self._appended = HEADER.unpack(head)
 
     @property
     def count(self) -> int:
@@ -119,7 +121,7 @@ class RecordLog:
             self._remap(self._size)
         m = self._map
         assert m is not None and self._counter is not None
-        self._counter[0] = 0
+        self._counter[0] = self._appended = 0
         self._gen = self._gen % 0xFFFFFFFF + 1
         _MAGIC_GEN.pack_into(m, 0, MAGIC, self._gen)
         self.base = base
@@ -136,8 +138,10 @@ class RecordLog:
         if m is None or end > len(m):
             return False
         m[at + RECORD.size : end] = payload
-        RECORD.pack_into(m, at, len(payload), crc ^ self._gen)
-        self._counter[0] += 1  # type: ignore[index]  # the record is counted once it is whole
+        _pack_record(m, at, len(payload), crc ^ self._gen)
+        n = self._appended + 1
+        self._counter[0] = n  # type: ignore[index]  # the record is counted once it is whole
+        self._appended = n
         self._at = end
         return True
 

@@ -11,11 +11,11 @@ class Side(StrEnum):
 
     @property
     def sign(self) -> int:
-        return 1 if self is Side.BUY else -1
+        return _SIGNS[self]
 
     @property
     def opposite(self) -> Side:
-        return Side.SELL if self is Side.BUY else Side.BUY
+        return _OPPOSITE[self]
 
 
 class Kind(StrEnum):
@@ -32,11 +32,21 @@ class OrderType(StrEnum):
 
     @property
     def has_price(self) -> bool:
-        return self in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        return self in PRICED_TYPES
 
     @property
     def has_trigger(self) -> bool:
-        return self in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
+        return self in TRIGGERED_TYPES
+
+
+# Built once: the properties above are read on the order path, where reading a member off its
+# class (``Side.BUY``) costs about 50 ns on Python 3.11 and a tuple test compares one by one.
+_SIGNS = {Side.BUY: 1, Side.SELL: -1}
+_OPPOSITE = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
+# The order types with a limit price, and those with a trigger (what ``has_price`` and
+# ``has_trigger`` answer): a hot path tests membership in these without a property call.
+PRICED_TYPES = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
+TRIGGERED_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
 
 
 class TimeInForce(StrEnum):
