@@ -43,12 +43,12 @@ def _show(ev: Event, streamed: list[str]) -> None:
         console.print(f"[yellow]stopped: {ev.data['reason']}[/yellow]")
 
 
-async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str) -> None:
+async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str, node: str | None = None) -> None:
     person = f"person:{getpass.getuser()}"
     agent: Any = None
     with contextlib.ExitStack() as stack:
         async with (
-            local_tools(cfg, workdir=Path(cfg.data_dir) / "chat-desk", origin="chat:terminal") as tools,
+            local_tools(cfg, workdir=Path(cfg.data_dir) / "chat-desk", origin="chat:terminal", node=node) as tools,
             contextlib.AsyncExitStack() as astack,
         ):
             console.print(Panel(f"AlephTX chat on paper venues ({', '.join(tools.instruments)}). "

@@ -10,7 +10,7 @@ a row the run ends with a message instead. The caller sets the recursion limit p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
@@ -26,6 +26,14 @@ class AgentState(MessagesState):
     declined: list[str]
 
 
+async def _nobody_waits(ticket_id: str) -> dict[str, Any] | None:
+    return None
+
+
+async def _no_approval(ticket_id: str, by: str) -> None:
+    return None
+
+
 def build_graph(
     model: Any,
     tools: Sequence[BaseTool],
@@ -33,12 +41,13 @@ def build_graph(
     system_prompt: str,
     checkpointer: Any = None,
     max_tool_errors: int = 2,
-    ticket_needs_approval: Callable[[str], dict[str, Any] | None] = lambda _tid: None,
-    approve_ticket: Callable[[str, str], object] = lambda _tid, _by: None,
+    ticket_needs_approval: Callable[[str], Awaitable[dict[str, Any] | None]] = _nobody_waits,
+    approve_ticket: Callable[[str, str], Awaitable[object]] = _no_approval,
 ) -> Any:
     """``ticket_needs_approval(ticket_id)`` gives the ticket's view when it still needs a
     person's approval (None otherwise); ``approve_ticket(ticket_id, by)`` records the approval.
-    Both reach the desk directly, not through a tool: the model has no way to approve."""
+    Both reach the node directly (coroutines: it may be another process), not through a tool:
+    the model has no way to approve."""
     bound = model.bind_tools(list(tools))
     by_name = {t.name: t for t in tools}
 
@@ -46,19 +55,19 @@ def build_graph(
         reply = await bound.ainvoke([SystemMessage(system_prompt), *state["messages"]])
         return {"messages": [reply]}
 
-    def approval(state: AgentState) -> dict[str, Any]:
+    async def approval(state: AgentState) -> dict[str, Any]:
         last = state["messages"][-1]
         declined: list[str] = []
         for call in getattr(last, "tool_calls", []):
             if call["name"] != "confirm_order":
                 continue
             ticket_id = str(call["args"].get("ticket_id", ""))
-            ticket = ticket_needs_approval(ticket_id)
+            ticket = await ticket_needs_approval(ticket_id)
             if ticket is None:
                 continue
             answer = interrupt({"kind": "approval", "ticket_id": ticket_id, "ticket": ticket})
             if isinstance(answer, dict) and answer.get("approved") and answer.get("by"):
-                approve_ticket(ticket_id, str(answer["by"]))
+                await approve_ticket(ticket_id, str(answer["by"]))
             else:
                 declined.append(call["id"])
         return {"declined": declined}

@@ -29,7 +29,9 @@ async def research_run(cfg: AlephConfig, model: Any, tools: LocalTools, ask: str
         return [e async for e in agent.ask(ask or "Run the research routine now.", thread)]
 
 
-async def research_cmd_main(cfg: AlephConfig, endpoint: str, model_name: str, every: float, runs: int) -> None:
+async def research_cmd_main(
+    cfg: AlephConfig, endpoint: str, model_name: str, every: float, runs: int, node: str | None = None
+) -> None:
     import asyncio
     import contextlib
     import json
@@ -41,7 +43,9 @@ async def research_cmd_main(cfg: AlephConfig, endpoint: str, model_name: str, ev
     with contextlib.ExitStack() as stack:
         url = endpoint or stack.enter_context(cpu_server(free_port(), Path(cfg.data_dir) / "llm.log"))
         model = chat_model(url, model_name if endpoint else CPU_MODEL_NAME)
-        async with local_tools(cfg, workdir=Path(cfg.data_dir) / "research-desk", origin="research") as tools:
+        async with local_tools(
+            cfg, workdir=Path(cfg.data_dir) / "research-desk", origin="research", node=node
+        ) as tools:
             done = 0
             while True:
                 for ev in await research_run(cfg, model, tools):

@@ -125,7 +125,7 @@ async def agent_session(
             system_prompt=system,
             checkpointer=saver,
             max_tool_errors=cfg.agent.max_tool_errors,
-            ticket_needs_approval=tools.approvals.waiting,
+            ticket_needs_approval=tools.approvals.waiting_ticket,
             approve_ticket=tools.approvals.approve,
         )
         yield Agent(graph, cfg.agent.recursion_limit, version)

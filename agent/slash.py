@@ -75,7 +75,7 @@ async def run_slash(tools: LocalTools, line: str, who: str) -> Any:
         if not ticket["risk_ok"]:
             return {"placed": False, "ticket": ticket}
         if ticket["needs_approval"]:
-            tools.approvals.approve(ticket["ticket_id"], who)
+            await tools.approvals.approve(ticket["ticket_id"], who)
         return {"ticket": ticket, **await _call(tools, "confirm_order", {"ticket_id": ticket["ticket_id"]})}
     if cmd == "/cancel":
         if len(args) != 1:

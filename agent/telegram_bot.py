@@ -145,7 +145,7 @@ def build_bot(
 
 
 async def run_telegram(
-    cfg: AlephConfig, token: str, endpoint: str, model_name: str, base_url: str | None = None
+    cfg: AlephConfig, token: str, endpoint: str, model_name: str, base_url: str | None = None, node: str | None = None
 ) -> None:
     """Serve the bot until cancelled (Ctrl-C): long polling, the model started on first use."""
     import asyncio
@@ -160,7 +160,7 @@ async def run_telegram(
     await _check_token(token, base_url)  # a wrong token fails in a second, before the desk starts
     with contextlib.ExitStack() as stack:
         async with (
-            local_tools(cfg, workdir=Path(cfg.data_dir) / "telegram-desk", origin="chat:telegram") as tools,
+            local_tools(cfg, workdir=Path(cfg.data_dir) / "telegram-desk", origin="chat:telegram", node=node) as tools,
             contextlib.AsyncExitStack() as astack,
         ):
             started: list[Agent] = []

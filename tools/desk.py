@@ -1,72 +1,50 @@
-"""The desk: an in-process facade of a running engine for the agent's tools and slash commands.
+"""The desk: the agent's tools' view of a node, as plain JSON-able data.
 
-Every read returns plain JSON-able data with prices and sizes as decimal strings. Orders go only
-through tickets (``propose_order`` then ``confirm_order``), always tagged origin "agent" so the
-risk engine applies the agent's own limits; the desk can halt trading but never resume it.
+An adapter over the engine service (``core/engine/service.py``): its typed results become the
+dicts the MCP tools return, prices and sizes as decimal strings. The service is a
+:class:`LocalEngine` (an engine in this process: the embedded paper node that ``aleph mcp`` and
+``aleph chat`` start without ``--node``) or a ``RemoteEngine`` (a node over gRPC); the desk does
+not know which. Orders go only through tickets (``propose_order`` then ``confirm_order``) tagged
+with the desk's origin (``agent``), so the risk engine applies the agent's own limits; the desk
+can halt trading but never resume it.
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from alephtx.core.engine.api import EngineAPI, StrategyView
+from alephtx.core.engine.service import EngineService, LocalEngine
+from alephtx.core.engine.tickets import TicketBook
 from alephtx.core.errors import FieldError
-from alephtx.core.model import Instrument, OrderRequest
-from alephtx.core.strategies.host import StrategyError
-from alephtx.tools.tickets import TicketBook
 
-__all__ = ["Desk", "TradeRecord"]
+__all__ = ["Desk"]
 
 AGENT = "agent"
 
 
-@dataclass(frozen=True, slots=True)
-class TradeRecord:
-    instrument: str
-    price: int
-    quantity: int
-    side: str
-    ts_ns: int
-
-
 class Desk:
-    """An adapter over :class:`EngineAPI` (``core/engine/api.py``): its typed results as the JSON
-    dicts the MCP tools return, plus the agent's tickets and the recent-trades tape."""
-
-    def __init__(self, handles: Any, tickets: TicketBook, *, trades: int = 500) -> None:
-        self.engine = handles.engine
-        self.host = handles.host
-        self.venues = handles.venues  # instrument key -> venue adapter
-        self.tickets = tickets
-        self.trades: dict[str, deque[TradeRecord]] = {k: deque(maxlen=trades) for k in self.venues}
-        # After the replay, market time goes on from its last event at the pace of the wall clock,
-        # so that paper fills arrive and the risk engine's rate limits see time pass.
-        clock = getattr(handles, "clock", None)
-        if clock is not None:  # the session's MarketClock
-            self._read, self._move = clock.now, clock.set
-        else:  # the session's clock as a one-element list, or none: wall time
-            cell = handles.now if getattr(handles, "now", None) is not None else [time.time_ns()]
-            self._read = lambda: cell[0]
-            self._move = lambda ns: cell.__setitem__(0, max(cell[0], ns))
-        self._wall0 = time.monotonic_ns()
-        self._market0 = self._read()
-        self.api = EngineAPI.from_handles(handles, clock=self._market_now)
-
-    def _market_now(self) -> int:
-        self._move(self._market0 + time.monotonic_ns() - self._wall0)
-        return self._read()
-
-    async def tick(self) -> None:
-        """Move market time to now and deliver what the paper venues did meanwhile (fills)."""
-        await self.api.catch_up()
+    def __init__(self, service: EngineService, origin: str = AGENT) -> None:
+        self.service = service
+        self.origin = origin
 
     # --- construction ------------------------------------------------------------------------------
+
+    @classmethod
+    def over_handles(cls, handles: Any, tickets: TicketBook) -> Desk:
+        """A desk on a running session's engine in this process (see ``LocalEngine.over_handles``)."""
+        return cls(LocalEngine.over_handles(handles, tickets))
+
+    @classmethod
+    def attached(cls, address: str | None = None) -> Desk:
+        """A desk on the node at ``address`` (``--node``, else ``ALEPH_NODE``, else 127.0.0.1:50051)."""
+        from alephtx.core.server.client import RemoteEngine
+
+        return cls(RemoteEngine(address))
 
     @classmethod
     async def from_replay(
@@ -90,18 +68,13 @@ class Desk:
         from alephtx.core.engine import bootstrap
         from alephtx.core.risk import load_limits
 
-        tape: dict[str, deque[TradeRecord]] = {}
-
-        def record(tick: Any) -> None:
-            tape.setdefault(tick.instrument, deque(maxlen=500)).append(
-                TradeRecord(tick.instrument, tick.price, tick.quantity, tick.aggressor.value, tick.ts_ns)
-            )
+        ready: list[Any] = []
+        tape: list[Any] = []
 
         def on_ready(handles: Any) -> None:
-            handles.host.trade_listeners.append(record)
+            handles.host.trade_listeners.append(tape.append)
             ready.append(handles)
 
-        ready: list[Any] = []
         await bootstrap.replay(
             load_session_config(config_file("strategies.toml")),
             load_limits(config_file("risk.toml")),
@@ -112,154 +85,143 @@ class Desk:
             keep_open=True,
             risk_state=risk_state,
         )
-        ready[0].host.trade_listeners.remove(record)  # the desk keeps its own tape from here
-        desk = cls(ready[0], TicketBook(Decimal(approval_notional), ticket_ttl_s, clock))
-        for key, rows in tape.items():
-            desk.trades[key].extend(rows)
-        return desk
+        ready[0].host.trade_listeners.remove(tape.append)  # the service keeps the tape from here
+        local = LocalEngine.over_handles(ready[0], TicketBook(Decimal(approval_notional), ticket_ttl_s, clock))
+        for tick in tape:
+            local.record_trade(tick)
+        return cls(local)
 
-    # --- helpers -------------------------------------------------------------------------------------
+    # --- in process ----------------------------------------------------------------------------------
 
-    def _inst(self, instrument: object) -> Instrument:
-        inst = self.api.instrument(instrument)
-        if inst is None:
-            raise FieldError("instrument", instrument, f"not traded here; one of {self.api.instrument_keys()}")
-        return inst
+    @property
+    def local(self) -> LocalEngine:
+        """The engine in this process (tests, the eval runner); a desk attached to a node has none."""
+        if not isinstance(self.service, LocalEngine):
+            raise RuntimeError("this desk is attached to a node: its engine is in another process")
+        return self.service
+
+    @property
+    def engine(self) -> Any:
+        return self.local.api.engine
+
+    @property
+    def host(self) -> Any:
+        return self.local.api.host
+
+    @property
+    def tickets(self) -> TicketBook:
+        return self.local.tickets
+
+    async def instrument_keys(self) -> list[str]:
+        return sorted(i.instrument for i in await self.service.instruments())
+
+    async def close(self) -> None:
+        await self.service.close()
 
     # --- market --------------------------------------------------------------------------------------
 
-    def instruments(self) -> list[dict[str, Any]]:
-        return [asdict(i) for i in self.api.instruments()]
+    async def instruments(self) -> list[dict[str, Any]]:
+        return [asdict(i) for i in await self.service.instruments()]
 
-    def ticker(self, instrument: str) -> dict[str, Any]:
-        return asdict(self.api.ticker(self._inst(instrument).key))
+    async def ticker(self, instrument: str) -> dict[str, Any]:
+        return asdict(await self.service.ticker(instrument))
 
-    def order_book(self, instrument: str, depth: int = 10) -> dict[str, Any]:
-        inst = self._inst(instrument)
-        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 200:
-            raise FieldError("depth", depth, "must be an integer from 1 to 200")
-        book = self.api.order_book(inst.key, depth)
+    async def order_book(self, instrument: str, depth: int = 10) -> dict[str, Any]:
+        book = await self.service.order_book(instrument, depth)
         fmt = lambda side: [[lv.price, lv.quantity] for lv in side]  # noqa: E731
         return {"instrument": book.instrument, "bids": fmt(book.bids), "asks": fmt(book.asks)}
 
-    def recent_trades(self, instrument: str, limit: int = 20) -> list[dict[str, Any]]:
-        inst = self._inst(instrument)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
-            raise FieldError("limit", limit, "must be an integer from 1 to 500")
-        rows = list(self.trades[inst.key])[-limit:]
-        return [
-            {
-                "price": inst.format_price(t.price),
-                "quantity": inst.format_size(t.quantity),
-                "aggressor": t.side,
-                "ts_ns": t.ts_ns,
-            }
-            for t in rows
-        ]
+    async def recent_trades(self, instrument: str, limit: int = 20) -> list[dict[str, Any]]:
+        keys = ("price", "quantity", "aggressor", "ts_ns")
+        return [{k: getattr(t, k) for k in keys} for t in await self.service.recent_trades(instrument, limit)]
 
     # --- account -------------------------------------------------------------------------------------
 
-    def positions(self) -> list[dict[str, Any]]:
-        return [asdict(p) for p in self.api.positions()]
+    async def positions(self) -> list[dict[str, Any]]:
+        return [asdict(p) for p in await self.service.positions()]
 
     async def balances(self) -> list[dict[str, Any]]:
-        return [asdict(b) for b in await self.api.balances()]
+        return [asdict(b) for b in await self.service.balances()]
 
-    def open_orders(self) -> list[dict[str, Any]]:
+    async def open_orders(self) -> list[dict[str, Any]]:
         keys = ("client_id", "instrument", "side", "type", "quantity", "price", "filled", "status", "origin")
-        return [{k: getattr(o, k) for k in keys} for o in self.api.open_orders()]
+        return [{k: getattr(o, k) for k in keys} for o in await self.service.orders(open_only=True)]
 
-    def pnl(self) -> dict[str, Any]:
-        a = self.api.account()
+    async def pnl(self) -> dict[str, Any]:
+        a = await self.service.account()
         return {"equity_usd": a.equity_usd, "start_usd": a.start_usd, "pnl_usd": a.pnl_usd, "fills": a.fills}
 
     # --- trading -------------------------------------------------------------------------------------
 
-    def propose_order(
+    async def propose_order(
         self, instrument: str, side: str, quantity: str, type: str = "market", price: str | None = None
     ) -> dict[str, Any]:
         """A ticket: the risk engine's verdict (previewed, nothing counted), expected price, cost
         and fees. Nothing is sent until ``confirm_order``."""
-        inst = self._inst(instrument)
-        for name, value in (("side", side), ("type", type), ("quantity", quantity)):
-            if not isinstance(value, str):
-                raise FieldError(name, value, "must be a string")
-        if price is not None and not isinstance(price, str):
-            raise FieldError("price", price, "must be a decimal string, e.g. '61650.5'")
-        req = OrderRequest.parse(inst, side, type, quantity, price, origin=AGENT)
-        verdict = self.engine.risk.check(req, commit=False)
-        quote = self.api.quote(req)
-        t = self.tickets.new(
-            request=req,
-            verdict_ok=verdict.ok,
-            verdict=verdict.text if not verdict.ok else "OK",
-            expected_price=quote.price,
-            notional=quote.notional,
-            fees=quote.fees,
-            quantity=inst.format_size(req.quantity),
-            price=inst.format_price(req.price) if req.price else None,
-        )
-        return t.view(self.tickets.clock())
+        view = await self.service.propose(instrument, side, type, quantity, price, self.origin)
+        out = asdict(view)
+        del out["origin"]  # the caller itself
+        return out
 
     async def confirm_order(self, ticket_id: str) -> dict[str, Any]:
-        t = self.tickets.take_for_confirmation(ticket_id)
-        res = await self.api.place(t.request)  # returns once the venue acknowledged the order
-        await self.tick()
-        if res.risk_reason is not None:
-            t.result = {"placed": False, "risk_verdict": res.risk_text}
-        elif res.venue_error:
-            t.result = {"placed": False, "venue_error": res.venue_error}
-        else:
-            t.result = {"placed": True, "client_id": res.client_id, "status": res.status, "filled": res.filled}
-        return {"ticket_id": t.id, **t.result}
+        return (await self.service.confirm(ticket_id, self.origin)).as_dict()
 
     async def cancel_order(self, client_id: str) -> dict[str, Any]:
-        if not self.api.has_order(client_id):
-            raise FieldError("client_id", client_id, "no such order")
-        res = await self.api.cancel(client_id)
+        res = await self.service.cancel(client_id, self.origin)
         if not res.cancelled:
             return {"client_id": client_id, "cancelled": False, "reason": res.reason}
         return {"client_id": client_id, "cancelled": True, "status": res.status}
 
+    # --- approvals (a person's channel, never a tool) ------------------------------------------------
+
+    async def waiting_ticket(self, ticket_id: str) -> dict[str, Any] | None:
+        """The ticket's view when it still waits for a person's approval; None otherwise."""
+        try:
+            t = await self.service.ticket(ticket_id)
+        except FieldError:
+            return None
+        if not t.needs_approval or t.approved or t.confirmed or t.expires_in_s <= 0:
+            return None
+        out = asdict(t)
+        del out["origin"]
+        return out
+
+    async def approve(self, ticket_id: str, by: str) -> None:
+        await self.service.approve(ticket_id, by)
+
+    async def all_waiting(self) -> list[dict[str, Any]]:
+        return [asdict(t) for t in await self.service.waiting_tickets()]
+
     # --- risk ----------------------------------------------------------------------------------------
 
-    def risk_status(self) -> dict[str, Any]:
-        st = asdict(self.api.risk_status())
+    async def risk_status(self) -> dict[str, Any]:
+        st = asdict(await self.service.risk_status())
         st["halts"] = list(st["halts"])
         return st
 
-    def halt_trading(self, reason: str, by: str = AGENT) -> dict[str, Any]:
-        if not isinstance(reason, str) or not reason.strip():
-            raise FieldError("reason", reason, "say why trading should stop")
-        st = self.api.halt(reason.strip()[:200], by)
+    async def halt_trading(self, reason: str, by: str = AGENT) -> dict[str, Any]:
+        st = await self.service.halt(reason, by)
         return {"state": st.state, "halt_reason": st.halt_reason}
 
     # --- strategies ----------------------------------------------------------------------------------
 
     @staticmethod
-    def _view(s: StrategyView) -> dict[str, Any]:
+    def _view(s: Any) -> dict[str, Any]:
         keys = ("name", "running", "error", "orders_sent", "params")
-        return {k: getattr(s, k) for k in keys}
+        return {k: dict(s.params) if k == "params" else getattr(s, k) for k in keys}
 
-    def list_strategies(self) -> list[dict[str, Any]]:
-        return [self._view(s) for s in self.api.strategies()]
+    async def list_strategies(self) -> list[dict[str, Any]]:
+        return [self._view(s) for s in await self.service.strategies()]
 
-    def _strategy(self, name: object) -> dict[str, Any]:
-        s = self.api.strategy(name)
-        if s is None:
-            raise FieldError("name", name, f"no such strategy; one of {[s.name for s in self.api.strategies()]}")
-        return self._view(s)
-
-    def strategy_parameters(self, name: str) -> dict[str, Any]:
-        return {"name": name, "params": self._strategy(name)["params"]}
+    async def strategy_parameters(self, name: str) -> dict[str, Any]:
+        for s in await self.service.strategies():
+            if s.name == name:
+                return {"name": name, "params": dict(s.params)}
+        names = [s.name for s in await self.service.strategies()]
+        raise FieldError("name", name, f"no such strategy; one of {names}")
 
     async def start_strategy(self, name: str) -> dict[str, Any]:
-        self._strategy(name)
-        try:
-            return self._view(await self.api.start_strategy(name))
-        except StrategyError as exc:
-            raise FieldError("name", name, str(exc)) from None
+        return self._view(await self.service.start_strategy(name))
 
     async def stop_strategy(self, name: str) -> dict[str, Any]:
-        self._strategy(name)
-        return self._view(await self.api.stop_strategy(name, "stopped by the agent"))
+        return self._view(await self.service.stop_strategy(name, "stopped by the agent"))

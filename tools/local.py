@@ -16,15 +16,17 @@ from mcp import ClientSession
 from alephtx.core.config.schema import AlephConfig
 from alephtx.tools.audit import ORIGIN, AuditLog
 from alephtx.tools.desk import Desk
-from alephtx.tools.tickets import Approvals
 
 __all__ = ["LocalTools", "local_tools"]
 
 
 @dataclass
 class LocalTools:
+    """``approvals``: the desk itself, whose ``waiting_ticket``/``approve``/``all_waiting`` reach
+    the node directly (a person's channel, not a tool)."""
+
     session: ClientSession
-    approvals: Approvals
+    approvals: Desk
     instruments: list[str]
 
 
@@ -36,17 +38,24 @@ async def local_tools(
     memory: Any = None,
     workdir: Path | None = None,
     origin: str = "in-process",
+    node: str | None = None,
 ) -> AsyncIterator[LocalTools]:
     """``origin`` names the surface in the audit log of every call (set before the server's
-    tasks start, which copy it)."""
+    tasks start, which copy it). ``node``: attach to the node at that address (HOST:PORT)
+    instead of starting an embedded paper node in this process."""
     from mcp.shared.memory import create_connected_server_and_client_session
 
     from alephtx.tools.serve import LazyMemory, make_desk, memory_location
     from alephtx.tools.server import build_server
 
     ORIGIN.set(origin)
-    desk = desk or await make_desk(cfg, workdir)
+    desk = desk or (Desk.attached(node) if node else await make_desk(cfg, workdir))
     audit = AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
     server = build_server(desk, memory or LazyMemory(memory_location(cfg)), audit)
-    async with create_connected_server_and_client_session(server) as session:
-        yield LocalTools(session, Approvals(desk.tickets), sorted(desk.engine.instruments))
+    try:
+        instruments = await desk.instrument_keys()
+        async with create_connected_server_and_client_session(server) as session:
+            yield LocalTools(session, desk, instruments)
+    finally:
+        if node:
+            await desk.close()

@@ -14,9 +14,8 @@ from alephtx.core.errors import FieldError
 from alephtx.tools.audit import ORIGIN, AuditLog
 from alephtx.tools.desk import Desk
 from alephtx.tools.server import BearerAuth, build_server, check_token
-from alephtx.tools.tickets import Approvals
 
-__all__ = ["LazyMemory", "make_desk", "risk_state_path", "serve_http", "serve_stdio"]
+__all__ = ["LazyMemory", "make_desk", "risk_state_path", "serve_desk_http", "serve_http", "serve_stdio"]
 
 log = logging.getLogger("alephtx.tools")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -59,7 +58,10 @@ def risk_state_path(cfg: AlephConfig) -> Path:
     return Path(cfg.data_dir) / "risk-state.db"
 
 
-async def make_desk(cfg: AlephConfig, workdir: Path | None = None) -> Desk:
+async def make_desk(cfg: AlephConfig, workdir: Path | None = None, node: str | None = None) -> Desk:
+    """The desk on the node at ``node`` (HOST:PORT), else on an embedded paper node in process."""
+    if node:
+        return Desk.attached(node)
     return await Desk.from_replay(
         workdir or Path(cfg.data_dir) / "desk",
         approval_notional=cfg.agent.approval_notional,
@@ -68,14 +70,23 @@ async def make_desk(cfg: AlephConfig, workdir: Path | None = None) -> Desk:
     )
 
 
-async def serve_stdio(cfg: AlephConfig) -> None:
-    desk = await make_desk(cfg)
+async def serve_stdio(cfg: AlephConfig, node: str | None = None) -> None:
+    desk = await make_desk(cfg, node=node)
     server = _server(cfg, desk)
     ORIGIN.set("mcp-stdio")
     await server.run_stdio_async()
 
 
-async def serve_http(cfg: AlephConfig, token: str, host: str, port: int) -> None:
+async def serve_http(cfg: AlephConfig, token: str, host: str, port: int, node: str | None = None) -> None:
+    await serve_desk_http(cfg, None, token, host, port, node)
+
+
+async def serve_desk_http(
+    cfg: AlephConfig, desk: Desk | None, token: str, host: str, port: int, node: str | None = None
+) -> None:
+    """MCP over streamable HTTP on ``desk`` (else one on the node at ``node``, else an embedded
+    paper node), behind the clients' bearer token; ``/approvals`` beside it when the operator
+    has a token of their own."""
     import uvicorn
 
     check_token(token, "ALEPH_MCP_TOKEN")
@@ -88,11 +99,11 @@ async def serve_http(cfg: AlephConfig, token: str, host: str, port: int) -> None
         )
     if host not in LOOPBACK:
         log.warning("MCP over HTTP on %s:%d, beyond loopback: every request needs the bearer token", host, port)
-    desk = await make_desk(cfg)
+    desk = desk or await make_desk(cfg, node=node)
     server = _server(cfg, desk)
     app: Any = BearerAuth(server.streamable_http_app(), token)
     if operator:
-        app = OperatorApprovals(app, Approvals(desk.tickets), operator)
+        app = OperatorApprovals(app, desk, operator)
     # log_config=None: uvicorn's records go through our handlers and their secret filter.
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", log_config=None)
     userver = uvicorn.Server(config)
@@ -105,7 +116,7 @@ class OperatorApprovals:
     /approvals/<ticket_id>`` approves one. It has its own token (``ALEPH_OPERATOR_TOKEN``), which
     must differ from the MCP clients' token; without it these paths do not exist."""
 
-    def __init__(self, app: Any, approvals: Approvals, token: str) -> None:
+    def __init__(self, app: Any, approvals: Desk, token: str) -> None:
         self.app = app
         self.approvals = approvals
         check_token(token, "ALEPH_OPERATOR_TOKEN")
@@ -120,11 +131,11 @@ class OperatorApprovals:
         if not hmac.compare_digest(given, self.expected):
             await _json(send, 401, {"error": "missing or wrong operator token"})
         elif scope["method"] == "GET" and path == "/approvals":
-            await _json(send, 200, {"waiting": self.approvals.all_waiting()})
+            await _json(send, 200, {"waiting": await self.approvals.all_waiting()})
         elif scope["method"] == "POST" and path.startswith("/approvals/"):
             ticket_id = path.removeprefix("/approvals/")
             try:
-                self.approvals.approve(ticket_id, "person:operator-http")
+                await self.approvals.approve(ticket_id, "person:operator-http")
             except (FieldError, PermissionError) as exc:
                 await _json(send, 409, {"error": str(exc)})
                 return

@@ -22,7 +22,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError
 
-from alephtx.core.errors import FieldError, shorten
+from alephtx.core.errors import AlephError, FieldError, shorten
 from alephtx.core.redact import redact
 from alephtx.tools import mev_tools
 from alephtx.tools.audit import ORIGIN, AuditLog, untrusted
@@ -115,7 +115,7 @@ def build_server(
                         out = await out
                 except FieldError as exc:
                     raise ToolError(f"{exc.field}: {exc.rule} (got {shorten(exc.value, 60)})") from None
-                except PermissionError as exc:
+                except (PermissionError, AlephError) as exc:  # a refusal, or the node out of reach
                     raise ToolError(str(exc)) from None
                 except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
                     raise
@@ -131,34 +131,31 @@ def build_server(
     # --- market -------------------------------------------------------------------------------------
 
     @tool(READ)
-    def list_instruments() -> list[dict[str, Any]]:
+    async def list_instruments() -> list[dict[str, Any]]:
         """The instruments traded here (venue, symbol, tick and lot size)."""
-        return desk.instruments()
+        return await desk.instruments()
 
     @tool(READ)
     async def get_ticker(instrument: str) -> dict[str, Any]:
         """Best bid and ask, their sizes and the mid for one instrument, e.g. 'paper-a:BTCUSDT'."""
-        await desk.tick()
-        return desk.ticker(instrument)
+        return await desk.ticker(instrument)
 
     @tool(READ)
     async def get_order_book(instrument: str, depth: int = 10) -> dict[str, Any]:
         """The order book to ``depth`` levels a side (1 to 200), prices and sizes as strings."""
-        await desk.tick()
-        return desk.order_book(instrument, depth)
+        return await desk.order_book(instrument, depth)
 
     @tool(READ)
-    def get_recent_trades(instrument: str, limit: int = 20) -> list[dict[str, Any]]:
+    async def get_recent_trades(instrument: str, limit: int = 20) -> list[dict[str, Any]]:
         """The latest public trades of an instrument (1 to 500)."""
-        return desk.recent_trades(instrument, limit)
+        return await desk.recent_trades(instrument, limit)
 
     # --- account ------------------------------------------------------------------------------------
 
     @tool(READ)
     async def get_positions() -> list[dict[str, Any]]:
         """Positions by instrument with realised PnL and fees paid."""
-        await desk.tick()
-        return desk.positions()
+        return await desk.positions()
 
     @tool(READ)
     async def get_balances() -> list[dict[str, Any]]:
@@ -168,25 +165,23 @@ def build_server(
     @tool(READ)
     async def get_open_orders() -> list[dict[str, Any]]:
         """Orders still working, with who sent them (origin)."""
-        await desk.tick()
-        return desk.open_orders()
+        return await desk.open_orders()
 
     @tool(READ)
     async def get_pnl() -> dict[str, Any]:
         """Equity, starting cash and PnL in USD, marked to the mids."""
-        await desk.tick()
-        return desk.pnl()
+        return await desk.pnl()
 
     # --- trading ------------------------------------------------------------------------------------
 
     @tool(SAFE_WRITE)
-    def propose_order(
+    async def propose_order(
         instrument: str, side: str, quantity: str, type: str = "market", price: str | None = None
     ) -> dict[str, Any]:
         """Prepare an order without sending it: a ticket with the risk verdict, the expected price,
         notional and fees, and whether a person must approve it. side: buy or sell; type: market
         or limit (limit needs price); quantity and price are decimal strings."""
-        return desk.propose_order(instrument, side, quantity, type, price)
+        return await desk.propose_order(instrument, side, quantity, type, price)
 
     @tool(WRITE)
     async def confirm_order(ticket_id: str) -> dict[str, Any]:
@@ -202,30 +197,30 @@ def build_server(
     # --- risk ---------------------------------------------------------------------------------------
 
     @tool(READ)
-    def get_risk_status() -> dict[str, Any]:
+    async def get_risk_status() -> dict[str, Any]:
         """Trading state (ACTIVE, REDUCING, HALTED), exposures, open orders and the limits."""
-        return _halts_as_data(desk.risk_status())
+        return _halts_as_data(await desk.risk_status())
 
     @tool(WRITE)
-    def halt_trading(reason: str) -> dict[str, Any]:
+    async def halt_trading(reason: str) -> dict[str, Any]:
         """Stop all new orders now (cancels still work). Only the operator can resume."""
-        return _halts_as_data(desk.halt_trading(reason, "agent"))
+        return _halts_as_data(await desk.halt_trading(reason, "agent"))
 
     # --- strategies ---------------------------------------------------------------------------------
 
     @tool(READ)
-    def list_strategies() -> list[dict[str, Any]]:
+    async def list_strategies() -> list[dict[str, Any]]:
         """The loaded strategies: running or not, orders sent, parameters, last error."""
-        rows = desk.list_strategies()
+        rows = await desk.list_strategies()
         for r in rows:
             if r["error"]:
                 r["error"] = untrusted("strategy error", r["error"])
         return rows
 
     @tool(READ)
-    def get_strategy_parameters(name: str) -> dict[str, Any]:
+    async def get_strategy_parameters(name: str) -> dict[str, Any]:
         """A strategy's parameters."""
-        return desk.strategy_parameters(name)
+        return await desk.strategy_parameters(name)
 
     @tool(SAFE_WRITE)
     async def start_strategy(name: str) -> dict[str, Any]:

@@ -113,6 +113,8 @@ class BalanceView:
 
 @dataclass(frozen=True, slots=True)
 class OpenOrder:
+    """An order as the ledger holds it (open or, from ``orders()``, done)."""
+
     client_id: str
     instrument: str
     side: str
@@ -355,24 +357,26 @@ class EngineAPI:
         return out
 
     def open_orders(self) -> list[OpenOrder]:
-        out = []
-        for o in self.engine.ledger.open_orders():
-            r, inst = o.request, self.engine.instruments[o.request.instrument]
-            out.append(
-                OpenOrder(
-                    o.client_id,
-                    r.instrument,
-                    r.side.value,
-                    r.type.value,
-                    inst.format_size(r.quantity),
-                    inst.format_price(r.price) if r.price else None,
-                    inst.format_size(o.filled),
-                    o.status.value,
-                    r.origin,
-                    o.venue_order_id or "",
-                )
-            )
-        return out
+        return [self._order_view(o) for o in self.engine.ledger.open_orders()]
+
+    def orders(self) -> list[OpenOrder]:
+        """Every order the ledger holds, open or done, in the order they were sent."""
+        return [self._order_view(o) for o in self.engine.ledger.orders.values()]
+
+    def _order_view(self, o: Any) -> OpenOrder:
+        r, inst = o.request, self.engine.instruments[o.request.instrument]
+        return OpenOrder(
+            o.client_id,
+            r.instrument,
+            r.side.value,
+            r.type.value,
+            inst.format_size(r.quantity),
+            inst.format_price(r.price) if r.price else None,
+            inst.format_size(o.filled),
+            o.status.value,
+            r.origin,
+            o.venue_order_id or "",
+        )
 
     def account(self) -> Account:
         e = self.engine

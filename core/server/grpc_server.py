@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import inspect
-import json
 import logging
 import os
 import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn, TypeAlias
 
@@ -32,11 +32,14 @@ import grpc
 from google.protobuf.message import Message
 
 from alephtx.core.engine.api import EngineAPI, StrategyView
+from alephtx.core.engine.service import LocalEngine
+from alephtx.core.engine.tickets import TicketBook
 from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, OrderRequest, OrderType, Side, TimeInForce
 from alephtx.core.model.origin import Origin
 from alephtx.core.risk.codes import Reason
 from alephtx.core.server.audit import AuditLog, short
+from alephtx.core.server.codec import to_pb
 from alephtx.core.strategies import StrategyError
 from alephtx.core.venues.base import VenueError, VenueUnavailable
 from alephtx.proto import aleph_pb2 as pb
@@ -59,6 +62,8 @@ ORIGIN = re.compile(r"operator|mcp:[A-Za-z0-9_.-]{1,64}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 INSTRUMENT = re.compile(r"[A-Za-z0-9_.-]{1,40}:[A-Za-z0-9_./:-]{1,60}")
 STRATEGY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+BY = re.compile(r"operator|agent|mcp:[A-Za-z0-9_.-]{1,64}|person:[A-Za-z0-9_.@-]{1,64}")
+PROPOSER = re.compile(r"operator|agent|mcp:[A-Za-z0-9_.-]{1,64}")
 
 # The field a risk refusal is about, to name it in the message (the code stays in the metadata).
 RISK_FIELD = {
@@ -154,6 +159,8 @@ def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[str,
         return exc.code, exc.message, exc.trailing
     if isinstance(exc, FieldError):
         return SC.INVALID_ARGUMENT, field_text(exc.field, exc.value, exc.rule), ()
+    if isinstance(exc, PermissionError):
+        return SC.PERMISSION_DENIED, f"by: {short(str(exc), 160)}", ()
     if isinstance(exc, StrategyError):
         return SC.NOT_FOUND, f"name: {short(str(exc), 160)}", ()
     if isinstance(exc, VenueUnavailable):
@@ -310,10 +317,17 @@ class AlephCore(pbg.AlephCoreServicer):
     """An adapter over :class:`EngineAPI` (``core/engine/api.py``): checks the arguments and builds
     protobuf messages from its typed results."""
 
-    def __init__(self, handles: Any, poll_s: float = 0.05) -> None:
-        self.api = EngineAPI.from_handles(handles)
-        self.engine = handles.engine
+    def __init__(self, service: Any, poll_s: float = 0.05, operator_token: str | None = None) -> None:
+        """``service``: a :class:`LocalEngine` (the node's), or a session's handles (an engine API
+        over them, with tickets of its own). ``operator_token``: what Resume and ApproveTicket
+        want in the ``x-operator-token`` metadata; without one those calls are refused."""
+        if not isinstance(service, LocalEngine):
+            service = LocalEngine(EngineAPI.from_handles(service), TicketBook(Decimal("250"), 120.0))
+        self.service: LocalEngine = service
+        self.api = service.api
+        self.engine = service.api.engine
         self.poll_s = poll_s
+        self._operator = f"{operator_token}".encode() if operator_token else None
 
     # -- arguments -------------------------------------------------------------------------------
 
@@ -472,12 +486,7 @@ class AlephCore(pbg.AlephCoreServicer):
     # -- state -----------------------------------------------------------------------------------
 
     async def GetPositions(self, request: pb.Empty, context: Ctx) -> pb.Positions:
-        return pb.Positions(
-            positions=[
-                pb.Position(instrument=p.instrument, quantity=p.quantity, realised_pnl=p.realised_pnl)
-                for p in self.api.positions()
-            ]
-        )
+        return pb.Positions(positions=[to_pb(p, pb.Position) for p in await self.service.positions()])
 
     async def GetBalance(self, request: pb.Empty, context: Ctx) -> pb.Balances:
         return pb.Balances(
@@ -499,27 +508,13 @@ class AlephCore(pbg.AlephCoreServicer):
         )
 
     async def GetRiskStatus(self, request: pb.Empty, context: Ctx) -> pb.RiskStatus:
-        st = self.api.risk_status()
-        return pb.RiskStatus(
-            state=st.state,
-            halt_reason=st.halt_reason,
-            kill_switch_tripped=st.kill_switch_tripped,
-            gross_exposure=st.gross_exposure,
-            net_exposure=st.net_exposure,
-            limits_json=json.dumps(dict(st.limits)),
-        )
+        return to_pb(await self.service.risk_status(), pb.RiskStatus)
 
     # -- strategies ------------------------------------------------------------------------------
 
     @staticmethod
     def _info(st: StrategyView) -> pb.StrategyInfo:
-        return pb.StrategyInfo(
-            name=st.name,
-            running=st.running,
-            error=st.error,
-            orders_sent=st.orders_sent,
-            params_json=json.dumps(dict(st.params)),
-        )
+        return to_pb(st, pb.StrategyInfo)
 
     async def ListStrategies(self, request: pb.Empty, context: Ctx) -> pb.Strategies:
         return pb.Strategies(strategies=[self._info(s) for s in self.api.strategies()])
@@ -540,27 +535,127 @@ class AlephCore(pbg.AlephCoreServicer):
     async def StopStrategy(self, request: pb.StrategyName, context: Ctx) -> pb.StrategyInfo:
         return await self._switch(request.name, False)
 
+    # -- the rest of the engine service (core/engine/service.py) ----------------------------------
+    # Each call checks its arguments' shape here; the service checks their meaning (FieldError).
+
+    def _operator_only(self, context: Ctx, what: str) -> None:
+        if self._operator is None:
+            raise Refused(
+                SC.PERMISSION_DENIED, f"authorization: {what} needs the operator; this node has no ALEPH_OPERATOR_TOKEN"
+            )
+        got = dict(context.invocation_metadata() or ()).get("x-operator-token", "")
+        if not hmac.compare_digest(str(got).encode(), self._operator):
+            raise Refused(SC.PERMISSION_DENIED, f"authorization: {what} needs the operator's token (x-operator-token)")
+
+    @staticmethod
+    def _by(value: str, default: str) -> str:
+        return _check("by", value or default, BY, "must be 'operator', 'agent', 'mcp:<client>' or 'person:<who>'")
+
+    async def ListInstruments(self, request: pb.Empty, context: Ctx) -> pb.Instruments:
+        return pb.Instruments(instruments=[to_pb(i, pb.InstrumentInfo) for i in await self.service.instruments()])
+
+    async def GetTicker(self, request: pb.TickerRequest, context: Ctx) -> pb.Ticker:
+        inst = self._book(request.instrument)
+        msg = to_pb(await self.service.ticker(inst.key), pb.Ticker)
+        msg.ts_ns = self.api.now_ns()
+        return msg
+
+    async def GetOrderBook(self, request: pb.BookRequest, context: Ctx) -> pb.BookSnapshot:
+        inst = self._book(request.instrument)
+        depth = request.depth or DEFAULT_DEPTH
+        if not 1 <= depth <= MAX_DEPTH:
+            raise FieldError("depth", request.depth, f"must be from 1 to {MAX_DEPTH} (0 means {DEFAULT_DEPTH})")
+        msg = to_pb(await self.service.order_book(inst.key, depth), pb.BookSnapshot)
+        msg.ts_ns = self.api.now_ns()
+        return msg
+
+    async def GetRecentTrades(self, request: pb.TradesRequest, context: Ctx) -> pb.Trades:
+        inst = self._instrument(request.instrument)
+        rows = await self.service.recent_trades(inst.key, request.limit or 20)
+        return pb.Trades(trades=[to_pb(t, pb.TradeInfo) for t in rows])
+
+    async def ListOrders(self, request: pb.OrdersRequest, context: Ctx) -> pb.Orders:
+        return pb.Orders(orders=[to_pb(o, pb.OrderInfo) for o in await self.service.orders(request.open_only)])
+
+    async def ListFills(self, request: pb.FillsRequest, context: Ctx) -> pb.Fills:
+        return pb.Fills(fills=[to_pb(f, pb.FillInfo) for f in await self.service.fills(request.limit or 100)])
+
+    async def GetAccount(self, request: pb.Empty, context: Ctx) -> pb.AccountInfo:
+        return to_pb(await self.service.account(), pb.AccountInfo)
+
+    async def Halt(self, request: pb.HaltRequest, context: Ctx) -> pb.RiskStatus:
+        by = self._by(request.by, "operator")
+        return to_pb(await self.service.halt(request.reason, by), pb.RiskStatus)
+
+    async def Resume(self, request: pb.ResumeRequest, context: Ctx) -> pb.RiskStatus:
+        self._operator_only(context, "lifting a halt")
+        by = self._by(request.by, "operator")
+        return to_pb(await self.service.resume(by), pb.RiskStatus)
+
+    async def ProposeOrder(self, request: pb.ProposeRequest, context: Ctx) -> pb.TicketInfo:
+        origin = _check("origin", request.origin or "agent", PROPOSER, "must be 'agent', 'operator' or 'mcp:<client>'")
+        inst = self._book(request.instrument)
+        price = request.price if request.HasField("price") else None
+        view = await self.service.propose(
+            inst.key, request.side, request.type or "market", request.quantity, price, origin
+        )
+        return to_pb(view, pb.TicketInfo)
+
+    async def ConfirmTicket(self, request: pb.TicketRequest, context: Ctx) -> pb.TicketOutcome:
+        return to_pb(await self.service.confirm(request.ticket_id, request.origin or "agent"), pb.TicketOutcome)
+
+    async def ApproveTicket(self, request: pb.ApproveRequest, context: Ctx) -> pb.TicketInfo:
+        self._operator_only(context, "approving a ticket")
+        by = self._by(request.by, "operator")
+        try:
+            view = await self.service.approve(request.ticket_id, by)
+        except PermissionError as exc:
+            raise Refused(SC.PERMISSION_DENIED, f"by: {exc}") from None
+        return to_pb(view, pb.TicketInfo)
+
+    async def GetTicket(self, request: pb.TicketRequest, context: Ctx) -> pb.TicketInfo:
+        return to_pb(await self.service.ticket(request.ticket_id), pb.TicketInfo)
+
+    async def ListWaitingTickets(self, request: pb.Empty, context: Ctx) -> pb.Tickets:
+        return pb.Tickets(tickets=[to_pb(t, pb.TicketInfo) for t in await self.service.waiting_tickets()])
+
+    async def GetNodeStatus(self, request: pb.Empty, context: Ctx) -> pb.NodeStatus:
+        return to_pb(await self.service.status(), pb.NodeStatus)
+
+    async def Cancel(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderOutcome:
+        cid = self._client_id(None, request.client_id, required=True)
+        return to_pb(await self.service.cancel(cid, "operator"), pb.CancelOrderOutcome)
+
 
 async def serve(
-    handles: Any,
+    service: Any,
     port: int = 0,
     host: str = "127.0.0.1",
     token: str | None = None,
     audit: AuditLog | str | Path | None = None,
+    operator_token: str | None = None,
 ) -> grpc.aio.Server:
-    """Start the server; ``server.bound_port`` is the port it listens on, ``server.audit`` its
-    audit log: ``audit`` as given, a JSON-lines file at that path, else one at $ALEPH_GRPC_AUDIT,
-    else rows in memory and in the ``alephtx.core.server.audit`` logger only."""
+    """Start the server over ``service`` (a :class:`LocalEngine`, or a session's handles);
+    ``server.bound_port`` is the port it listens on, ``server.audit`` its audit log: ``audit`` as
+    given, a JSON-lines file at that path, else one at $ALEPH_GRPC_AUDIT, else rows in memory and
+    in the ``alephtx.core.server.audit`` logger only. ``operator_token`` (default
+    $ALEPH_OPERATOR_TOKEN) unlocks Resume and ApproveTicket; it must differ from ``token``."""
     token = token if token is not None else os.environ.get("ALEPH_GRPC_TOKEN") or None
+    operator_token = operator_token if operator_token is not None else os.environ.get("ALEPH_OPERATOR_TOKEN") or None
     if host not in LOOPBACK and not token:
         raise ValueError(f"host={host!r}: serving beyond loopback needs a token (ALEPH_GRPC_TOKEN)")
+    if operator_token and token and hmac.compare_digest(operator_token, token):
+        raise FieldError(
+            "ALEPH_OPERATOR_TOKEN", "<same as ALEPH_GRPC_TOKEN>", "must differ: a client could approve itself"
+        )
     if not isinstance(audit, AuditLog):
         audit = AuditLog(audit or os.environ.get("ALEPH_GRPC_AUDIT") or None)
     interceptors: list[grpc.aio.ServerInterceptor] = [Audited(audit)]
     if token:
         interceptors.append(TokenCheck(token))
-    server = grpc.aio.server(interceptors=interceptors)
-    pbg.add_AlephCoreServicer_to_server(AlephCore(handles), server)
+    # No SO_REUSEPORT: a second server on a port in use must fail, not share it with the first.
+    server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
+    pbg.add_AlephCoreServicer_to_server(AlephCore(service, operator_token=operator_token), server)
     bound = server.add_insecure_port(f"{host}:{port}")
     await server.start()
     server.bound_port = bound

@@ -61,7 +61,7 @@ async def test_propose_confirm_and_answer(tmp_path: Path, desk: Desk) -> None:
     assert kinds == ["tool_call", "tool_result", "tool_call", "tool_result", "answer"]
     placed = json.loads(events[3].data["text"])
     assert placed["placed"] and placed["status"] == "filled"
-    assert any(p["instrument"] == INST for p in desk.positions())
+    assert any(p["instrument"] == INST for p in await desk.positions())
 
 
 async def test_a_big_ticket_waits_for_the_person(tmp_path: Path, desk: Desk) -> None:
@@ -141,8 +141,8 @@ async def test_slash_commands(tmp_path: Path, desk: Desk) -> None:
             await run_slash(tools, "/buy paper-a:BTCUSDT", "person:cli")
 
 
-def test_an_agent_cannot_approve_its_own_ticket(desk: Desk) -> None:
-    ticket = desk.propose_order(INST, "buy", "0.010")
+async def test_an_agent_cannot_approve_its_own_ticket(desk: Desk) -> None:
+    ticket = await desk.propose_order(INST, "buy", "0.010")
     for by in ("agent", "mcp-stdio", ""):
         with pytest.raises(PermissionError):
             desk.tickets.approve(ticket["ticket_id"], by)

@@ -48,7 +48,7 @@ async def test_slash_commands_strangers_and_approval_buttons(tmp_path: Path) -> 
             sent = await tg.wait_sent(2)
             assert '"state": "ACTIVE"' in sent[0]["text"] and sent[0]["chat_id"] == OPERATOR
             assert "only answers its operator" in sent[1]["text"] and sent[1]["chat_id"] == STRANGER
-            assert desk.risk_status()["state"] == "ACTIVE"  # the stranger's /halt did nothing
+            assert desk.engine.risk.state.name == "ACTIVE"  # the stranger's /halt did nothing
             tg.push_text(OPERATOR, "buy 0.01 BTC on paper-a")
             sent = await tg.wait_sent(4)
             assert "propose_order" in sent[2]["text"]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from alephtx.agent.prompts import load, versions
+from alephtx.core.engine.tickets import TicketBook
 from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, OrderRequest
-from alephtx.tools.tickets import TicketBook
 
 INST = Instrument.from_strings("paper-a", "BTCUSDT", "perp", "0.10", "0.001", "5")
 

@@ -32,7 +32,6 @@ from alephtx.tools.audit import AuditLog
 from alephtx.tools.desk import Desk
 from alephtx.tools.serve import LazyMemory
 from alephtx.tools.server import build_server
-from alephtx.tools.tickets import Approvals
 
 INST = "paper-a:BTCUSDT"
 DEAD_RPC = "http://127.0.0.1:9"  # allowed by the config, nothing listens: pyrevm panics on it
@@ -266,7 +265,7 @@ def test_every_tool_survives_generated_arguments(harness: Harness, data: st.Data
 
 def _approve(h: Harness, ticket: str) -> None:
     with contextlib.suppress(ValueError, PermissionError):  # expired, confirmed or unknown: the fuzzer's business
-        Approvals(h.desk.tickets).approve(ticket, "person:fuzz")
+        h.desk.tickets.approve(ticket, "person:fuzz")
 
 
 def test_a_tool_that_panics_leaves_the_server_up(harness: Harness) -> None:
