@@ -10,7 +10,28 @@ from typing import Annotated
 import typer
 
 from alephtx.cli.main import ConfigOpt, _config, app, fail
-from alephtx.core.errors import FieldError
+from alephtx.core.errors import AlephError, FieldError
+
+AttachOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--node",
+        help="Attach to the node at HOST:PORT (default: ALEPH_NODE; neither: an embedded paper node in this process).",
+    ),
+]
+
+
+def _attach(node: str | None) -> str | None:
+    """``--node``, else ALEPH_NODE, else None (an embedded node); a malformed address fails here."""
+    from alephtx.core.server.client import node_address
+
+    given = node or os.environ.get("ALEPH_NODE")
+    if not given:
+        return None
+    try:
+        return node_address(given)
+    except FieldError as exc:
+        raise fail(f"--node: {exc.rule} (got {given!r})") from None
 
 
 @app.command("mcp")
@@ -18,26 +39,32 @@ def mcp_cmd(
     http: Annotated[bool, typer.Option("--http", help="Streamable HTTP instead of stdio (token required).")] = False,
     host: Annotated[str | None, typer.Option(help="HTTP bind address (default from config: 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (default from config).")] = None,
+    node: AttachOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
-    """The MCP tool server over stdio (for an MCP client that starts it) or streamable HTTP."""
+    """The MCP tool server over stdio (for an MCP client that starts it) or streamable HTTP; on
+    the node given by --node, else on an embedded paper node."""
     cfg = _config(config_path)
+    address = _attach(node)
     if not http:
-        asyncio.run(_stdio(cfg))
+        try:
+            asyncio.run(_stdio(cfg, address))
+        except AlephError as exc:
+            raise fail(f"mcp: {exc}") from None
         return
     from alephtx.tools.serve import serve_http
 
     token = os.environ.get("ALEPH_MCP_TOKEN", "")
     try:
-        asyncio.run(serve_http(cfg, token, host or cfg.agent.mcp_host, port or cfg.agent.mcp_port))
+        asyncio.run(serve_http(cfg, token, host or cfg.agent.mcp_host, port or cfg.agent.mcp_port, address))
     except FieldError as exc:
         raise fail(f"mcp: {exc}") from None
 
 
-async def _stdio(cfg: object) -> None:
+async def _stdio(cfg: object, node: str | None) -> None:
     from alephtx.tools.serve import serve_stdio
 
-    await serve_stdio(cfg)  # type: ignore[arg-type]
+    await serve_stdio(cfg, node)  # type: ignore[arg-type]
 
 
 llm_app = typer.Typer(help="The language model behind the agent.", no_args_is_help=True)
@@ -82,13 +109,19 @@ def chat_cmd(
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model name on that server.")] = None,
     thread: Annotated[str, typer.Option(help="Conversation id (checkpointed; the same id resumes it).")] = "terminal",
+    node: AttachOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
-    """Chat with the agent in the terminal: slash commands, tool calls shown, approvals inline."""
+    """Chat with the agent in the terminal: slash commands, tool calls shown, approvals inline
+    (on a node, approving needs ALEPH_OPERATOR_TOKEN)."""
     from alephtx.agent.chat import run_chat
 
     cfg = _config(config_path)
-    asyncio.run(run_chat(cfg, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model, thread))
+    address = _attach(node)
+    try:
+        asyncio.run(run_chat(cfg, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model, thread, address))
+    except AlephError as exc:
+        raise fail(f"chat: {exc}") from None
 
 
 @app.command("eval")
@@ -147,13 +180,19 @@ def research_cmd(
     model: Annotated[str | None, typer.Option(help="Model name on that server.")] = None,
     every: Annotated[float, typer.Option(help="Repeat every this many seconds (0: once).")] = 0.0,
     runs: Annotated[int, typer.Option(help="With --every: stop after this many runs (0: never).")] = 0,
+    node: AttachOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
     """A research run: read the market, the account and the notes, save a note. Cannot trade."""
     from alephtx.agent.research import research_cmd_main
 
     cfg = _config(config_path)
-    asyncio.run(research_cmd_main(cfg, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model, every, runs))
+    address = _attach(node)
+    llm, name = endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model
+    try:
+        asyncio.run(research_cmd_main(cfg, llm, name, every, runs, address))
+    except AlephError as exc:
+        raise fail(f"research: {exc}") from None
 
 
 @app.command("telegram")
@@ -162,6 +201,7 @@ def telegram_cmd(
         str | None, typer.Option(help="OpenAI-compatible server (default: config, else the CPU model).")
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model name on that server.")] = None,
+    node: AttachOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
     """The agent as a Telegram bot for the users in agent.telegram_users (token: ALEPH_TELEGRAM_TOKEN)."""
@@ -169,8 +209,10 @@ def telegram_cmd(
 
     cfg = _config(config_path)
     token = os.environ.get("ALEPH_TELEGRAM_TOKEN", "")
+    address = _attach(node)
+    llm, name = endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model
     try:
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the bot is stopped
-            asyncio.run(run_telegram(cfg, token, endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model))
-    except FieldError as exc:
+            asyncio.run(run_telegram(cfg, token, llm, name, node=address))
+    except (FieldError, AlephError) as exc:
         raise fail(f"telegram: {exc}") from None

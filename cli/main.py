@@ -193,6 +193,8 @@ from alephtx.cli import agent as _agent  # noqa: E402, F401
 from alephtx.cli import emulator as _emulator  # noqa: E402, F401
 from alephtx.cli import init as _init  # noqa: E402, F401
 from alephtx.cli import mev as _mev  # noqa: E402, F401
+from alephtx.cli import node as _node  # noqa: E402, F401
+from alephtx.cli import operator as _operator  # noqa: E402, F401
 from alephtx.cli import paper as _paper  # noqa: E402, F401
 from alephtx.cli import risk as _risk  # noqa: E402, F401
 from alephtx.cli import strategy as _strategy  # noqa: E402, F401

@@ -1,22 +1,55 @@
 """`aleph risk-state`, `aleph halt`, `aleph resume`: the operator's hand on the durable trading state.
 
 The agent can halt trading through its tools; nothing it can reach resumes it. Resuming is this
-command, run by a person on the machine that holds the data folder. Desks started on that folder
-(`aleph mcp`, `aleph chat`, `aleph telegram`, `aleph research`) read the state when they start.
+command, run by a person. With a node (``--node HOST:PORT``, ``ALEPH_NODE``, or one answering at
+127.0.0.1:50051) `halt` and `resume` act on it at once (resume needs the operator's token,
+ALEPH_OPERATOR_TOKEN). Without one they change the data folder's stored state, which nodes and
+desks started on that folder read when they start; ``--local`` asks for that explicitly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import time
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
 from alephtx.cli.main import ConfigOpt, _config, app, console, fail
+from alephtx.cli.operator import NodeOpt, ask
 from alephtx.core.risk.state_store import HaltEntry, RiskStateStore
 
 OPERATOR = "operator"
+LocalOpt = Annotated[bool, typer.Option("--local", help="The data folder's stored state, not a node.")]
+
+
+def _node(node: str | None, local: bool) -> str | None:
+    """The node to act on: the one named (it must answer), else the default one when it answers,
+    else None: the data folder."""
+    from alephtx.core.server.client import DEFAULT_NODE, node_address
+
+    if local:
+        return None
+    if node or os.environ.get("ALEPH_NODE"):
+        return node_address(node)
+    return DEFAULT_NODE if _answers(DEFAULT_NODE) else None
+
+
+def _answers(address: str) -> bool:
+    import grpc
+
+    async def probe() -> bool:
+        async with grpc.aio.insecure_channel(address) as ch:
+            try:
+                await asyncio.wait_for(ch.channel_ready(), 0.5)
+            except TimeoutError:
+                return False
+            return True
+
+    return asyncio.run(probe())
 
 
 def _store(config_path: object) -> RiskStateStore:
@@ -48,12 +81,19 @@ def risk_state(config_path: ConfigOpt = None) -> None:
 @app.command("halt")
 def halt(
     reason: Annotated[str, typer.Argument(help="Why trading stops; kept with the earlier reasons.")],
+    node: NodeOpt = None,
+    local: LocalOpt = False,
     config_path: ConfigOpt = None,
 ) -> None:
-    """Halt trading for every desk on this data folder (from its next start; a running desk is
-    halted with its own halt_trading tool or /halt)."""
+    """Halt trading now on the node (see the module help for which), else for every node and
+    desk on this data folder from its next start."""
     if not reason.strip():
         raise fail("halt: reason: say why trading should stop")
+    target = _node(node, local)
+    if target is not None:
+        st = ask(target, lambda r: r.halt(reason.strip()[:200], OPERATOR))
+        console.print_json(json.dumps({"node": target, **asdict(st)}, default=str))
+        return
     store = _store(config_path)
     saved = store.load()
     halts = [*saved.halts, HaltEntry(reason.strip()[:200], OPERATOR, time.time_ns())]
@@ -65,10 +105,25 @@ def halt(
 @app.command("resume")
 def resume(
     yes: Annotated[bool, typer.Option("--yes", help="Resume without asking (scripts).")] = False,
+    node: NodeOpt = None,
+    local: LocalOpt = False,
     config_path: ConfigOpt = None,
 ) -> None:
     """Lift a halt (or reduce-only, or a tripped kill switch): the operator's command, never the
-    agent's. Shows the reasons first and asks unless --yes."""
+    agent's. Shows the reasons first and asks unless --yes. On a node it needs the operator's
+    token (ALEPH_OPERATOR_TOKEN, the same as the node's)."""
+    target = _node(node, local)
+    if target is not None:
+        st = ask(target, lambda r: r.risk_status())
+        if st.state == "ACTIVE":
+            console.print(f"trading on the node at {target} is ACTIVE: nothing to resume")
+            return
+        console.print_json(json.dumps({"node": target, "state": st.state, "halts": [asdict(h) for h in st.halts]}))
+        if not yes and not typer.confirm("Resume trading?", default=False):
+            raise fail("resume: not confirmed; trading stays halted")
+        st = ask(target, lambda r: r.resume(OPERATOR))
+        console.print(f"trading on the node at {target} is {st.state} again")
+        return
     store = _store(config_path)
     before = _show(store)
     if before["state"] == "ACTIVE":

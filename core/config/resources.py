@@ -37,7 +37,7 @@ __all__ = [
 
 APP = "alephtx"
 # The default configs, as shipped in alephtx.configs and written by `aleph init`.
-CONFIG_FILES = ("aleph.toml", "risk.toml", "strategies.toml")
+CONFIG_FILES = ("aleph.toml", "risk.toml", "strategies.toml", "node.toml")
 SAMPLE_NAME = "btcusdt_20240808_head20k.gz"
 
 

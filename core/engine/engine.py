@@ -50,10 +50,15 @@ class Engine:
         # Only when there is one does a submit read the timer.
         self.submit_listeners: list[Callable[[OrderRequest, SubmitResult, float], None]] = []
 
-    async def start(self, compare_cash: bool = True) -> list[Reconciled]:
-        """Rebuild from the journal, then reconcile with every venue."""
+    async def start(
+        self, compare_cash: bool = True, after_rebuild: Callable[[Ledger], None] | None = None
+    ) -> list[Reconciled]:
+        """Rebuild from the journal, then reconcile with every venue. ``after_rebuild(ledger)``
+        runs in between (a node's paper venues take their accounts from the journal there)."""
         n = rebuild(self.oms)
         log.info("engine: rebuilt state from %d journal events", n)
+        if after_rebuild is not None:
+            after_rebuild(self.ledger)
         found: list[Reconciled] = []
         for name in self.venues:
             found += await reconcile(self.oms, name, compare_cash)

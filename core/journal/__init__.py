@@ -12,6 +12,7 @@ from alephtx.core.journal.events import (
     OrderRejected,
     Reconciled,
     RiskChange,
+    StrategyChange,
 )
 from alephtx.core.journal.sqlite import SqliteJournal
 
@@ -31,6 +32,7 @@ __all__ = [
     "Reconciled",
     "RiskChange",
     "SqliteJournal",
+    "StrategyChange",
     "open_journal",
 ]
 

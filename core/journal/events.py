@@ -77,6 +77,17 @@ class Reconciled(msgspec.Struct, tag="reconciled", frozen=True):
     ts_ns: int
 
 
+class StrategyChange(msgspec.Struct, tag="strategy", frozen=True):
+    """A strategy started or stopped in a node (with its parameters): a restarted node starts
+    the strategies that were running and leaves stopped the ones that were stopped."""
+
+    name: str
+    running: bool
+    params_json: str
+    by: str
+    ts_ns: int
+
+
 Event = (
     OrderNew
     | OrderAck
@@ -87,6 +98,7 @@ Event = (
     | FillRecorded
     | RiskChange
     | Reconciled
+    | StrategyChange
 )
 
 ENCODER = msgspec.json.Encoder()

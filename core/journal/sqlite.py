@@ -62,6 +62,7 @@ from alephtx.core.journal.record_log import LogCorrupt, LogLocked, RecordLog
 # seq is the rowid: monotonic because nothing is ever deleted (AUTOINCREMENT would cost a second
 # write per append). Only fills need an index: their (instrument, trade id) must be unique. crc is
 # the CRC-32 of the row's msgpack form (NULL in rows written before it existed).
+SCHEMA_VERSION = 1  # PRAGMA user_version; a journal with a higher one is refused, untouched
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY,
@@ -86,6 +87,7 @@ MAX_PENDING = 64  # rows in the log before a batch is written whatever the event
 Row = tuple[int, int, str, str, str | None, bytes, int | None]  # seq, ts_ns, kind, client_id, trade_key, body, crc
 _ROW_ENCODER = msgspec.msgpack.Encoder()
 _ROW_DECODER = msgspec.msgpack.Decoder(tuple[int, int, str, str, str | None, bytes])
+_encode_row = _ROW_ENCODER.encode  # bound once: on the path of every append
 _crc32 = zlib.crc32
 
 
@@ -193,7 +195,7 @@ class SqliteJournal(Journal):
         ):
             return None  # a fill already held: its number is not used
         seq = self._next_seq
-        payload = _ROW_ENCODER.encode((seq, ts_ns, kind, client_id, trade_key, body))
+        payload = _encode_row((seq, ts_ns, kind, client_id, trade_key, body))
         crc = _crc32(payload)
         if not self._log.append(payload, crc):  # the log is full: empty it into SQLite, then retry
             self.flush()
@@ -250,7 +252,11 @@ def _connect(path: Path, durability: str, busy_timeout_s: float) -> sqlite3.Conn
             db.execute("PRAGMA locking_mode=EXCLUSIVE")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={durability.upper()}")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            _refuse_newer(path, version)
             db.executescript(SCHEMA)
+            if version < SCHEMA_VERSION:
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             if "crc" not in {r[1] for r in db.execute("PRAGMA table_info(journal)")}:
                 db.execute("ALTER TABLE journal ADD COLUMN crc INTEGER")  # a journal from before the CRCs
         except BaseException:
@@ -269,6 +275,15 @@ def _commit(db: sqlite3.Connection, rows: list[Row]) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _refuse_newer(path: Path, version: int) -> None:
+    """A journal a newer AlephTX wrote is neither read nor changed."""
+    if version > SCHEMA_VERSION:
+        raise JournalError(
+            f"journal {path} has schema version {version}; this AlephTX reads up to {SCHEMA_VERSION}: "
+            "upgrade AlephTX (nothing was changed)"
+        )
 
 
 def _inspect(path: Path, since: int, busy_timeout_s: float) -> tuple[int, bool, dict[int, int | None]]:
@@ -290,6 +305,7 @@ def _inspect(path: Path, since: int, busy_timeout_s: float) -> tuple[int, bool, 
     except sqlite3.DatabaseError as exc:
         raise _sqlite_error(path, exc) from None
     try:
+        _refuse_newer(path, ro.execute("PRAGMA user_version").fetchone()[0])
         problems = [str(r[0]) for r in ro.execute("PRAGMA integrity_check(5)")]
         if problems != ["ok"]:
             raise _Damaged("SQLite's integrity check fails: " + "; ".join(problems))

@@ -14,6 +14,7 @@ from alephtx.core.journal.events import (
     OrderDone,
     OrderNew,
     OrderRejected,
+    StrategyChange,
     client_id_of,
 )
 from alephtx.core.model import Fill, Instrument, Order, OrderStatus
@@ -36,6 +37,7 @@ class Ledger:
     # The orders not yet terminal, in the order they were sent: strategies ask for them on every
     # book update, and scanning every order ever sent made that the replay's largest cost.
     live: dict[str, Order] = field(default_factory=dict)
+    strategies: dict[str, StrategyChange] = field(default_factory=dict)  # each one's last start or stop
 
     def apply(self, ev: Event, seq: int = 0) -> None:
         self.last_seq = max(self.last_seq, seq)
@@ -74,6 +76,8 @@ class Ledger:
                 self.reasons[ev.client_id] = ev.reason
         elif isinstance(ev, FillRecorded):
             self._fill(ev.fill)
+        elif isinstance(ev, StrategyChange):
+            self.strategies[ev.name] = ev
 
     def _fill(self, f: Fill) -> None:
         key = (f.instrument, f.trade_id)

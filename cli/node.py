@@ -1,0 +1,133 @@
+"""`aleph node`: one engine that runs until stopped, and the servers every surface attaches to."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from alephtx.cli.main import _config, app, console, data_dir, fail
+from alephtx.core.config import ConfigError
+from alephtx.core.errors import FieldError
+
+
+@app.command()
+def node(
+    config_path: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="node.toml (default: the one `aleph init` wrote, else the packaged one)."),
+    ] = None,
+    grpc_port: Annotated[
+        int | None, typer.Option(help="gRPC port (default: the config's, 50051; 0: a free one).", min=0, max=65535)
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to serve on (default 127.0.0.1; beyond it a token is required).")
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Prometheus /metrics port (default: the config's; -1: off).", min=-1, max=65535)
+    ] = None,
+    mcp_port: Annotated[
+        int | None,
+        typer.Option(help="MCP over HTTP, needs ALEPH_MCP_TOKEN (default: the config's; -1: off).", min=-1, max=65535),
+    ] = None,
+) -> None:
+    """Run the node until SIGINT/SIGTERM: paper venues on the wall clock, the strategies, the risk
+    engine and the journal in the data folder; gRPC for `aleph status`, `aleph mcp --node` and
+    the other surfaces. A second Ctrl-C exits at once (the journal stays consistent)."""
+    from alephtx.core.config.resources import config_file
+    from alephtx.core.journal import JournalError
+    from alephtx.core.node.config import load_node_config
+    from alephtx.core.node.runtime import Node, NodeError
+
+    try:
+        cfg = load_node_config(config_path or config_file("node.toml"))
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    aleph = _config(None)
+    serve = cfg.serve
+    where = host or serve.host
+    metrics_port = serve.metrics_port if metrics_port is None else metrics_port
+    mcp_port = serve.mcp_port if mcp_port is None else mcp_port
+
+    async def main() -> int:
+        from alephtx.core.metrics import Metrics
+
+        metrics = Metrics() if metrics_port >= 0 else None
+        n = Node(
+            cfg,
+            data_dir(),
+            approval_notional=aleph.agent.approval_notional,
+            ticket_ttl_s=aleph.agent.ticket_ttl_s,
+            metrics=metrics,
+        )
+        await n.start(grpc_port=grpc_port, grpc_host=where)
+        extra: list[Any] = []
+        try:
+            if metrics is not None:
+                metrics.serve(metrics_port, where)
+                console.print(f"metrics: http://{where}:{metrics_port}/metrics")
+            if mcp_port >= 0:
+                extra.append(await _serve_mcp(aleph, n, where, mcp_port))
+        except BaseException:
+            await n.shutdown()
+            raise
+        _announce(n, where)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        hits = {"n": 0}
+
+        def on_signal() -> None:
+            hits["n"] += 1
+            if hits["n"] > 1:
+                os._exit(130)  # at once: the journal's log makes this as safe as a crash
+            console.print("stopping (Ctrl-C again to exit at once)")
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal)
+        await n.run(stop)
+        for task in extra:
+            task.cancel()
+        await asyncio.gather(*extra, return_exceptions=True)
+        console.print(f"node stopped; journal closed in {n.folder}")
+        return 0
+
+    try:
+        asyncio.run(main())
+    except (NodeError, JournalError, FieldError, ConfigError, OSError) as exc:
+        raise fail(f"node: {exc}") from None
+
+
+def _announce(n: Any, host: str) -> None:
+    st = n.engine.risk
+    console.print(f"[bold]node {n.config.node.name}[/bold] running (data folder {n.data_dir})")
+    console.print(f"gRPC: {host}:{n.grpc_port}  (aleph status --node {host}:{n.grpc_port})")
+    for v in n.venue_status():
+        console.print(f"venue {v.name}: {v.kind}, {v.market}")
+    running = [name for name, s in n.host.loaded.items() if s.running]
+    console.print(f"strategies running: {', '.join(running) or 'none'}")
+    if n.reconciled:
+        console.print(f"reconciled at start: {len(n.reconciled)} differences (the journal has them)")
+    if st.state.name != "ACTIVE":
+        console.print(f"[yellow]trading is {st.state.name}: {st.halt_reason}[/yellow]")
+
+
+async def _serve_mcp(cfg: Any, n: Any, host: str, port: int) -> asyncio.Task[None]:
+    """MCP over streamable HTTP on the node's own engine (the same tickets as gRPC's)."""
+    from alephtx.tools.serve import serve_desk_http
+
+    token = os.environ.get("ALEPH_MCP_TOKEN", "")
+    if not token:
+        raise FieldError("ALEPH_MCP_TOKEN", "", "is required to serve MCP over HTTP (--mcp-port)")
+    from alephtx.tools.desk import Desk
+
+    task = asyncio.create_task(serve_desk_http(cfg, Desk(n.local), token, host, port))
+    await asyncio.sleep(0.2)
+    if task.done():
+        task.result()  # raises what stopped it (a port in use)
+    console.print(f"MCP: http://{host}:{port}/mcp (bearer ALEPH_MCP_TOKEN)")
+    return task

@@ -1,0 +1,108 @@
+"""The node's config (``node.toml``): its venues, strategies, risk limits, journal, bus, market and
+what it serves. The packaged default runs two paper venues on the bundled capture, looped;
+``aleph init`` writes an editable copy, ``aleph node --config FILE`` reads another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from alephtx.core.config.loader import load_toml_model
+from alephtx.core.config.session import DECIMAL
+
+# Venue kinds a node runs today; the live kinds (binance-usdm, okx, ...) come with live trading.
+VENUE_KINDS = ("paper",)
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NodeSection(_M):
+    name: str = Field("node", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    timer_ms: int = Field(1000, ge=10, le=3_600_000)  # strategies' on_timer, the mark, in wall time
+
+
+class JournalSection(_M):
+    # Empty: journal.db in the data folder. Else sqlite:///path or postgresql://user@host/db.
+    url: str = Field("", pattern=r"^$|^(sqlite:///|postgres(ql)?://).+")
+
+
+class BusSection(_M):
+    # Empty: in-process. nats://HOST:PORT: books out and strategy orders in over NATS, so that
+    # `aleph strategy run NAME --namespace <namespace>` in another process trades through this node.
+    url: str = Field("", pattern=r"^$|^nats://.+")
+    namespace: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,64}$")
+
+
+class RiskSection(_M):
+    limits: str = ""  # a risk.toml; empty: the user's (aleph init) or the packaged one
+
+
+class MarketSection(_M):
+    capture: str = ""  # empty: the bundled sample
+    at_end: Literal["loop", "hold"] = "loop"  # what the market does when the capture ends
+    speed: float = Field(1.0, gt=0, le=1000)  # market seconds per wall second
+
+
+class VenueSection(_M):
+    name: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
+    kind: str
+    symbol: str = Field(pattern=r"^[A-Za-z0-9_./-]{1,40}$")
+    tick_size: str = Field(pattern=DECIMAL)
+    lot_size: str = Field(pattern=DECIMAL)
+    cash: str = Field("100000", pattern=r"^[0-9]{1,15}$")  # whole USDT
+    delay_ms: int = Field(0, ge=0, le=60_000)
+    latency_ms: float = Field(1.0, ge=0, le=60_000)
+    taker_bps: int = Field(5, ge=0, le=1000)
+    maker_bps: int = Field(2, ge=-10, le=1000)
+
+    @model_validator(mode="after")
+    def _known_kind(self) -> VenueSection:
+        if self.kind not in VENUE_KINDS:
+            raise ValueError(f"kind {self.kind!r} is not a venue kind this node runs; one of {', '.join(VENUE_KINDS)}")
+        return self
+
+
+class StrategySection(_M):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    kind: str
+    params: dict[str, Any] = {}
+    enabled: bool = True  # started with the node (unless the journal says it was stopped)
+
+
+class ServeSection(_M):
+    host: str = "127.0.0.1"  # every server's address; beyond loopback each needs its token
+    grpc_port: int = Field(50051, ge=0, le=65535)  # 0: any free port (printed at start)
+    metrics_port: int = Field(-1, ge=-1, le=65535)  # -1: off
+    mcp_port: int = Field(-1, ge=-1, le=65535)  # -1: off; MCP over HTTP, needs ALEPH_MCP_TOKEN
+
+
+class ShutdownSection(_M):
+    cancel_open_orders: bool = True  # on SIGINT/SIGTERM; False leaves them working at the venue
+
+
+class NodeConfig(_M):
+    node: NodeSection = NodeSection()
+    journal: JournalSection = JournalSection()
+    bus: BusSection = BusSection()
+    risk: RiskSection = RiskSection()
+    market: MarketSection = MarketSection()
+    venue: list[VenueSection] = Field(min_length=1)
+    strategy: list[StrategySection] = []
+    serve: ServeSection = ServeSection()
+    shutdown: ShutdownSection = ShutdownSection()
+
+    @model_validator(mode="after")
+    def _unique(self) -> NodeConfig:
+        for what, names in (("venue", [v.name for v in self.venue]), ("strategy", [s.name for s in self.strategy])):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"{what} names must be unique; repeated: {', '.join(dup)}")
+        return self
+
+
+def load_node_config(path: str | Path) -> NodeConfig:
+    return load_toml_model(path, NodeConfig, "node config")

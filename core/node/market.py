@@ -1,0 +1,108 @@
+"""The market of a node's paper venues: a recorded capture replayed on the wall clock.
+
+Each event is applied when its moment comes (its offset in the capture divided by ``speed``, from
+the time the replay started), through the one replay driver (``core/replay/driver.py``), at
+market time = now: fills, journal rows and the risk engine's rates all see wall time. A venue
+with ``delay_ms`` sees each event that much later. When the capture ends the market either loops
+(the capture again from its start: the books resynchronise on its first snapshot, and prices
+jump back to where it began) or holds (the books stay as they were; timers, marks and orders go
+on against them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from alephtx.core.engine.clock import MarketClock
+from alephtx.core.replay.driver import Deliver
+from alephtx.core.replay.tape import Tape
+
+log = logging.getLogger("alephtx.node.market")
+MS = 1_000_000
+
+
+@dataclass
+class ReplayMarket:
+    tape: Tape
+    deliver: Deliver
+    keys: list[str]
+    delays_ms: dict[str, int]
+    clock: MarketClock
+    speed: float = 1.0
+    at_end: Literal["loop", "hold"] = "loop"
+    now: Callable[[], int] = time.time_ns
+    loops: int = 0  # how many times the capture has been played to its end
+    events: int = 0
+    holding: bool = False
+    _behind: int = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        exch = self.tape.exch_ns.tolist()
+        if not exch:
+            log.warning("node market: the capture has no events; the books stay empty")
+            self.holding = True
+            await stop.wait()
+            return
+        plain = [k for k in self.keys if not self.delays_ms.get(k)]
+        late = {k: self.delays_ms[k] * MS for k in self.keys if self.delays_ms.get(k)}
+        queues: dict[str, deque[tuple[int, int]]] = {k: deque() for k in late}
+        span = max(1, exch[-1] - exch[0])
+        while not stop.is_set():
+            start, first = self.now(), exch[0]
+            for i, t in enumerate(exch):
+                due = start + int((t - first) / self.speed)
+                if not await self._until(due, stop, queues):
+                    return
+                at = self.clock.ns = max(self.clock.ns, self.now())
+                for key in plain:
+                    if (pending := self.deliver(key, i, at)) is not None:
+                        await pending
+                for key, q in queues.items():
+                    q.append((due + late[key], i))
+                self.events += 1
+            self.loops += 1
+            if self.at_end == "hold":
+                self.holding = True
+                log.info("node market: the capture ended; the books hold")
+                await self._drain_late(queues, stop)
+                await stop.wait()
+                return
+            log.info("node market: the capture ended (%d); playing it again (%.0f s)", self.loops, span / 1e9)
+
+    async def _until(self, due: int, stop: asyncio.Event, queues: dict[str, deque[tuple[int, int]]]) -> bool:
+        """Deliver the late venues' events as they fall due, until ``due``; False when the node
+        stops meanwhile. Behind time (a slow machine, speed too high) it still yields to the
+        event loop now and then, so that the servers answer."""
+        while True:
+            now = self.now()
+            if any(q and q[0][0] <= now for q in queues.values()):
+                at = self.clock.ns = max(self.clock.ns, now)
+                for key, q in queues.items():
+                    while q and q[0][0] <= now:
+                        _, j = q.popleft()
+                        if (pending := self.deliver(key, j, at)) is not None:
+                            await pending
+            if now >= due:
+                self._behind += 1
+                if self._behind % 256 == 0:
+                    await asyncio.sleep(0)
+                return not stop.is_set()
+            nxt = min([due, *(q[0][0] for q in queues.values() if q)])
+            await asyncio.sleep((nxt - now) / 1e9)
+            if stop.is_set():
+                return False
+
+    async def _drain_late(self, queues: dict[str, deque[tuple[int, int]]], stop: asyncio.Event) -> None:
+        last = max((q[-1][0] for q in queues.values() if q), default=0)
+        if last:
+            await self._until(last, stop, queues)
+
+    def describe(self, capture: str) -> str:
+        state = "holding at its end" if self.holding else f"{self.at_end}, {self.loops} loops"
+        return f"replay {capture} x{self.speed:g} ({state})"

@@ -1,0 +1,309 @@
+"""The node's life: start (journal, venues, recovery, strategies, gRPC), run, stop.
+
+What survives a restart (docs/node.md): every order, fill, position and the cash, from the
+journal; the trading state, halt reasons and the agent's daily spend, from ``risk-state.db``; which
+strategies run, from the journal's strategy changes. Tickets do not: a ticket is valid for
+minutes, and one proposed before a restart is refused after it ("no such ticket"), which is the
+safe way for it to expire. A paper venue's resting orders do not either (the simulated exchange
+restarted): they come back cancelled, and the reconciliation says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from alephtx.core.config.resources import config_file, sample_capture
+from alephtx.core.engine.api import EngineAPI
+from alephtx.core.engine.clock import MarketClock
+from alephtx.core.engine.engine import Engine
+from alephtx.core.engine.service import LocalEngine, VenueStatus
+from alephtx.core.engine.tickets import TicketBook
+from alephtx.core.journal import Journal, SqliteJournal, StrategyChange, open_journal
+from alephtx.core.journal.events import Reconciled
+from alephtx.core.metrics import Metrics
+from alephtx.core.model import Instrument, OrderStatus
+from alephtx.core.model.accounting import CASH_PRECISION
+from alephtx.core.node.config import NodeConfig
+from alephtx.core.node.market import ReplayMarket
+from alephtx.core.oms.ids import ClientIdFactory
+from alephtx.core.replay.driver import make_deliver
+from alephtx.core.replay.tape import Tape
+from alephtx.core.risk import RiskEngine, load_limits
+from alephtx.core.risk.state_store import RiskStateStore
+from alephtx.core.strategies import BUILTIN, StrategyHost
+from alephtx.core.strategies.host import StrategyError
+from alephtx.core.venues.paper import FeeModel, PaperVenue
+
+log = logging.getLogger("alephtx.node")
+MS = 1_000_000
+
+
+class NodeError(Exception):
+    """The node cannot start: the message says which setting and why (nothing was changed)."""
+
+
+@dataclass
+class Node:
+    config: NodeConfig
+    data_dir: Path
+    approval_notional: str = "250"
+    ticket_ttl_s: float = 120.0
+    metrics: Metrics | None = None
+    # Filled in by start():
+    engine: Any = None
+    host: Any = None
+    local: Any = None
+    venues: dict[str, PaperVenue] = field(default_factory=dict)
+    market: ReplayMarket | None = None
+    capture: Path | None = None
+    grpc: Any = None
+    bridge: Any = None
+    bus: Any = None
+    reconciled: list[Reconciled] = field(default_factory=list)
+    restored_open: int = 0
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _clock: MarketClock = field(default_factory=MarketClock)
+
+    @property
+    def folder(self) -> Path:
+        return self.data_dir / "node"
+
+    # -- start -----------------------------------------------------------------------------------
+
+    def _journal(self) -> Journal:
+        url = self.config.journal.url
+        if not url:
+            return SqliteJournal(self.folder / "journal.db")  # locked: a second node here is refused
+        return open_journal(url)
+
+    def _instruments(self) -> list[Instrument]:
+        return [
+            Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5") for v in self.config.venue
+        ]
+
+    async def start(self, grpc_port: int | None = None, grpc_host: str | None = None) -> None:
+        """Everything up to serving: nothing is written before the journal's lock is held."""
+        cfg = self.config
+        self.folder.mkdir(parents=True, exist_ok=True)
+        limits_path = Path(cfg.risk.limits) if cfg.risk.limits else config_file("risk.toml")
+        limits = load_limits(limits_path)
+        self.capture = Path(cfg.market.capture) if cfg.market.capture else sample_capture()
+        if not self.capture.is_file():
+            raise NodeError(f"market.capture: {self.capture} is not a file")
+        journal = self._journal()
+        try:
+            await self._start_engine(journal, limits)
+            await self._start_market()
+            if cfg.bus.url:
+                await self._start_bridge()
+            await self._start_strategies()
+            await self._serve_grpc(cfg.serve.grpc_port if grpc_port is None else grpc_port, grpc_host)
+        except BaseException:
+            await self._close_after_failed_start()
+            raise
+
+    async def _start_engine(self, journal: Journal, limits: Any) -> None:
+        cfg, clock = self.config, self._clock
+        clock.ns = time.time_ns()
+        instruments = self._instruments()
+        for v, inst in zip(cfg.venue, instruments, strict=True):
+            self.venues[inst.key] = PaperVenue(
+                [inst],
+                name=v.name,
+                cash=int(v.cash) * 10**CASH_PRECISION,
+                fees=FeeModel(maker_bps=v.maker_bps, taker_bps=v.taker_bps),
+                latency_ns=int(v.latency_ms * MS),
+            )
+        cash = sum(int(v.cash) for v in cfg.venue) * 10**CASH_PRECISION
+        store = RiskStateStore(self.data_dir / "risk-state.db")
+        engine = Engine(
+            instruments,
+            {v.name: v for v in self.venues.values()},
+            RiskEngine(limits, clock=clock.now, store=store),
+            journal,
+            cash,
+            clock=clock.now,
+            ids=ClientIdFactory("n"),
+        )
+        self.engine = engine
+
+        def restore(led: Any) -> None:  # the simulated exchange restarts with the journal's accounts
+            for venue in self.venues.values():
+                self.restored_open += venue.restore(
+                    list(led.fills.values()), list(led.orders.values()), led.positions, clock.ns
+                )
+
+        self.reconciled = await engine.start(compare_cash=False, after_rebuild=restore)
+        self.host = StrategyHost(engine, {k: v.books[k] for k, v in self.venues.items()})
+        if self.metrics is not None:
+            from alephtx.core.engine.session import _wire_metrics
+
+            _wire_metrics(engine, self.host, self.metrics)
+
+        def now() -> int:
+            clock.set(time.time_ns())
+            return clock.ns
+
+        api = EngineAPI(engine, self.host, self.venues, clock=now)
+        tickets = TicketBook(Decimal(self.approval_notional), self.ticket_ttl_s)
+        self.local = LocalEngine(
+            api, tickets, name=cfg.node.name, venue_status=self.venue_status, on_strategy=self._strategy_changed
+        )
+
+    async def _start_market(self) -> None:
+        assert self.capture is not None
+        first = self._instruments()[0]
+        tape = Tape.cached(self.capture, first)
+        for key in self.venues:
+            inst = self.engine.instruments[key]
+            if (inst.price_precision, inst.size_precision) != (first.price_precision, first.size_precision):
+                raise NodeError(f"venue {inst.venue}: tick and lot sizes must match the first venue's (one capture)")
+        deliver = make_deliver(
+            tape, self.venues, listener=_Listener(self), on_mid=self.engine.on_mid, now=self._clock.now
+        )
+        self.market = ReplayMarket(
+            tape,
+            deliver,
+            list(self.venues),
+            {k: v.delay_ms for k, v in zip(self.venues, self.config.venue, strict=True)},
+            self._clock,
+            self.config.market.speed,
+            self.config.market.at_end,
+        )
+
+    async def _start_bridge(self) -> None:
+        from alephtx.core.bus.nats import NatsBus
+        from alephtx.core.strategies.remote import StrategyBridge
+
+        try:
+            self.bus = await NatsBus.connect(self.config.bus.url, namespace=self.config.bus.namespace)
+        except Exception as exc:
+            raise NodeError(f"bus.url: cannot reach NATS ({type(exc).__name__})") from None
+        self.bridge = StrategyBridge(self.engine, self.bus, {k: v.books[k] for k, v in self.venues.items()})
+        await self.bridge.start()
+
+    async def _start_strategies(self) -> None:
+        changes = self.engine.ledger.strategies
+        for s in self.config.strategy:
+            last = changes.get(s.name)
+            params = json.loads(last.params_json) if last is not None else s.params
+            spec = BUILTIN.get(s.kind, s.kind)
+            try:
+                self.host.load(s.name, spec, params)
+            except StrategyError as exc:
+                raise NodeError(f"strategy {s.name}: {exc}") from None
+            running = last.running if last is not None else s.enabled
+            if running:
+                await self.host.start(s.name)
+
+    async def _serve_grpc(self, port: int, host: str | None) -> None:
+        from alephtx.core.server.grpc_server import serve
+
+        host = host or self.config.serve.host
+        try:
+            self.grpc = await serve(self.local, port=port, host=host, audit=self.folder / "grpc-audit.jsonl")
+        except RuntimeError as exc:
+            raise NodeError(f"serve.grpc_port: cannot listen on {host}:{port} (in use?): {exc}") from None
+        if not self.grpc.bound_port:
+            raise NodeError(f"serve.grpc_port: cannot listen on {host}:{port} (in use?)")
+
+    async def _close_after_failed_start(self) -> None:
+        if self.grpc is not None:
+            await self.grpc.stop(0)
+        if self.bus is not None:
+            await self.bus.close()
+        if self.engine is not None:
+            self.engine.journal.close()
+
+    # -- run -------------------------------------------------------------------------------------
+
+    @property
+    def grpc_port(self) -> int:
+        return int(self.grpc.bound_port) if self.grpc is not None else 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop`` is set: the market, the timer; then the orderly stop."""
+        assert self.market is not None
+        self._stop = stop
+        self._tasks = [asyncio.create_task(self.market.run(stop)), asyncio.create_task(self._timer(stop))]
+        await stop.wait()
+        await self.shutdown()
+
+    async def _timer(self, stop: asyncio.Event) -> None:
+        every = self.config.node.timer_ms / 1000
+        while not stop.is_set():
+            await asyncio.sleep(every)
+            self._clock.set(time.time_ns())
+            for v in self.venues.values():
+                await v.catch_up(self._clock.ns)
+            await self.host.on_timer()
+            await self.engine.mark()
+
+    async def shutdown(self) -> None:
+        """Stop the market and the strategies, cancel open orders (unless configured to leave
+        them), flush and close the journal, stop serving."""
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.config.shutdown.cancel_open_orders:
+            for name, s in list(self.host.loaded.items()):
+                if s.running:  # stops it and cancels its orders
+                    await self.host.stop(name, "node stopping")
+            for o in list(self.engine.ledger.open_orders()):
+                if o.status is not OrderStatus.CANCEL_PENDING:  # the strategies' own are on their way
+                    await self.engine.cancel(o.client_id)
+            self._clock.set(time.time_ns() + 10**9)  # past every paper latency: the cancels land
+            for v in self.venues.values():
+                await v.catch_up(self._clock.ns)
+            await self.engine.oms.drain()
+        if self.grpc is not None:
+            await self.grpc.stop(0.5)
+        if self.bus is not None:
+            await self.bus.close()
+        self.engine.journal.close()
+
+    # -- what the service reports ----------------------------------------------------------------
+
+    def venue_status(self) -> list[VenueStatus]:
+        halted = self.engine.risk.halted_venues if self.engine is not None else {}
+        where = self.market.describe(self.capture.name if self.capture else "?") if self.market else "not started"
+        return [
+            VenueStatus(v.name, "paper", True, where, halted.get(v.name, ""))
+            for v in {id(v): v for v in self.venues.values()}.values()
+        ]
+
+    def _strategy_changed(self, name: str, running: bool, by: str) -> None:
+        loaded = self.host.loaded.get(name)
+        params = dict(loaded.params) if loaded is not None else {}
+        self.engine.oms.record(StrategyChange(name, running, json.dumps(params, default=str), by, self._clock.now()))
+
+
+class _Listener:
+    """The replay's listener in a node: the strategy host, and the NATS bridge's book fan-out."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def wants_books(self, key: str) -> bool:
+        return self.node.bridge is not None or self.node.host.wants_books(key)
+
+    def wants_trades(self, key: str) -> bool:
+        return self.node.host.wants_trades(key)
+
+    async def on_book(self, key: str, book: Any) -> None:
+        host = self.node.host
+        if host.wants_books(key):
+            await host.on_book(key, book)
+        if self.node.bridge is not None:
+            await self.node.bridge.publish_book(key)
+
+    async def on_trade(self, tick: Any) -> None:
+        await self.node.host.on_trade(tick)

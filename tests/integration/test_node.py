@@ -1,0 +1,218 @@
+"""`aleph node` as a person runs it: a subprocess from an empty folder with its own data folder,
+two MCP clients attached over the real MCP stdio client (`aleph mcp --node`), the operator's CLI
+(`aleph approve/halt/status/positions/fills/resume --node`), SIGKILL and a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from tests.integration.test_cli import ALEPH
+from tests.support.running import Running
+from tests.support.servers import free_port, nats_server
+
+pytestmark = pytest.mark.slow
+
+OPERATOR_TOKEN = "o" * 40
+INST = "paper-a:BTCUSDT"
+CONFIG = """
+[node]
+name = "test-node"
+timer_ms = 200
+
+[market]
+speed = 1.0
+
+[[venue]]
+name = "paper-a"
+kind = "paper"
+symbol = "BTCUSDT"
+tick_size = "0.10"
+lot_size = "0.001"
+taker_bps = 1
+maker_bps = 0
+"""
+
+
+class Env:
+    def __init__(self, tmp: Path) -> None:
+        self.cwd = tmp / "empty"
+        self.cwd.mkdir(parents=True)
+        self.data = tmp / "data"
+        self.config = tmp / "node.toml"
+        self.config.write_text(CONFIG)
+        self.vars = {
+            **os.environ,
+            "HOME": str(tmp / "home"),
+            "ALEPH_DATA_DIR": str(self.data),
+            "ALEPH_OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")),
+        }
+        self.vars.pop("ALEPH_NODE", None)
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*ALEPH, *args], capture_output=True, text=True, timeout=120, env=env or self.vars, cwd=self.cwd
+        )
+
+    def json(self, *args: str) -> Any:
+        out = self.run(*args, "--json")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+
+@contextmanager
+def node(env: Env, *extra: str) -> Iterator[tuple[Running, str]]:
+    proc = subprocess.Popen(
+        [*ALEPH, "node", "--config", str(env.config), "--grpc-port", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env.vars,
+        cwd=env.cwd,
+    )
+    running = Running(proc)
+    try:
+        running.read_until("gRPC: ", 60)
+        line = next(x for x in running.lines if x.startswith("gRPC: "))
+        yield running, line.split()[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
+@asynccontextmanager
+async def mcp_client(env: Env, address: str) -> AsyncIterator[ClientSession]:
+    params = StdioServerParameters(
+        command=ALEPH[0], args=[*ALEPH[1:], "mcp", "--node", address], env=env.vars, cwd=str(env.cwd)
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        yield session
+
+
+async def call(session: ClientSession, tool: str, args: dict[str, Any] | None = None) -> tuple[bool, Any]:
+    result = await session.call_tool(tool, args or {})
+    text = "".join(getattr(c, "text", "") for c in result.content)
+    if result.isError:
+        return False, text
+    return True, result.structuredContent.get(
+        "result", result.structuredContent
+    ) if result.structuredContent else json.loads(text)
+
+
+def test_two_mcp_clients_and_the_cli_share_one_node_which_survives_sigkill(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    with node(env) as (proc, address):
+
+        async def surfaces() -> None:
+            async with mcp_client(env, address) as a, mcp_client(env, address) as b:
+                ok, ticket = await call(a, "propose_order", {"instrument": INST, "side": "buy", "quantity": "0.010"})
+                assert ok and ticket["needs_approval"] and ticket["risk_ok"], ticket
+                tid = ticket["ticket_id"]
+                ok, text = await call(b, "confirm_order", {"ticket_id": tid})  # b sees a's ticket: not yet
+                assert not ok and "approval" in text
+                waiting = env.json("tickets", "--node", address)
+                assert [t["ticket_id"] for t in waiting] == [tid] and waiting[0]["origin"] == "agent"
+                approved = env.run("approve", tid, "--node", address)
+                assert approved.returncode == 0, approved.stderr
+                ok, placed = await call(a, "confirm_order", {"ticket_id": tid})
+                assert ok and placed["placed"], placed
+                for _ in range(50):  # the market order fills on the node's next book update
+                    ok, positions = await call(b, "get_positions")
+                    if positions and positions[0]["quantity"] == "0.010":
+                        break
+                    await asyncio.sleep(0.1)
+                assert positions[0]["instrument"] == INST and positions[0]["quantity"] == "0.010", positions
+                halted = env.run("halt", "test: stop now", "--node", address)
+                assert halted.returncode == 0, halted.stderr
+                ok, risk = await call(a, "get_risk_status")
+                assert ok and risk["state"] == "HALTED" and "stop now" in json.dumps(risk["halts"])
+                ok, refused = await call(b, "propose_order", {"instrument": INST, "side": "buy", "quantity": "0.001"})
+                assert ok and not refused["risk_ok"] and "HALT" in refused["risk_verdict"].upper()
+
+        asyncio.run(surfaces())
+        status = env.json("status", "--node", address)
+        assert status["trading_state"] == "HALTED" and status["account"]["fills"] >= 1
+        positions, fills = env.json("positions", "--node", address), env.json("fills", "--node", address)
+        proc.proc.send_signal(signal.SIGKILL)
+        proc.proc.wait(10)
+
+    with node(env) as (proc, address):
+        after = env.json("status", "--node", address)
+        assert after["trading_state"] == "HALTED" and "stop now" in after["halt_reason"]
+        assert env.json("positions", "--node", address) == positions
+        assert env.json("fills", "--node", address) == fills
+        refused = env.run("resume", "--yes", "--node", address, env={**env.vars, "ALEPH_OPERATOR_TOKEN": "x" * 40})
+        assert refused.returncode == 2 and "operator" in refused.stderr
+        resumed = env.run("resume", "--yes", "--node", address)
+        assert resumed.returncode == 0 and "ACTIVE" in resumed.stdout, resumed.stderr
+        t0 = time.monotonic()
+        proc.proc.send_signal(signal.SIGINT)
+        assert proc.proc.wait(10) == 0 and time.monotonic() - t0 < 10
+        proc.read_until("node stopped")
+
+
+def test_a_node_refuses_what_it_cannot_do_and_overwrites_nothing(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.config.write_text(CONFIG.replace('kind = "paper"', 'kind = "kraken"'))
+    bad = env.run("node", "--config", str(env.config), "--grpc-port", "0")
+    assert bad.returncode == 2 and "kind" in bad.stderr and "kraken" in bad.stderr
+    assert not env.data.exists()
+    env.config.write_text(CONFIG)
+    with node(env) as (_, address):
+        port = int(address.rsplit(":", 1)[1])
+        journal = env.data / "node" / "journal.db"
+        held = env.run("node", "--config", str(env.config), "--grpc-port", "0")
+        assert held.returncode == 2 and "journal" in held.stderr.lower(), held.stderr
+        other = Env(tmp_path / "other")
+        taken = other.run("node", "--config", str(env.config), "--grpc-port", str(port))
+        assert taken.returncode == 2 and "grpc_port" in taken.stderr, taken.stderr
+        assert journal.is_file()
+    newer = Env(tmp_path / "newer")
+    (newer.data / "node").mkdir(parents=True)
+    db = sqlite3.connect(newer.data / "node" / "journal.db")
+    db.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY, body BLOB)")
+    db.execute("PRAGMA user_version=99")
+    db.commit()
+    db.close()
+    before = (newer.data / "node" / "journal.db").read_bytes()
+    refused = newer.run("node", "--config", str(env.config), "--grpc-port", "0")
+    assert refused.returncode == 2 and "schema version 99" in refused.stderr, refused.stderr
+    assert (newer.data / "node" / "journal.db").read_bytes() == before
+    unreachable = env.run("status", "--node", f"127.0.0.1:{free_port()}")
+    assert unreachable.returncode == 2 and "no node answers" in unreachable.stderr
+    malformed = env.run("status", "--node", "not a node")
+    assert malformed.returncode == 2 and "HOST:PORT" in malformed.stderr
+
+
+def test_a_strategy_in_another_process_trades_through_the_node_over_nats(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    ns = f"t{os.getpid()}{int(time.time())}"
+    with nats_server() as url:
+        env.config.write_text(CONFIG + f'\n[bus]\nurl = "{url}"\nnamespace = "{ns}"\n')
+        with node(env) as (_, address):
+            params = json.dumps({"instrument": INST, "levels": 2, "spacing_ticks": 20, "size": "0.001"})
+            out = env.run(
+                "strategy", "run", "remote-grid", "--kind", "grid", "--params", params,
+                "--nats", url, "--namespace", ns, "--seconds", "4",
+            )  # fmt: skip
+            assert out.returncode == 0, out.stderr
+            orders = env.json("orders", "--node", address)
+            mine = [o for o in orders if o["origin"] == "strategy:remote-grid"]
+            assert mine, (out.stdout, orders)
+            assert all(o["status"] in ("cancelled", "filled", "accepted", "cancel_pending") for o in mine)
