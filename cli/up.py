@@ -1,5 +1,5 @@
-"""`aleph up`: the engine, its venues and strategies, the metrics endpoint (and gRPC when asked),
-over the replay to its end; then the session report."""
+"""`aleph up`: a one-shot session over the replay to its end (or for ``--seconds`` on a venue's
+live book), then the session report. What stays up and serves (gRPC, metrics) is `aleph node`."""
 
 from __future__ import annotations
 
@@ -34,17 +34,19 @@ def up(
     capture: Annotated[
         Path | None, typer.Option(help="Capture to replay (default: the config's, else the sample).")
     ] = None,
-    metrics_port: Annotated[int, typer.Option(help="Serve Prometheus /metrics on 127.0.0.1 (0: off).")] = 0,
-    grpc_port: Annotated[int, typer.Option(help="Serve the AlephCore gRPC API on 127.0.0.1 (0: off).")] = 0,
-    live: Annotated[str | None, typer.Option(help="Paper-trade on this venue's live book when reachable.")] = None,
+    live: Annotated[
+        str | None,
+        typer.Option(help="Paper-trade on this venue's live book when reachable (else replay, saying so)."),
+    ] = None,
     live_rest: Annotated[
         str | None, typer.Option(help="Override the live venue's REST URL (e.g. an emulator).")
     ] = None,
     live_ws: Annotated[str | None, typer.Option(help="Override the live venue's WebSocket URL.")] = None,
-    seconds: Annotated[float, typer.Option(help="How long a live session runs.")] = 60.0,
+    seconds: Annotated[float, typer.Option(help="How long a live session runs.", min=0.1)] = 60.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Run the engine with its paper venues and strategies over the replay, then report."""
+    """Run the engine with its paper venues and strategies over the replay, then report. For an
+    engine that keeps running and serves, see `aleph node`."""
     from alephtx.core.config.resources import config_file
     from alephtx.core.config.session import load_session_config
     from alephtx.core.engine.report import rows, summary, usd
@@ -62,15 +64,11 @@ def up(
 
     notes: list[str] = []
 
+    if (live_rest or live_ws) and not live:
+        raise fail("up: --live-rest and --live-ws override the endpoints of --live VENUE, which is missing")
+    urls = (live_rest or "", live_ws or "") if (live_rest or live_ws) else None
+
     async def main() -> Any:
-        servers: list[Any] = []
-
-        async def on_ready(handles: Any) -> None:
-            if grpc_port:
-                from alephtx.core.server.grpc_server import serve
-
-                servers.append(await serve(handles, port=grpc_port, audit=out / "grpc-audit.jsonl"))
-
         with Progress(
             TextColumn("[bold]aleph up[/bold]"),
             BarColumn(),
@@ -84,13 +82,13 @@ def up(
                 cfg,
                 risk,
                 out,
-                metrics_port,
-                capture,
-                lambda done, total: bar.update(task, completed=done, total=total),
-                on_ready,
+                capture=capture,
+                on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                live=live,
+                live_urls=urls,
+                seconds=seconds,
+                notes=notes,
             )
-        for s in servers:
-            await s.stop(1)
         return result
 
     try:

@@ -95,3 +95,48 @@ async def test_live_paper_trading_on_a_venue_book_and_the_fallback(tmp_path: Pat
         notes=notes,
     )
     assert any("cannot be reached: replaying" in n for n in notes) and result.events > 4000
+
+
+async def test_aleph_up_passes_its_live_options_on(tmp_path: Path) -> None:
+    """`aleph up --live --live-rest --live-ws --seconds` as a person types it: the session trades
+    on the (loopback emulator's) live book for those seconds; an unreachable venue falls back to
+    the replay and says so; the URL overrides without --live are refused."""
+    import asyncio
+    import os
+    import time
+
+    from alephtx.emulators.base import Account
+    from alephtx.emulators.binance import BinanceEmulator
+    from tests.integration.test_cli import ALEPH
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {**os.environ, "ALEPH_DATA_DIR": str(tmp_path / "data")}
+
+    async def aleph(*args: str) -> tuple[int, str, str]:
+        proc = await asyncio.create_subprocess_exec(
+            *ALEPH, "up", *args, cwd=empty, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        out, err = await proc.communicate()
+        return proc.returncode or 0, out.decode(), err.decode()
+
+    emu = BinanceEmulator(account=Account("live-key1", "live-secret1"), speed=4.0)
+    await emu.start()
+    try:
+        t0 = time.monotonic()
+        code, out, err = await aleph(
+            "--live", "binance-usdm", "--live-rest", emu.url, "--live-ws", emu.ws_url, "--seconds", "3", "--json"
+        )
+        took = time.monotonic() - t0
+    finally:
+        await emu.stop()
+    assert code == 0, err
+    report = json.loads(out)
+    assert any("paper trading on live binance-usdm" in n and "for 3 s" in n for n in report["notes"]), report
+    assert took >= 3
+    code, out, err = await aleph(
+        "--live", "binance-usdm", "--live-rest", "http://127.0.0.1:9", "--live-ws", "ws://127.0.0.1:9", "--json"
+    )
+    assert code == 0 and any("cannot be reached: replaying" in n for n in json.loads(out)["notes"])
+    code, _, err = await aleph("--live-rest", "http://127.0.0.1:9")
+    assert code == 2 and "--live" in err
