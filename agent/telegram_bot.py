@@ -156,6 +156,7 @@ async def run_telegram(
     from alephtx.agent.session import agent_session
     from alephtx.tools.local import local_tools
 
+    base_url = base_url or cfg.agent.telegram_api_url or None
     check_settings(token, set(cfg.agent.telegram_users))  # before the sessions: a plain error
     await _check_token(token, base_url)  # a wrong token fails in a second, before the desk starts
     with contextlib.ExitStack() as stack:

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from alephtx.cli.main import _config, app, console, data_dir, fail
+from alephtx.cli.main import _config, app, console, data_dir, errors, fail
 from alephtx.core.config import ConfigError
 from alephtx.core.errors import FieldError
+from alephtx.core.redact import redact
 
 
 @app.command()
@@ -72,6 +73,7 @@ def node(
                 console.print(f"metrics: http://{where}:{metrics_port}/metrics")
             if mcp_port >= 0:
                 extra.append(await _serve_mcp(aleph, n, where, mcp_port))
+            extra += _agent_services(aleph, serve, f"{_loopback(where)}:{n.grpc_port}")
         except BaseException:
             await n.shutdown()
             raise
@@ -100,6 +102,41 @@ def node(
         asyncio.run(main())
     except (NodeError, JournalError, FieldError, ConfigError, OSError) as exc:
         raise fail(f"node: {exc}") from None
+
+
+def _loopback(host: str) -> str:
+    """Where the node's own services reach its gRPC server."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
+
+
+def _agent_services(cfg: Any, serve: Any, address: str) -> list[asyncio.Task[None]]:
+    """The Telegram bot and the research schedule, attached to this node like any surface. One
+    that fails (a wrong token, Telegram out of reach) is reported; the node trades on."""
+    tasks: list[asyncio.Task[None]] = []
+    llm, model = cfg.agent.llm_endpoint, cfg.agent.llm_model
+    if serve.telegram:
+        from alephtx.agent.telegram_bot import run_telegram
+
+        token = os.environ.get("ALEPH_TELEGRAM_TOKEN", "")
+        tasks.append(asyncio.create_task(run_telegram(cfg, token, llm, model, node=address), name="telegram"))
+        console.print(f"telegram: the agent's bot for users {cfg.agent.telegram_users}")
+    if serve.research_every_s:
+        from alephtx.agent.research import research_cmd_main
+
+        every = serve.research_every_s
+        tasks.append(asyncio.create_task(research_cmd_main(cfg, llm, model, every, 0, node=address), name="research"))
+        console.print(f"research: a run every {every:g} s")
+    for t in tasks:
+        t.add_done_callback(_report)
+    return tasks
+
+
+def _report(task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        errors.print(f"[red]node: {task.get_name()} stopped: {redact(str(exc))}; the node runs on[/red]")
 
 
 def _announce(n: Any, host: str) -> None:

@@ -52,6 +52,8 @@ class AgentConfig(_Section):
     memory: str = "local"
     # Telegram user ids the bot answers (`aleph telegram`); nobody else.
     telegram_users: list[int] = []
+    # A self-hosted Bot API server (telegram-bot-api), e.g. http://127.0.0.1:8081/bot; empty: Telegram's.
+    telegram_api_url: str = Field("", pattern=r"^(https?://[^\s]+)?$")
     mcp_host: str = "127.0.0.1"
     mcp_port: int = Field(8765, ge=1, le=65535)
     # Chain JSON-RPC endpoints the simulate_bundle tool may fork; none by default. The model

@@ -78,6 +78,9 @@ class ServeSection(_M):
     grpc_port: int = Field(50051, ge=0, le=65535)  # 0: any free port (printed at start)
     metrics_port: int = Field(-1, ge=-1, le=65535)  # -1: off
     mcp_port: int = Field(-1, ge=-1, le=65535)  # -1: off; MCP over HTTP, needs ALEPH_MCP_TOKEN
+    # The agent's Telegram bot on this node (ALEPH_TELEGRAM_TOKEN; users: agent.telegram_users).
+    telegram: bool = False
+    research_every_s: float = Field(0, ge=0, le=7 * 86_400)  # a research run this often; 0: none
 
 
 class ShutdownSection(_M):

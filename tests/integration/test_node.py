@@ -216,3 +216,28 @@ def test_a_strategy_in_another_process_trades_through_the_node_over_nats(tmp_pat
             mine = [o for o in orders if o["origin"] == "strategy:remote-grid"]
             assert mine, (out.stdout, orders)
             assert all(o["status"] in ("cancelled", "filled", "accepted", "cancel_pending") for o in mine)
+
+
+async def test_the_nodes_telegram_bot_halts_what_every_surface_sees(tmp_path: Path) -> None:
+    """`[serve] telegram = true`: the node's own bot (here against a loopback Bot API, the
+    internet's Telegram being out of reach) answers its operator from the node's state, and a
+    /halt there is the node's halt: `aleph status` says so."""
+    from tests.support.fake_telegram import fake_telegram
+
+    token, operator = "123456:" + "A" * 35, 4242
+    env = Env(tmp_path)
+    async with fake_telegram(token) as tg:
+        aleph_toml = tmp_path / "aleph.toml"
+        aleph_toml.write_text(f'[agent]\ntelegram_users = [{operator}]\ntelegram_api_url = "{tg.base_url}"\n')
+        env.vars |= {"ALEPH_TELEGRAM_TOKEN": token, "ALEPH_CONFIG": str(aleph_toml)}
+        env.config.write_text(CONFIG + "\n[serve]\ntelegram = true\n")
+        with node(env) as (proc, address):
+            proc.read_until("telegram: ")
+            tg.push_text(operator, "/status")
+            sent = await tg.wait_sent(1, timeout=30)
+            assert '"state": "ACTIVE"' in sent[0]["text"], sent
+            tg.push_text(operator, "/halt telegram says stop")
+            sent = await tg.wait_sent(2, timeout=30)
+            assert "HALTED" in sent[1]["text"], sent
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            assert status["trading_state"] == "HALTED" and "telegram says stop" in status["halt_reason"]
