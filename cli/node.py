@@ -141,16 +141,18 @@ def _report(task: asyncio.Task[None]) -> None:
 
 def _announce(n: Any, host: str) -> None:
     st = n.engine.risk
-    console.print(f"[bold]node {n.config.node.name}[/bold] running (data folder {n.data_dir})")
-    console.print(f"gRPC: {host}:{n.grpc_port}  (aleph status --node {host}:{n.grpc_port})")
+    console.print(f"[bold]node {n.config.node.name}[/bold] running (data folder {n.data_dir})", soft_wrap=True)
+    console.print(f"gRPC: {host}:{n.grpc_port}  (aleph status --node {host}:{n.grpc_port})", soft_wrap=True)
     for v in n.venue_status():
-        console.print(f"venue {v.name}: {v.kind}, {v.market}")
+        console.print(f"venue {v.name}: {v.kind}, {v.market}", soft_wrap=True)
     running = [name for name, s in n.host.loaded.items() if s.running]
-    console.print(f"strategies running: {', '.join(running) or 'none'}")
+    console.print(f"strategies running: {', '.join(running) or 'none'}", soft_wrap=True)
+    for note in n.notes:
+        console.print(f"[yellow]{note}[/yellow]", soft_wrap=True)
     if n.reconciled:
-        console.print(f"reconciled at start: {len(n.reconciled)} differences (the journal has them)")
+        console.print(f"reconciled at start: {len(n.reconciled)} differences (the journal has them)", soft_wrap=True)
     if st.state.name != "ACTIVE":
-        console.print(f"[yellow]trading is {st.state.name}: {st.halt_reason}[/yellow]")
+        console.print(f"[yellow]trading is {st.state.name}: {st.halt_reason}[/yellow]", soft_wrap=True)
 
 
 async def _serve_mcp(cfg: Any, n: Any, host: str, port: int) -> asyncio.Task[None]:

@@ -45,6 +45,11 @@ class MarketSection(_M):
     capture: str = ""  # empty: the bundled sample
     at_end: Literal["loop", "hold"] = "loop"  # what the market does when the capture ends
     speed: float = Field(1.0, gt=0, le=1000)  # market seconds per wall second
+    # A venue kind whose public book the paper venues follow when it can be reached (else the
+    # capture, saying so); live_rest/live_ws override its endpoints (an emulator, a testnet).
+    live: str = Field("", pattern=r"^[a-z0-9-]{0,40}$")
+    live_rest: str = Field("", pattern=r"^(https?://[^\s]+)?$")
+    live_ws: str = Field("", pattern=r"^(wss?://[^\s]+)?$")
 
 
 class VenueSection(_M):

@@ -1,4 +1,5 @@
-"""The market of a node's paper venues: a recorded capture replayed on the wall clock.
+"""The market of a node's paper venues: a recorded capture replayed on the wall clock, or a live
+venue's public book.
 
 Each event is applied when its moment comes (its offset in the capture divided by ``speed``, from
 the time the replay started), through the one replay driver (``core/replay/driver.py``), at
@@ -17,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from alephtx.core.engine.clock import MarketClock
 from alephtx.core.replay.driver import Deliver
@@ -106,3 +107,40 @@ class ReplayMarket:
     def describe(self, capture: str) -> str:
         state = "holding at its end" if self.holding else f"{self.at_end}, {self.loops} loops"
         return f"replay {capture} x{self.speed:g} ({state})"
+
+
+@dataclass
+class LiveMarket:
+    """The paper venues' books follow a live venue's public book (``stream``, a BookStream):
+    every update is copied into each paper venue's book at market time = now, then matched,
+    marked and handed to the strategies, as a replayed event is."""
+
+    stream: Any
+    venues: dict[str, Any]
+    listener: Any
+    on_mid: Callable[[str, int], None]
+    clock: MarketClock
+    source: str
+    now: Callable[[], int] = time.time_ns
+    events: int = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.stream.run(self._on_book, stop)
+
+    async def _on_book(self, live: Any) -> None:
+        self.events += 1
+        at = self.clock.ns = max(self.clock.ns, self.now())
+        bids, asks = live.depth(1000)
+        bid_px, bid_q = [p for p, _ in bids], [q for _, q in bids]
+        ask_px, ask_q = [p for p, _ in asks], [q for _, q in asks]
+        for key, venue in self.venues.items():
+            book = venue.books[key]
+            book.apply_snapshot(bid_px, bid_q, ask_px, ask_q, self.events)
+            venue.on_depth(key, at)
+            await venue.flush()
+            self.on_mid(key, book.mid_x2())
+            if self.listener.wants_books(key):
+                await self.listener.on_book(key, book)
+
+    def describe(self, capture: str) -> str:
+        return f"live {self.source} ({self.events} book updates)"

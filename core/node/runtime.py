@@ -31,7 +31,7 @@ from alephtx.core.metrics import Metrics
 from alephtx.core.model import Instrument, OrderStatus
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.node.config import NodeConfig
-from alephtx.core.node.market import ReplayMarket
+from alephtx.core.node.market import LiveMarket, ReplayMarket
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.driver import make_deliver
 from alephtx.core.replay.tape import Tape
@@ -61,7 +61,8 @@ class Node:
     host: Any = None
     local: Any = None
     venues: dict[str, PaperVenue] = field(default_factory=dict)
-    market: ReplayMarket | None = None
+    market: ReplayMarket | LiveMarket | None = None
+    notes: list[str] = field(default_factory=list)  # what start-up decided (a fallback), for the operator
     capture: Path | None = None
     grpc: Any = None
     bridge: Any = None
@@ -159,6 +160,60 @@ class Node:
         )
 
     async def _start_market(self) -> None:
+        if self.config.market.live:
+            live = await self._live_market()
+            if live is not None:
+                self.market = live
+                return
+        await self._start_replay()
+
+    async def _live_market(self) -> LiveMarket | None:
+        """The live venue's public book, or None (noted) when it cannot be reached or listed."""
+        from alephtx.core.engine.up import reachable
+        from alephtx.core.venues.base import VenueError
+        from alephtx.core.venues.factory import VenueConfig
+        from alephtx.core.venues.registry import STREAMING, build_market, factory
+        from alephtx.core.venues.stream import StreamData
+
+        m = self.config.market
+        if m.live not in STREAMING:
+            raise NodeError(f"market.live: {m.live!r} has no public stream here; one of {', '.join(STREAMING)}")
+        override = bool(m.live_rest or m.live_ws)
+        venue = VenueConfig(m.live, rest_url=m.live_rest, ws_url=m.live_ws, cache=not override)
+        ws_url = factory(m.live).settings(venue).ws_url
+        if not await reachable(ws_url):
+            self.notes.append(f"live data from {m.live} ({ws_url}) cannot be reached: replaying the capture instead")
+            return None
+        try:
+            parts = await build_market(venue)
+        except VenueError as exc:
+            self.notes.append(f"the instruments of {m.live} cannot be listed ({exc}): replaying the capture instead")
+            return None
+        assert isinstance(parts.data, StreamData)
+        first = self._instruments()[0]
+        market = parts.instruments.by_symbol.get(first.symbol)
+        if market is None:
+            self.notes.append(f"{m.live} does not list {first.symbol}: replaying the capture instead")
+            return None
+        listed = Instrument.from_strings(m.live, market.symbol, "perp", market.tick_size, market.lot_size, "5")
+        for inst in self.engine.instruments.values():
+            if (inst.tick, inst.lot, inst.price_precision, inst.size_precision) != (
+                listed.tick,
+                listed.lot,
+                listed.price_precision,
+                listed.size_precision,
+            ):
+                raise NodeError(
+                    f"venue {inst.venue}: tick_size and lot_size must be {m.live}'s for {market.symbol} "
+                    f"({market.tick_size}, {market.lot_size}) to follow its book"
+                )
+        self.notes.append(f"paper venues follow the live book of {m.live} {market.symbol}")
+        stream = parts.data.book_stream(market.symbol)
+        return LiveMarket(
+            stream, self.venues, _Listener(self), self.engine.on_mid, self._clock, f"{m.live} {market.symbol}"
+        )
+
+    async def _start_replay(self) -> None:
         assert self.capture is not None
         first = self._instruments()[0]
         tape = Tape.cached(self.capture, first)

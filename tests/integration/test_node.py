@@ -96,6 +96,17 @@ def node(env: Env, *extra: str) -> Iterator[tuple[Running, str]]:
 
 
 @asynccontextmanager
+async def node_in_thread(env: Env) -> AsyncIterator[tuple[Running, str]]:
+    """``node`` for an async test: waiting for it must not block the loop that serves its peers."""
+    cm = node(env)
+    started = await asyncio.to_thread(cm.__enter__)
+    try:
+        yield started
+    finally:
+        await asyncio.to_thread(cm.__exit__, None, None, None)
+
+
+@asynccontextmanager
 async def mcp_client(env: Env, address: str) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(
         command=ALEPH[0], args=[*ALEPH[1:], "mcp", "--node", address], env=env.vars, cwd=str(env.cwd)
@@ -231,8 +242,8 @@ async def test_the_nodes_telegram_bot_halts_what_every_surface_sees(tmp_path: Pa
         aleph_toml.write_text(f'[agent]\ntelegram_users = [{operator}]\ntelegram_api_url = "{tg.base_url}"\n')
         env.vars |= {"ALEPH_TELEGRAM_TOKEN": token, "ALEPH_CONFIG": str(aleph_toml)}
         env.config.write_text(CONFIG + "\n[serve]\ntelegram = true\n")
-        with node(env) as (proc, address):
-            proc.read_until("telegram: ")
+        async with node_in_thread(env) as (proc, address):
+            await asyncio.to_thread(proc.read_until, "telegram: ")
             tg.push_text(operator, "/status")
             sent = await tg.wait_sent(1, timeout=30)
             assert '"state": "ACTIVE"' in sent[0]["text"], sent
@@ -241,3 +252,32 @@ async def test_the_nodes_telegram_bot_halts_what_every_surface_sees(tmp_path: Pa
             assert "HALTED" in sent[1]["text"], sent
             status = await asyncio.to_thread(env.json, "status", "--node", address)
             assert status["trading_state"] == "HALTED" and "telegram says stop" in status["halt_reason"]
+
+
+async def test_paper_venues_follow_a_live_book_or_say_they_replay(tmp_path: Path) -> None:
+    """`[market] live`: the node's paper venues follow a live venue's public book (Binance's
+    loopback emulator here: the internet's venues are out of reach); an unreachable venue is a
+    printed note and the capture instead."""
+    from alephtx.emulators.base import Account
+    from alephtx.emulators.binance import BinanceEmulator
+
+    env = Env(tmp_path)
+    emu = BinanceEmulator(account=Account("live-key1", "live-secret1"), speed=4.0)
+    await emu.start()
+    try:
+        live = f'\n[market]\nlive = "binance-usdm"\nlive_rest = "{emu.url}"\nlive_ws = "{emu.ws_url}"\n'
+        env.config.write_text(CONFIG.replace("[market]\nspeed = 1.0\n", "") + live)
+        async with node_in_thread(env) as (proc, address):  # the emulator is served by this loop
+            await asyncio.to_thread(proc.read_until, "follow the live book of binance-usdm BTCUSDT")
+            await asyncio.sleep(2)
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            market = status["venues"][0]["market"]
+            assert market.startswith("live binance-usdm BTCUSDT") and not market.endswith("(0 book updates)"), market
+    finally:
+        await emu.stop()
+    dead = '\n[market]\nlive = "binance-usdm"\nlive_rest = "http://127.0.0.1:9"\nlive_ws = "ws://127.0.0.1:9"\n'
+    env.config.write_text(CONFIG.replace("[market]\nspeed = 1.0\n", "") + dead)
+    async with node_in_thread(env) as (proc, address):
+        await asyncio.to_thread(proc.read_until, "cannot be reached: replaying the capture instead")
+        status = await asyncio.to_thread(env.json, "status", "--node", address)
+        assert status["venues"][0]["market"].startswith("replay "), status
