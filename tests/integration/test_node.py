@@ -126,12 +126,23 @@ async def call(session: ClientSession, tool: str, args: dict[str, Any] | None = 
     ) if result.structuredContent else json.loads(text)
 
 
+async def market(session: ClientSession) -> None:
+    """Until the node's book has a market (its replay has reached the capture's first snapshot)."""
+    for _ in range(100):
+        ok, ticker = await call(session, "get_ticker", {"instrument": INST})
+        if ok and ticker["mid"] is not None:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the node's book never got a market")
+
+
 def test_two_mcp_clients_and_the_cli_share_one_node_which_survives_sigkill(tmp_path: Path) -> None:
     env = Env(tmp_path)
     with node(env) as (proc, address):
 
         async def surfaces() -> None:
             async with mcp_client(env, address) as a, mcp_client(env, address) as b:
+                await market(a)
                 ok, ticket = await call(a, "propose_order", {"instrument": INST, "side": "buy", "quantity": "0.010"})
                 assert ok and ticket["needs_approval"] and ticket["risk_ok"], ticket
                 tid = ticket["ticket_id"]
@@ -281,3 +292,81 @@ async def test_paper_venues_follow_a_live_book_or_say_they_replay(tmp_path: Path
         await asyncio.to_thread(proc.read_until, "cannot be reached: replaying the capture instead")
         status = await asyncio.to_thread(env.json, "status", "--node", address)
         assert status["venues"][0]["market"].startswith("replay "), status
+
+
+def test_sigkill_at_random_moments_while_strategies_trade(tmp_path: Path) -> None:
+    """The crash test against the node process: a market maker and a grid trade on the node,
+    which is killed with SIGKILL at a random moment, three times; each restart finds every fill
+    once (no fill twice), positions equal to the sum of the fills, nothing lost, and a halt set
+    before a kill still in force after it."""
+    import random
+    from decimal import Decimal
+
+    env = Env(tmp_path)
+    env.config.write_text(
+        CONFIG.replace("timer_ms = 200", "timer_ms = 100").replace("speed = 1.0", "speed = 4.0")
+        + '\n[[strategy]]\nname = "grid"\nkind = "grid"\n'
+        + 'params = { instrument = "paper-a:BTCUSDT", levels = 3, spacing_ticks = 2, size = "0.001" }\n'
+    )
+    rng = random.Random(1729)
+    seen_fills = 0
+    for round_ in range(3):
+        with node(env) as (proc, address):
+            time.sleep(rng.uniform(1.5, 4.0))
+            status = env.json("status", "--node", address)
+            assert status["trading_state"] == ("HALTED" if round_ == 2 else "ACTIVE"), status
+            if round_ == 1:  # halted in the second life: the third finds it halted
+                assert env.run("halt", "crash test: stop", "--node", address).returncode == 0
+            fills = env.json("fills", "--node", address, "--limit", "10000")
+            positions = env.json("positions", "--node", address)
+            keys = [(f["client_id"], f["ts_ns"], f["price"], f["quantity"]) for f in fills]
+            assert len(keys) == len(set(keys)), "a fill recorded twice"
+            assert len(fills) >= seen_fills, "fills lost across a restart"
+            seen_fills = len(fills)
+            net = sum(Decimal(f["quantity"]) * (1 if f["side"] == "buy" else -1) for f in fills)
+            held = sum((Decimal(p["quantity"]) for p in positions), Decimal(0))
+            assert held == net, (held, net)
+            assert status["strategies"][0]["name"] == "grid"
+            proc.proc.send_signal(signal.SIGKILL)
+            proc.proc.wait(10)
+    assert seen_fills > 0, "the strategies never traded: the test would prove nothing"
+
+
+def test_the_node_serves_mcp_over_http_approvals_and_metrics(tmp_path: Path) -> None:
+    """`aleph node --mcp-port --metrics-port`: an MCP client over streamable HTTP (bearer token)
+    proposes on the node's own engine, the operator approves on /approvals, the client confirms;
+    /metrics counts the order."""
+    import httpx
+    from mcp.client.streamable_http import streamable_http_client
+
+    env = Env(tmp_path)
+    mcp_token = "m" * 40
+    env.vars["ALEPH_MCP_TOKEN"] = mcp_token
+    mcp_port, metrics_port = free_port(), free_port()
+    with node(env, "--mcp-port", str(mcp_port), "--metrics-port", str(metrics_port)) as (proc, address):
+        proc.read_until("MCP: ")
+        url = f"http://127.0.0.1:{mcp_port}/mcp"
+        approvals = f"http://127.0.0.1:{mcp_port}/approvals"
+        operator = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+        async def client() -> None:
+            http = httpx.AsyncClient(headers={"Authorization": f"Bearer {mcp_token}"})
+            async with http, streamable_http_client(url, http_client=http) as (r, w, _), ClientSession(r, w) as s:
+                await s.initialize()
+                await market(s)
+                ok, ticket = await call(s, "propose_order", {"instrument": INST, "side": "buy", "quantity": "0.010"})
+                assert ok and ticket["needs_approval"] and ticket["risk_ok"], ticket
+                async with httpx.AsyncClient() as web:
+                    assert (await web.get(approvals)).status_code == 401  # no operator token
+                    waiting = (await web.get(approvals, headers=operator)).json()["waiting"]
+                    assert [t["ticket_id"] for t in waiting] == [ticket["ticket_id"]]
+                    posted = await web.post(f"{approvals}/{ticket['ticket_id']}", headers=operator)
+                    assert posted.status_code == 200, posted.text
+                ok, placed = await call(s, "confirm_order", {"ticket_id": ticket["ticket_id"]})
+                assert ok and placed["placed"], placed
+
+        asyncio.run(client())
+        assert httpx.get(url).status_code == 401  # the MCP endpoint wants its token
+        text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+        assert 'aleph_orders_total{origin="agent"} 1.0' in text, text[:2000]
+        assert env.json("orders", "--node", address)[0]["origin"] == "agent"
