@@ -321,6 +321,7 @@ class Node:
             await self.engine.oms.drain()
         if self.grpc is not None:
             await self.grpc.stop(0.5)
+            self.grpc.audit.close()
         if self.bus is not None:
             await self.bus.close()
         self.engine.journal.close()

@@ -11,12 +11,13 @@ secrets in arguments (the bearer token travels in metadata and is never logged).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = ["AuditLog", "short", "shorten_args"]
 
@@ -53,6 +54,7 @@ class AuditLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.rows: deque[dict[str, Any]] = deque(maxlen=keep)
         self.write_errors = 0
+        self._file: TextIO | None = None
 
     def record(
         self,
@@ -81,12 +83,20 @@ class AuditLog:
             log.warning("%s from %s: %s %s", tool, origin, code, error)
         if self.path is not None:
             try:
-                with self.path.open("a", encoding="utf-8") as f:
-                    f.write(json.dumps(row, default=str, ensure_ascii=True) + "\n")
+                if self._file is None:  # opened once: a node serves many calls a second
+                    self._file = self.path.open("a", encoding="utf-8", buffering=1)
+                self._file.write(json.dumps(row, default=str, ensure_ascii=True) + "\n")  # a line: flushed
             except OSError as exc:  # the call has happened; losing the file row must not hide it
                 self.write_errors += 1
+                self.close()  # opened again for the next row
                 log.error("audit: cannot write %s (%s); the row is kept in memory and in this log", self.path, exc)
         return row
+
+    def close(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
 
     @property
     def calls(self) -> list[dict[str, Any]]:
