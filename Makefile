@@ -51,6 +51,7 @@ demo: build
 	$(BIN)/aleph replay
 	$(BIN)/aleph paper
 	$(BIN)/aleph up
+	$(BIN)/python scripts/demo_node.py
 
 lint: build
 	$(BIN)/ruff check .

@@ -20,7 +20,7 @@ def init(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace files that are already there.")] = False,
 ) -> None:
-    """Write editable copies of the default configs (aleph.toml, risk.toml, strategies.toml)."""
+    """Write editable copies of the default configs (aleph.toml, risk.toml, strategies.toml, node.toml)."""
     home = user_config_dir()
     where = (folder or home).expanduser().absolute()
     targets = [where / name for name in CONFIG_FILES]
@@ -49,7 +49,7 @@ def init(
     else:
         console.print(
             f"to use them: export ALEPH_CONFIG_DIR={where} (or name each file: ALEPH_CONFIG={targets[0]}, "
-            f"`aleph up --config {targets[2]} --risk {targets[1]}`)",
+            f"`aleph up --config {targets[2]} --risk {targets[1]}`, `aleph node --config {targets[3]}`)",
             highlight=False,
             soft_wrap=True,
         )

@@ -288,9 +288,25 @@ class Node:
         """Until ``stop`` is set: the market, the timer; then the orderly stop."""
         assert self.market is not None
         self._stop = stop
-        self._tasks = [asyncio.create_task(self.market.run(stop)), asyncio.create_task(self._timer(stop))]
+        self._tasks = [
+            asyncio.create_task(self.market.run(stop), name="market"),
+            asyncio.create_task(self._timer(stop), name="timer"),
+        ]
+        for t in self._tasks:
+            t.add_done_callback(self._ended)
         await stop.wait()
         await self.shutdown()
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """The market or the timer ended before the node: say so loudly and halt trading (a
+        market that no longer moves, or marks that no longer run, must not be traded on)."""
+        if task.cancelled() or self._stop.is_set():
+            return
+        exc = task.exception()
+        if exc is None and task.get_name() == "market":
+            return  # a held capture ends its task only when the node stops; a live stream too
+        log.error("node: the %s stopped: %r; trading halted", task.get_name(), exc, exc_info=exc)
+        self.engine.risk.halt(f"node: the {task.get_name()} stopped ({type(exc).__name__})", "node")
 
     async def _timer(self, stop: asyncio.Event) -> None:
         every = self.config.node.timer_ms / 1000
