@@ -78,7 +78,7 @@ def status(node: NodeOpt = None, json_out: JsonOpt = False) -> None:
     console.print(f"[bold]{st.node}[/bold]: {state}; up {st.uptime_s:.0f} s")
     console.print(f"equity {a.equity_usd} USD (start {a.start_usd}, PnL {a.pnl_usd})")
     console.print(f"{a.fills} fills, {a.open_orders} open orders")
-    show_rows("venues", list(st.venues), ("name", "kind", "connected", "market", "halted"), False)
+    show_rows("venues", list(st.venues), ("name", "kind", "connected", "market", "halted", "reconciliation"), False)
     show_rows("strategies", list(st.strategies), ("name", "state", "orders_sent", "error"), False)
 
 

@@ -85,6 +85,7 @@ class VenueStatus:
     connected: bool
     market: str  # where its market comes from: "replay <file>", "live <venue>", ...
     halted: str  # the venue's own halt reason, "" when it trades
+    reconciliation: str = "not run"  # at start: "agreed", or the differences found and what was done
 
 
 @dataclass(frozen=True, slots=True)

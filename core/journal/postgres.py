@@ -6,15 +6,26 @@ from collections.abc import Iterator
 
 import psycopg
 
-from alephtx.core.journal.base import Journal
+from alephtx.core.journal.base import Journal, JournalError
 
 
 class PostgresJournal(Journal):
-    def __init__(self, dsn: str, table: str = "aleph_journal") -> None:
+    def __init__(self, dsn: str, table: str = "aleph_journal", exclusive: bool = False) -> None:
+        """``exclusive``: hold a session advisory lock named after the table for as long as the
+        journal is open (a node's), so that a second engine on the same table is refused
+        instead of interleaving its records with the first's."""
         if not table.replace("_", "").isalnum():
             raise ValueError(f"table={table!r}: letters, digits and underscores only")
         self.table = table
         self._db = psycopg.connect(dsn, autocommit=True)
+        if exclusive:
+            row = self._db.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (f"alephtx:{table}",)).fetchone()
+            if not (row and row[0]):
+                self._db.close()
+                raise JournalError(
+                    f"journal table {table} is in use: another engine holds its lock. Nothing was touched; "
+                    "stop that engine first, or give this one another table (journal.table)."
+                )
         self._db.execute(
             f"""CREATE TABLE IF NOT EXISTS {table} (
                 seq BIGSERIAL PRIMARY KEY,

@@ -28,6 +28,7 @@ class NodeSection(_M):
 class JournalSection(_M):
     # Empty: journal.db in the data folder. Else sqlite:///path or postgresql://user@host/db.
     url: str = Field("", pattern=r"^$|^(sqlite:///|postgres(ql)?://).+")
+    table: str = Field("aleph_journal", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")  # PostgreSQL only
 
 
 class BusSection(_M):

@@ -25,7 +25,7 @@ from alephtx.core.engine.clock import MarketClock
 from alephtx.core.engine.engine import Engine
 from alephtx.core.engine.service import LocalEngine, VenueStatus
 from alephtx.core.engine.tickets import TicketBook
-from alephtx.core.journal import Journal, SqliteJournal, StrategyChange, open_journal
+from alephtx.core.journal import Journal, SqliteJournal, StrategyChange
 from alephtx.core.journal.events import Reconciled
 from alephtx.core.metrics import Metrics
 from alephtx.core.model import Instrument, OrderStatus
@@ -83,7 +83,16 @@ class Node:
         url = self.config.journal.url
         if not url:
             return SqliteJournal(self.folder / "journal.db")  # locked: a second node here is refused
-        return open_journal(url)
+        if url.startswith("sqlite:///"):
+            return SqliteJournal(url[len("sqlite:///") :])
+        import psycopg
+
+        from alephtx.core.journal.postgres import PostgresJournal
+
+        try:
+            return PostgresJournal(url, table=self.config.journal.table, exclusive=True)
+        except psycopg.Error as exc:  # its text can quote the URL: name the setting and the kind only
+            raise NodeError(f"journal.url: cannot open the PostgreSQL journal ({type(exc).__name__})") from None
 
     def _instruments(self) -> list[Instrument]:
         return [
@@ -348,9 +357,17 @@ class Node:
         halted = self.engine.risk.halted_venues if self.engine is not None else {}
         where = self.market.describe(self.capture.name if self.capture else "?") if self.market else "not started"
         return [
-            VenueStatus(v.name, "paper", True, where, halted.get(v.name, ""))
+            VenueStatus(v.name, "paper", True, where, halted.get(v.name, ""), self._reconciliation(v.name))
             for v in {id(v): v for v in self.venues.values()}.values()
         ]
+
+    def _reconciliation(self, venue: str) -> str:
+        found = [r for r in self.reconciled if r.venue == venue]
+        if not found:
+            return "agreed with the journal"
+        return "; ".join(f"{r.difference}: {r.action}" for r in found[:5]) + (
+            f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        )
 
     def _strategy_changed(self, name: str, running: bool, by: str) -> None:
         loaded = self.host.loaded.get(name)

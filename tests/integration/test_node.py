@@ -310,8 +310,13 @@ def test_sigkill_at_random_moments_while_strategies_trade(tmp_path: Path) -> Non
     )
     rng = random.Random(1729)
     seen_fills = 0
+    before_kill: set[str] = set()  # the orders of the previous life
     for round_ in range(3):
         with node(env) as (proc, address):
+            still_open = {o["client_id"] for o in env.json("orders", "--node", address, "--open")}
+            assert not still_open & before_kill, "an order of the killed node is open after its restart"
+            rec = env.json("status", "--node", address)["venues"][0]["reconciliation"]
+            assert rec == "agreed with the journal" or "marked done" in rec, rec  # lost resting orders: done
             time.sleep(rng.uniform(1.5, 4.0))
             status = env.json("status", "--node", address)
             assert status["trading_state"] == ("HALTED" if round_ == 2 else "ACTIVE"), status
@@ -327,6 +332,7 @@ def test_sigkill_at_random_moments_while_strategies_trade(tmp_path: Path) -> Non
             held = sum((Decimal(p["quantity"]) for p in positions), Decimal(0))
             assert held == net, (held, net)
             assert status["strategies"][0]["name"] == "grid"
+            before_kill = {o["client_id"] for o in env.json("orders", "--node", address)}
             proc.proc.send_signal(signal.SIGKILL)
             proc.proc.wait(10)
     assert seen_fills > 0, "the strategies never traded: the test would prove nothing"
@@ -370,3 +376,49 @@ def test_the_node_serves_mcp_over_http_approvals_and_metrics(tmp_path: Path) -> 
         text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
         assert 'aleph_orders_total{origin="agent"} 1.0' in text, text[:2000]
         assert env.json("orders", "--node", address)[0]["origin"] == "agent"
+
+
+def test_a_node_on_postgresql_keeps_its_positions_and_refuses_a_second_node(tmp_path: Path) -> None:
+    """`[journal] url = "postgresql://…"` (a real PostgreSQL): the node's fills and positions
+    are there after SIGKILL and a restart, and a second node on the same table is refused."""
+    import uuid
+
+    from tests.support.servers import postgres_server
+
+    env = Env(tmp_path)
+    table = f"node_{uuid.uuid4().hex[:12]}"
+    with postgres_server() as dsn:
+        env.config.write_text(CONFIG + f'\n[journal]\nurl = "{dsn}"\ntable = "{table}"\n')
+        try:
+            with node(env) as (proc, address):
+
+                async def trade() -> None:
+                    async with mcp_client(env, address) as a:
+                        await market(a)
+                        ok, t = await call(
+                            a, "propose_order", {"instrument": INST, "side": "sell", "quantity": "0.002"}
+                        )
+                        assert ok and not t["needs_approval"], t
+                        ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+                        assert ok and placed["placed"], placed
+
+                asyncio.run(trade())
+                second = Env(tmp_path / "second")
+                second.config.write_text(env.config.read_text())
+                refused = second.run("node", "--config", str(second.config), "--grpc-port", "0")
+                assert refused.returncode == 2 and "in use" in refused.stderr and dsn not in refused.stderr
+                for _ in range(50):
+                    positions = env.json("positions", "--node", address)
+                    if positions and positions[0]["quantity"] == "-0.002":
+                        break
+                    time.sleep(0.1)
+                assert positions[0]["quantity"] == "-0.002", positions
+                proc.proc.send_signal(signal.SIGKILL)
+                proc.proc.wait(10)
+            with node(env) as (_, address):
+                assert env.json("positions", "--node", address) == positions
+        finally:
+            import psycopg
+
+            with psycopg.connect(dsn, autocommit=True) as db:
+                db.execute(f"DROP TABLE IF EXISTS {table}")
