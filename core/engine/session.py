@@ -171,12 +171,8 @@ async def run_session(
     delayed: dict[str, deque[tuple[int, int]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
     delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
     exch = tape.exch_ns.tolist()
-    t_start = time.perf_counter()
-    first_ns = 0
-    next_timer = 0
-
     book_updates = metrics.book_updates if metrics is not None else None
-    deliver = make_deliver(
+    deliver = make_deliver(  # reads the tape's columns into lists: set-up, before the clock starts
         tape,
         venues,
         listener=host,
@@ -184,6 +180,9 @@ async def run_session(
         now=clock.now,
         on_book_update=(lambda key: book_updates.labels(key).inc()) if book_updates is not None else None,
     )
+    t_start = time.perf_counter()
+    first_ns = 0
+    next_timer = 0
 
     plain = [k for k in venues if k not in delayed]
     # Only this loop moves the clock during the replay: it keeps market time in a local (the
