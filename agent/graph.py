@@ -10,6 +10,7 @@ a row the run ends with a message instead. The caller sets the recursion limit p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -17,6 +18,8 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolM
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import interrupt
+
+log = logging.getLogger("alephtx.agent")
 
 __all__ = ["AgentState", "build_graph"]
 
@@ -67,7 +70,11 @@ def build_graph(
                 continue
             answer = interrupt({"kind": "approval", "ticket_id": ticket_id, "ticket": ticket})
             if isinstance(answer, dict) and answer.get("approved") and answer.get("by"):
-                await approve_ticket(ticket_id, str(answer["by"]))
+                try:
+                    await approve_ticket(ticket_id, str(answer["by"]))
+                except PermissionError as exc:  # e.g. a node that wants the operator's token
+                    log.warning("approval of %s not recorded: %s", ticket_id, exc)
+                    declined.append(call["id"])  # not approved: the order is not placed
             else:
                 declined.append(call["id"])
         return {"declined": declined}

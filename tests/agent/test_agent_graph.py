@@ -147,3 +147,27 @@ async def test_an_agent_cannot_approve_its_own_ticket(desk: Desk) -> None:
         with pytest.raises(PermissionError):
             desk.tickets.approve(ticket["ticket_id"], by)
     assert isinstance(Agent, type)
+
+
+async def test_an_approval_the_node_refuses_places_nothing(tmp_path: Path, desk: Desk) -> None:
+    """Attached to a node over real gRPC that has no operator token, a person's "yes" cannot be
+    recorded: the order is reported declined and stays unconfirmed, and the chat goes on."""
+    from alephtx.core.server.grpc_server import serve
+
+    server = await serve(desk.local, port=0, operator_token="")
+    remote = Desk.attached(f"127.0.0.1:{server.bound_port}")
+    try:
+        model = ScriptedChatModel(script=[
+            [("propose_order", {"instrument": INST, "side": "buy", "quantity": "0.010"})],
+            lambda msgs: [("confirm_order", {"ticket_id": _ticket_id(msgs)})],
+            "Not placed.",
+        ])  # fmt: skip
+        async with session(tmp_path, model=model, desk=remote) as agent:
+            events = await _collect(agent.ask("buy 0.01 BTC", thread="node"))
+            ticket_id = events[-1].data["ticket_id"]
+            after = await _collect(agent.resume(True, "person:test", thread="node"))
+        assert "declined" in next(e for e in after if e.kind == "tool_result").data["text"]
+        assert not desk.tickets.tickets[ticket_id].confirmed and not desk.tickets.tickets[ticket_id].approved_by
+    finally:
+        await remote.close()
+        await server.stop(0)
