@@ -73,6 +73,7 @@ bench: build
 	$(BIN)/python -m bench.replay
 	$(BIN)/python -m bench.mev
 	$(BIN)/python -m bench.mcp
+	$(BIN)/python -m bench.node_attach
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

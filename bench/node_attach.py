@@ -152,6 +152,7 @@ def main() -> None:
         config = folder / "node.toml"
         config.write_text(CONFIG.replace("{risk}", str(folder / "risk.toml")))
         env = {k: v for k, v in os.environ.items() if not k.startswith("ALEPH_")} | {"ALEPH_DATA_DIR": tmp}
+        env["ALEPH_LOG__LEVEL"] = "WARNING"  # not a line per call from the servers under test
         local = asyncio.run(in_process(folder, config))
         proc, address = start_node(folder, config, env)
         try:
