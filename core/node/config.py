@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from alephtx.core.config.loader import load_toml_model
 from alephtx.core.config.session import DECIMAL
 
-# Venue kinds a node runs today; the live kinds (binance-usdm, okx, ...) come with live trading.
-VENUE_KINDS = ("paper",)
+# Venue kinds a node runs: the paper venue, and the live venues through their adapters
+# ("binance-spot" is the registry's "binance").
+LIVE_KINDS = ("binance-usdm", "binance-spot", "binance", "okx", "bybit", "hyperliquid")
+VENUE_KINDS = ("paper", *LIVE_KINDS)
 
 
 class _M(BaseModel):
@@ -57,8 +59,15 @@ class VenueSection(_M):
     name: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
     kind: str
     symbol: str = Field(pattern=r"^[A-Za-z0-9_./-]{1,40}$")
-    tick_size: str = Field(pattern=DECIMAL)
-    lot_size: str = Field(pattern=DECIMAL)
+    # A paper venue's; a live venue's come from the venue (its listing, cached).
+    tick_size: str = Field("", pattern=r"^$|" + DECIMAL)
+    lot_size: str = Field("", pattern=r"^$|" + DECIMAL)
+    # Live venues: testnet (or demo trading) unless false, and then only with the environment's
+    # ALEPH_I_UNDERSTAND_MAINNET=1; rest_url/ws_url override the endpoints (an emulator).
+    testnet: bool = True
+    rest_url: str = Field("", pattern=r"^(https?://[^\s]+)?$")
+    ws_url: str = Field("", pattern=r"^(wss?://[^\s]+)?$")
+    poll_ms: int = Field(1000, ge=50, le=60_000)  # how often a live venue is asked for its reports
     cash: str = Field("100000", pattern=r"^[0-9]{1,15}$")  # whole USDT
     delay_ms: int = Field(0, ge=0, le=60_000)
     latency_ms: float = Field(1.0, ge=0, le=60_000)
@@ -69,7 +78,17 @@ class VenueSection(_M):
     def _known_kind(self) -> VenueSection:
         if self.kind not in VENUE_KINDS:
             raise ValueError(f"kind {self.kind!r} is not a venue kind this node runs; one of {', '.join(VENUE_KINDS)}")
+        if self.kind == "paper" and not (self.tick_size and self.lot_size):
+            raise ValueError("a paper venue needs tick_size and lot_size")
         return self
+
+    @property
+    def live(self) -> bool:
+        return self.kind != "paper"
+
+    @property
+    def registry_kind(self) -> str:
+        return "binance" if self.kind == "binance-spot" else self.kind
 
 
 class StrategySection(_M):

@@ -11,8 +11,10 @@ restarted): they come back cancelled, and the reconciliation says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +42,7 @@ from alephtx.core.risk.state_store import RiskStateStore
 from alephtx.core.strategies import BUILTIN, StrategyHost
 from alephtx.core.strategies.host import StrategyError
 from alephtx.core.venues.paper import FeeModel, PaperVenue
+from alephtx.core.venues.stream import StreamData
 
 log = logging.getLogger("alephtx.node")
 MS = 1_000_000
@@ -60,7 +63,8 @@ class Node:
     engine: Any = None
     host: Any = None
     local: Any = None
-    venues: dict[str, PaperVenue] = field(default_factory=dict)
+    venues: dict[str, PaperVenue] = field(default_factory=dict)  # paper venues by instrument key
+    live: dict[str, LiveVenue] = field(default_factory=dict)  # live venues by instrument key
     market: ReplayMarket | LiveMarket | None = None
     notes: list[str] = field(default_factory=list)  # what start-up decided (a fallback), for the operator
     capture: Path | None = None
@@ -94,10 +98,9 @@ class Node:
         except psycopg.Error as exc:  # its text can quote the URL: name the setting and the kind only
             raise NodeError(f"journal.url: cannot open the PostgreSQL journal ({type(exc).__name__})") from None
 
-    def _instruments(self) -> list[Instrument]:
-        return [
-            Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5") for v in self.config.venue
-        ]
+    def _section(self, key: str) -> Any:
+        """The [[venue]] section of an instrument key (``name:symbol``)."""
+        return next(v for v in self.config.venue if v.name == key.split(":", 1)[0])
 
     async def start(self, grpc_port: int | None = None, grpc_host: str | None = None) -> None:
         """Everything up to serving: nothing is written before the journal's lock is held."""
@@ -123,20 +126,30 @@ class Node:
     async def _start_engine(self, journal: Journal, limits: Any) -> None:
         cfg, clock = self.config, self._clock
         clock.ns = time.time_ns()
-        instruments = self._instruments()
-        for v, inst in zip(cfg.venue, instruments, strict=True):
-            self.venues[inst.key] = PaperVenue(
-                [inst],
-                name=v.name,
-                cash=int(v.cash) * 10**CASH_PRECISION,
-                fees=FeeModel(maker_bps=v.maker_bps, taker_bps=v.taker_bps),
-                latency_ns=int(v.latency_ms * MS),
-            )
+        instruments: list[Instrument] = []
+        adapters: dict[str, Any] = {}
+        for v in cfg.venue:
+            if v.live:
+                lv = await self._connect(v)
+                inst = lv.instrument
+                self.live[inst.key] = lv
+                adapters[v.name] = lv.parts.adapter
+            else:
+                inst = Instrument.from_strings(v.name, v.symbol, "perp", v.tick_size, v.lot_size, "5")
+                self.venues[inst.key] = PaperVenue(
+                    [inst],
+                    name=v.name,
+                    cash=int(v.cash) * 10**CASH_PRECISION,
+                    fees=FeeModel(maker_bps=v.maker_bps, taker_bps=v.taker_bps),
+                    latency_ns=int(v.latency_ms * MS),
+                )
+                adapters[v.name] = self.venues[inst.key]
+            instruments.append(inst)
         cash = sum(int(v.cash) for v in cfg.venue) * 10**CASH_PRECISION
         store = RiskStateStore(self.data_dir / "risk-state.db")
         engine = Engine(
             instruments,
-            {v.name: v for v in self.venues.values()},
+            adapters,
             RiskEngine(limits, clock=clock.now, store=store),
             journal,
             cash,
@@ -152,7 +165,7 @@ class Node:
                 )
 
         self.reconciled = await engine.start(compare_cash=False, after_rebuild=restore)
-        self.host = StrategyHost(engine, {k: v.books[k] for k, v in self.venues.items()})
+        self.host = StrategyHost(engine, self.books)
         if self.metrics is not None:
             from alephtx.core.engine.session import _wire_metrics
 
@@ -162,13 +175,43 @@ class Node:
             clock.set(time.time_ns())
             return clock.ns
 
-        api = EngineAPI(engine, self.host, self.venues, clock=now)
+        by_key = {**self.venues, **{k: lv.parts.adapter for k, lv in self.live.items()}}
+        api = EngineAPI(engine, self.host, by_key, books=self.books, clock=now)
         tickets = TicketBook(Decimal(self.approval_notional), self.ticket_ttl_s)
         self.local = LocalEngine(
             api, tickets, name=cfg.node.name, venue_status=self.venue_status, on_strategy=self._strategy_changed
         )
 
+    @property
+    def books(self) -> dict[str, Any]:
+        """Every instrument's book: a paper venue's, or the one a live venue's stream keeps."""
+        return {**{k: v.books[k] for k, v in self.venues.items()}, **{k: lv.stream.book for k, lv in self.live.items()}}
+
+    async def _connect(self, v: Any) -> LiveVenue:
+        """A live venue's adapter, market data and instrument (from the venue, cached); its keys
+        from the environment. Mainnet only with the operator's written acknowledgement."""
+        from alephtx.core.venues.base import VenueError
+        from alephtx.core.venues.factory import VenueConfig
+        from alephtx.core.venues.registry import build
+
+        if not v.testnet and os.environ.get("ALEPH_I_UNDERSTAND_MAINNET") != "1":
+            raise NodeError(
+                f"venue {v.name}: testnet = false trades real money on {v.kind}; "
+                "set ALEPH_I_UNDERSTAND_MAINNET=1 in the environment to confirm (or keep testnet = true)"
+            )
+        override = bool(v.rest_url or v.ws_url)
+        config = VenueConfig(v.registry_kind, v.name, (v.symbol,), v.testnet, v.rest_url, v.ws_url, cache=not override)
+        try:
+            parts = await build(config)
+        except VenueError as exc:
+            raise NodeError(f"venue {v.name} ({v.kind}): {exc}") from None
+        assert isinstance(parts.data, StreamData)
+        inst = parts.instruments.get(v.symbol)
+        return LiveVenue(v, parts, inst, parts.data.book_stream(v.symbol))
+
     async def _start_market(self) -> None:
+        if not self.venues:
+            return  # live venues only: each brings its own stream
         if self.config.market.live:
             live = await self._live_market()
             if live is not None:
@@ -199,13 +242,13 @@ class Node:
             self.notes.append(f"the instruments of {m.live} cannot be listed ({exc}): replaying the capture instead")
             return None
         assert isinstance(parts.data, StreamData)
-        first = self._instruments()[0]
+        first = self.engine.instruments[next(iter(self.venues))]
         market = parts.instruments.by_symbol.get(first.symbol)
         if market is None:
             self.notes.append(f"{m.live} does not list {first.symbol}: replaying the capture instead")
             return None
         listed = Instrument.from_strings(m.live, market.symbol, "perp", market.tick_size, market.lot_size, "5")
-        for inst in self.engine.instruments.values():
+        for inst in (self.engine.instruments[k] for k in self.venues):
             if (inst.tick, inst.lot, inst.price_precision, inst.size_precision) != (
                 listed.tick,
                 listed.lot,
@@ -224,7 +267,7 @@ class Node:
 
     async def _start_replay(self) -> None:
         assert self.capture is not None
-        first = self._instruments()[0]
+        first = self.engine.instruments[next(iter(self.venues))]
         tape = Tape.cached(self.capture, first)
         for key in self.venues:
             inst = self.engine.instruments[key]
@@ -237,7 +280,7 @@ class Node:
             tape,
             deliver,
             list(self.venues),
-            {k: v.delay_ms for k, v in zip(self.venues, self.config.venue, strict=True)},
+            {k: self._section(k).delay_ms for k in self.venues},
             self._clock,
             self.config.market.speed,
             self.config.market.at_end,
@@ -251,7 +294,7 @@ class Node:
             self.bus = await NatsBus.connect(self.config.bus.url, namespace=self.config.bus.namespace)
         except Exception as exc:
             raise NodeError(f"bus.url: cannot reach NATS ({type(exc).__name__})") from None
-        self.bridge = StrategyBridge(self.engine, self.bus, {k: v.books[k] for k, v in self.venues.items()})
+        self.bridge = StrategyBridge(self.engine, self.bus, self.books)
         await self.bridge.start()
 
     async def _start_strategies(self) -> None:
@@ -284,6 +327,9 @@ class Node:
             await self.grpc.stop(0)
         if self.bus is not None:
             await self.bus.close()
+        for lv in self.live.values():
+            with contextlib.suppress(Exception):
+                await lv.parts.close()
         if self.engine is not None:
             self.engine.journal.close()
 
@@ -295,12 +341,12 @@ class Node:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop`` is set: the market, the timer; then the orderly stop."""
-        assert self.market is not None
         self._stop = stop
-        self._tasks = [
-            asyncio.create_task(self.market.run(stop), name="market"),
-            asyncio.create_task(self._timer(stop), name="timer"),
-        ]
+        self._tasks = [asyncio.create_task(self._timer(stop), name="timer")]
+        if self.market is not None:
+            self._tasks.append(asyncio.create_task(self.market.run(stop), name="market"))
+        for key, lv in self.live.items():
+            self._tasks.append(asyncio.create_task(lv.stream.run(self._live_book(key), stop), name=f"stream {key}"))
         for t in self._tasks:
             t.add_done_callback(self._ended)
         await stop.wait()
@@ -312,20 +358,46 @@ class Node:
         if task.cancelled() or self._stop.is_set():
             return
         exc = task.exception()
-        if exc is None and task.get_name() == "market":
-            return  # a held capture ends its task only when the node stops; a live stream too
+        if exc is None and task.get_name() != "timer":
+            return  # a market or a stream ends its task only when the node stops
         log.error("node: the %s stopped: %r; trading halted", task.get_name(), exc, exc_info=exc)
         self.engine.risk.halt(f"node: the {task.get_name()} stopped ({type(exc).__name__})", "node")
 
+    def _live_book(self, key: str) -> Any:
+        """A live venue's stream hands its book here on every update: mark, then the listeners."""
+        listener, on_mid = _Listener(self), self.engine.on_mid
+
+        async def on_book(book: Any) -> None:
+            self._clock.set(time.time_ns())
+            self.live[key].updates += 1
+            on_mid(key, book.mid_x2())
+            if listener.wants_books(key):
+                await listener.on_book(key, book)
+
+        return on_book
+
     async def _timer(self, stop: asyncio.Event) -> None:
         every = self.config.node.timer_ms / 1000
+        polled = dict.fromkeys(self.live, 0.0)
         while not stop.is_set():
             await asyncio.sleep(every)
             self._clock.set(time.time_ns())
             for v in self.venues.values():
                 await v.catch_up(self._clock.ns)
+            await self._poll_live(polled)
             await self.host.on_timer()
             await self.engine.mark()
+
+    async def _poll_live(self, polled: dict[str, float]) -> None:
+        """Execution reports from the live venues, by polling (each at its ``poll_ms``)."""
+        now = time.monotonic()
+        for key, lv in self.live.items():
+            if now - polled[key] >= lv.section.poll_ms / 1000:
+                polled[key] = now
+                try:
+                    await self.engine.oms.catch_up(lv.section.name)
+                except Exception as exc:  # the venue out of reach for a moment: the next poll retries
+                    log.warning("node: reports from %s: %s", lv.section.name, exc)
 
     async def shutdown(self) -> None:
         """Stop the market and the strategies, cancel open orders (unless configured to leave
@@ -343,7 +415,11 @@ class Node:
             self._clock.set(time.time_ns() + 10**9)  # past every paper latency: the cancels land
             for v in self.venues.values():
                 await v.catch_up(self._clock.ns)
+            await self._poll_live(dict.fromkeys(self.live, 0.0))
             await self.engine.oms.drain()
+        for lv in self.live.values():
+            with contextlib.suppress(Exception):
+                await lv.parts.close()
         if self.grpc is not None:
             await self.grpc.stop(0.5)
             self.grpc.audit.close()
@@ -356,10 +432,17 @@ class Node:
     def venue_status(self) -> list[VenueStatus]:
         halted = self.engine.risk.halted_venues if self.engine is not None else {}
         where = self.market.describe(self.capture.name if self.capture else "?") if self.market else "not started"
-        return [
+        out = [
             VenueStatus(v.name, "paper", True, where, halted.get(v.name, ""), self._reconciliation(v.name))
-            for v in {id(v): v for v in self.venues.values()}.values()
+            for v in self.venues.values()
         ]
+        for lv in self.live.values():
+            v = lv.section
+            net = "testnet" if v.testnet else "MAINNET"
+            market = f"{net} stream{' ' + v.ws_url if v.ws_url else ''} ({lv.updates} book updates)"
+            up = lv.stream.stats.connects > 0 and not lv.stream.book.stale
+            out.append(VenueStatus(v.name, v.kind, up, market, halted.get(v.name, ""), self._reconciliation(v.name)))
+        return out
 
     def _reconciliation(self, venue: str) -> str:
         found = [r for r in self.reconciled if r.venue == venue]
@@ -373,6 +456,18 @@ class Node:
         loaded = self.host.loaded.get(name)
         params = dict(loaded.params) if loaded is not None else {}
         self.engine.oms.record(StrategyChange(name, running, json.dumps(params, default=str), by, self._clock.now()))
+
+
+@dataclass
+class LiveVenue:
+    """A live venue in the node: its config section, adapter and market data, the instrument it
+    trades (as the venue lists it) and the stream that keeps its book."""
+
+    section: Any
+    parts: Any
+    instrument: Instrument
+    stream: Any
+    updates: int = 0
 
 
 class _Listener:

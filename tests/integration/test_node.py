@@ -126,10 +126,10 @@ async def call(session: ClientSession, tool: str, args: dict[str, Any] | None = 
     ) if result.structuredContent else json.loads(text)
 
 
-async def market(session: ClientSession) -> None:
+async def market(session: ClientSession, instrument: str = INST) -> None:
     """Until the node's book has a market (its replay has reached the capture's first snapshot)."""
     for _ in range(100):
-        ok, ticker = await call(session, "get_ticker", {"instrument": INST})
+        ok, ticker = await call(session, "get_ticker", {"instrument": instrument})
         if ok and ticker["mid"] is not None:
             return
         await asyncio.sleep(0.1)
@@ -422,3 +422,59 @@ def test_a_node_on_postgresql_keeps_its_positions_and_refuses_a_second_node(tmp_
 
             with psycopg.connect(dsn, autocommit=True) as db:
                 db.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+async def test_a_live_venue_kind_trades_through_the_node(tmp_path: Path) -> None:
+    """`kind = "binance-usdm"` with its endpoints on Binance's loopback emulator (the internet's
+    venues are out of reach; the adapter, its signer and ccxt are the real ones): the instrument
+    comes from the venue, its book from the venue's stream, an agent's ticket is placed on the
+    venue and its fill comes back by polling. Mainnet without the acknowledgement, and a missing
+    key, are refused at start with the setting named."""
+    from alephtx.emulators.base import Account
+    from alephtx.emulators.binance import BinanceEmulator
+
+    key, secret = "k" * 40, "s" * 40
+    env = Env(tmp_path)
+    risk = tmp_path / "risk.toml"
+    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
+    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
+    await emu.start()
+    try:
+        venue = (
+            f'[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\nkind = "binance-usdm"\nsymbol = "BTCUSDT"\n'
+            f'rest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\npoll_ms = 200\n'
+        )
+        env.config.write_text('[node]\nname = "live"\ntimer_ms = 100\n' + venue)
+        missing = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
+        assert missing.returncode == 2 and "ALEPH_BNT_API_KEY" in missing.stderr, missing.stderr
+        env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
+        env.config.write_text(env.config.read_text().replace("poll_ms = 200", "poll_ms = 200\ntestnet = false"))
+        mainnet = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
+        assert mainnet.returncode == 2 and "ALEPH_I_UNDERSTAND_MAINNET" in mainnet.stderr, mainnet.stderr
+        assert secret not in mainnet.stderr + missing.stderr
+        env.config.write_text(env.config.read_text().replace("\ntestnet = false", ""))
+        async with node_in_thread(env) as (_, address):
+
+            async def agent() -> None:
+                async with mcp_client(env, address) as a:
+                    await market(a, "bnt:BTCUSDT")
+                    ok, t = await call(
+                        a, "propose_order", {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"}
+                    )
+                    assert ok and t["risk_ok"] and not t["needs_approval"], t
+                    ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+                    assert ok and placed["placed"], placed
+                    for _ in range(100):
+                        ok, positions = await call(a, "get_positions")
+                        if positions and positions[0]["quantity"] == "0.002":
+                            return
+                        await asyncio.sleep(0.1)
+                    raise AssertionError(f"the fill never came back: {positions}")
+
+            await agent()
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            v = status["venues"][0]
+            assert v["kind"] == "binance-usdm" and v["connected"] and v["market"].startswith("testnet stream"), v
+            assert any(f.quantity == 2 for f in emu.venue.fills), emu.venue.fills  # the venue's own record
+    finally:
+        await emu.stop()
