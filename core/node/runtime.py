@@ -35,6 +35,7 @@ from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.node.config import NodeConfig
 from alephtx.core.node.market import LiveMarket, ReplayMarket
 from alephtx.core.oms.ids import ClientIdFactory
+from alephtx.core.redact import redact
 from alephtx.core.replay.driver import make_deliver
 from alephtx.core.replay.tape import Tape
 from alephtx.core.risk import RiskEngine, load_limits
@@ -205,6 +206,15 @@ class Node:
             parts = await build(config)
         except VenueError as exc:
             raise NodeError(f"venue {v.name} ({v.kind}): {exc}") from None
+        try:  # the keys, tried once before anything depends on them
+            await parts.adapter.get_balances()
+        except VenueError as exc:
+            with contextlib.suppress(Exception):
+                await parts.close()
+            raise NodeError(
+                f"venue {v.name} ({v.kind}) refused the node's keys: {exc.code}: {redact(exc.message)[:200]} "
+                f"(ALEPH_{v.name.upper().replace('-', '_')}_API_KEY and its secret)"
+            ) from None
         assert isinstance(parts.data, StreamData)
         inst = parts.instruments.get(v.symbol)
         return LiveVenue(v, parts, inst, parts.data.book_stream(v.symbol))

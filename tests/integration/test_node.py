@@ -447,6 +447,10 @@ async def test_a_live_venue_kind_trades_through_the_node(tmp_path: Path) -> None
         env.config.write_text('[node]\nname = "live"\ntimer_ms = 100\n' + venue)
         missing = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
         assert missing.returncode == 2 and "ALEPH_BNT_API_KEY" in missing.stderr, missing.stderr
+        env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": "w" * 40}
+        wrong = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
+        assert wrong.returncode == 2 and "bnt" in wrong.stderr and "-1022" in wrong.stderr, wrong.stderr
+        assert "w" * 40 not in wrong.stderr and "Traceback" not in wrong.stderr
         env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
         env.config.write_text(env.config.read_text().replace("poll_ms = 200", "poll_ms = 200\ntestnet = false"))
         mainnet = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
