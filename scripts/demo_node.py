@@ -1,5 +1,5 @@
 """`make demo`'s last step: the platform's main job for a few seconds. Starts `aleph node` on the
-packaged defaults (its own data folder, a free gRPC port), lets its market maker trade, shows
+packaged defaults (its own data folder, a free gRPC port), lets its grid and market maker trade, shows
 `aleph status` and `aleph positions` from the node, then stops it with Ctrl-C (SIGINT)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alephtx.core.config import load_config
 ALEPH = [sys.executable, "-m", "alephtx.cli"]
 
 
-def main(seconds: float = 8.0) -> int:
+def main(seconds: float = 15.0) -> int:
     data = Path(load_config().data_dir) / "demo-node"
     node = subprocess.Popen(
         [*ALEPH, "--data-dir", str(data), "node", "--grpc-port", "0"], stdout=subprocess.PIPE, text=True

@@ -4,7 +4,8 @@ A row says when (``ts``), who (``origin``: the transport, the peer and what the 
 what (``tool``: the method; ``args``: its arguments, shortened), how it ended (``ok``, ``code``,
 ``error``) and how long it took (``ms``). It is the shape of the MCP tools' audit rows
 (``tools/audit.py``) plus ``code``, so one reader reads both. Rows go to the
-``alephtx.core.server.audit`` logger, to a bounded in-memory list (``rows``, the newest last) and,
+``alephtx.core.server.audit`` logger (served calls at DEBUG, refused or failed ones at WARNING),
+to a bounded in-memory list (``rows``, the newest last) and,
 when a path is given, to a JSON-lines file. Arguments are logged as given: the servers take no
 secrets in arguments (the bearer token travels in metadata and is never logged).
 """
@@ -77,8 +78,8 @@ class AuditLog:
             "ms": round(seconds * 1000, 3),
         }
         self.rows.append(row)
-        if ok:
-            log.info("%s from %s: ok (%.1f ms)", tool, origin, row["ms"])
+        if ok:  # DEBUG: a node answers `aleph status` and every attached surface; the file keeps each row
+            log.debug("%s from %s: ok (%.1f ms)", tool, origin, row["ms"])
         else:
             log.warning("%s from %s: %s %s", tool, origin, code, error)
         if self.path is not None:
