@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import json
 import re
+import secrets
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -54,6 +56,10 @@ class BinanceBase(Emulator):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.order_ids: dict[str, int] = {}
+        self.listen_keys: dict[str, float] = {}  # listenKey -> when it expires (monotonic)
+        self.listen_key_ttl_s = 3600.0
+        self.pushed = 0  # the venue's reports already sent on the user-data streams
+        self._pusher: asyncio.Task[None] | None = None
 
     def depth_levels(self, ev: TapeEvent) -> tuple[str, str]:
         """A depth event's bids and asks as the JSON arrays of a depth message."""
@@ -79,6 +85,8 @@ class BinanceBase(Emulator):
     async def ws_stream(self, request: web.Request) -> web.WebSocketResponse:
         names = request.match_info.get("stream") or request.query.get("streams", "")
         kinds = {k for n in names.split("/") for k, tag in (("depth", "@depth"), ("trade", "@trade")) if tag in n}
+        if names in self.listen_keys:  # /ws/<listenKey>: the account's user-data stream
+            kinds = {"user"}
 
         async def on_open(ws: web.WebSocketResponse) -> None:
             ws._aleph_kinds = kinds  # type: ignore[attr-defined]
@@ -234,8 +242,90 @@ class BinanceEmulator(BinanceBase):
             r.add_get(f"/fapi/{v}/positionRisk", self.signed(self.position_risk))
             r.add_get(f"/fapi/{v}/account", self.signed(self.account_info))
             r.add_get(f"/fapi/{v}/balance", self.signed(self.balance))
+        r.add_post("/fapi/v1/listenKey", self.listen_key)
+        r.add_put("/fapi/v1/listenKey", self.listen_key)
+        r.add_delete("/fapi/v1/listenKey", self.listen_key)
         r.add_get("/ws/{stream}", self.ws_stream)
         r.add_get("/stream", self.ws_stream)
+
+    # -- the user-data stream ----------------------------------------------------------------------------
+
+    async def listen_key(self, request: web.Request) -> web.Response:
+        """POST a new listenKey (the API key alone, no signature, as on fapi), PUT keeps the
+        account's alive for another hour, DELETE closes it."""
+        if request.headers.get("X-MBX-APIKEY") != self.account.api_key:
+            return err(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+        now = time.monotonic()
+        if request.method == "POST":
+            key = secrets.token_hex(32)
+            self.listen_keys[key] = now + self.listen_key_ttl_s
+            return web.json_response({"listenKey": key})
+        live = [k for k, until in self.listen_keys.items() if until > now]
+        if not live:
+            return err(-1125, "This listenKey does not exist.")
+        for k in live:
+            if request.method == "PUT":
+                self.listen_keys[k] = now + self.listen_key_ttl_s
+            else:
+                del self.listen_keys[k]
+        return web.json_response({})
+
+    async def expire_listen_keys(self) -> None:
+        """Every listenKey expires now (a fault for tests): its sockets get listenKeyExpired."""
+        self.listen_keys.clear()
+        ms = int(time.time() * 1000)
+        await self.broadcast(json.dumps({"e": "listenKeyExpired", "E": ms, "listenKey": ""}), "user")
+
+    async def _push_reports(self) -> None:
+        """The venue's execution reports as ORDER_TRADE_UPDATE events, as they happen."""
+        while True:
+            await asyncio.sleep(0.02)
+            reports = self.venue.reports[self.pushed :]
+            self.pushed += len(reports)
+            for r in reports:
+                await self.broadcast(json.dumps(self.order_update(r)), "user")
+
+    def order_update(self, r: Any) -> dict[str, Any]:
+        i, o = self.instrument, self.venue.orders.get(r.client_id)
+        f = r.fill
+        execution = {"accepted": "NEW", "fill": "TRADE", "cancelled": "CANCELED", "expired": "EXPIRED"}
+        ms = (r.ts_ns or time.time_ns()) // 1_000_000
+        return {
+            "e": "ORDER_TRADE_UPDATE",
+            "E": ms,
+            "T": ms,
+            "o": {
+                "s": i.symbol,
+                "c": r.client_id,
+                "S": (o.side if o else Side.BUY).value.upper(),
+                "o": (o.type.value.upper() if o else "LIMIT"),
+                "f": TIF_OUT.get(o.tif, "GTC") if o else "GTC",
+                "q": i.format_size(o.quantity) if o else "0",
+                "p": i.format_price(o.price) if o and o.price else "0",
+                "x": execution.get(r.kind, "REJECTED"),
+                "X": STATUS[r.status],
+                "i": self.order_ids.get(r.client_id, 0),
+                "l": i.format_size(f.quantity) if f else "0",
+                "z": i.format_size(r.filled),
+                "L": i.format_price(f.price) if f else "0",
+                "N": "USDT",
+                "n": from_fixed(f.fee, i.price_precision + i.size_precision) if f else "0",
+                "T": ms,
+                "t": int(f.trade_id.rsplit("-", 1)[-1]) if f else 0,
+                "m": bool(f and f.liquidity == "maker"),
+                "R": bool(o and o.reduce_only),
+            },
+        }
+
+    async def start(self, port: int = 0) -> str:
+        url = await super().start(port)
+        self._pusher = asyncio.create_task(self._push_reports())
+        return url
+
+    async def stop(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+        await super().stop()
 
     def weight_of(self, request: web.Request) -> int:
         if request.path == "/fapi/v1/depth":

@@ -357,6 +357,11 @@ class Node:
             self._tasks.append(asyncio.create_task(self.market.run(stop), name="market"))
         for key, lv in self.live.items():
             self._tasks.append(asyncio.create_task(lv.stream.run(self._live_book(key), stop), name=f"stream {key}"))
+            if lv.parts.user is not None:  # execution reports pushed; polling stays the fallback
+                name = lv.section.name
+                self._tasks.append(
+                    asyncio.create_task(lv.parts.user.run(self._pushed(name, lv), stop), name=f"user stream {name}")
+                )
         for t in self._tasks:
             t.add_done_callback(self._ended)
         await stop.wait()
@@ -373,6 +378,17 @@ class Node:
         log.error("node: the %s stopped: %r; trading halted", task.get_name(), exc, exc_info=exc)
         self.engine.risk.halt(f"node: the {task.get_name()} stopped ({type(exc).__name__})", "node")
 
+    def _pushed(self, venue: str, lv: LiveVenue) -> Any:
+        """A user-data stream made new reports in the adapter: hand them to the OMS now (the
+        OMS skips a report it has seen, whichever way it came)."""
+        oms = self.engine.oms
+
+        async def on_update() -> None:
+            for r in lv.parts.adapter.reports_since(oms.report_seq.get(venue, 0)):
+                await oms.on_report(venue, r)
+
+        return on_update
+
     def _live_book(self, key: str) -> Any:
         """A live venue's stream hands its book here on every update: mark, then the listeners."""
         listener, on_mid = _Listener(self), self.engine.on_mid
@@ -388,7 +404,7 @@ class Node:
 
     async def _timer(self, stop: asyncio.Event) -> None:
         every = self.config.node.timer_ms / 1000
-        polled = dict.fromkeys(self.live, 0.0)
+        polled = dict.fromkeys(self.live, time.monotonic())  # reconciled at start: the first poll in poll_ms
         while not stop.is_set():
             await asyncio.sleep(every)
             self._clock.set(time.time_ns())
@@ -449,7 +465,11 @@ class Node:
         for lv in self.live.values():
             v = lv.section
             net = "testnet" if v.testnet else "MAINNET"
-            market = f"{net} stream{' ' + v.ws_url if v.ws_url else ''} ({lv.updates} book updates)"
+            user = lv.parts.user
+            reports = (
+                f"reports pushed ({user.events} so far)" if user is not None and user.connected else "reports polled"
+            )
+            market = f"{net} stream{' ' + v.ws_url if v.ws_url else ''} ({lv.updates} book updates; {reports})"
             up = lv.stream.stats.connects > 0 and not lv.stream.book.stale
             out.append(VenueStatus(v.name, v.kind, up, market, halted.get(v.name, ""), self._reconciliation(v.name)))
         return out

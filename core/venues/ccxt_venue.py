@@ -258,22 +258,40 @@ class CcxtVenue(VenueAdapter):
 
     async def poll(self) -> None:
         for f in await self.get_fills(0):
-            if f.trade_id in self._fill_ids:
-                continue
-            self._fill_ids.add(f.trade_id)
-            o = self._known.get(f.client_id)
-            if o is not None:
-                o.filled += f.quantity
-                o.status = OrderStatus.FILLED if o.filled >= o.quantity else OrderStatus.PARTIALLY_FILLED
-            self._report("fill", f.client_id, o, f)
+            self.ingest_fill(f)
         for cid, o in list(self._known.items()):
             if o.status.is_terminal:
                 continue
             now = await self.get_order(o.instrument, cid)
             if now is not None and now.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
-                o.status = now.status
-                kind = {OrderStatus.CANCELLED: "cancelled", OrderStatus.EXPIRED: "expired"}.get(now.status, "rejected")
-                self._report(kind, cid, o, None)
+                self.ingest_done(cid, now.status)
+
+    def ingest_fill(self, f: Fill) -> bool:
+        """A fill seen by polling or pushed by the venue's user-data stream: reported once."""
+        if f.trade_id in self._fill_ids:
+            return False
+        self._fill_ids.add(f.trade_id)
+        o = self._known.get(f.client_id)
+        if o is not None:
+            o.filled += f.quantity
+            o.status = OrderStatus.FILLED if o.filled >= o.quantity else OrderStatus.PARTIALLY_FILLED
+        self._report("fill", f.client_id, o, f)
+        return True
+
+    def ingest_done(self, client_id: str, status: OrderStatus) -> bool:
+        """An order that left the book (cancelled, expired, rejected), seen by polling or pushed:
+        reported once."""
+        o = self._known.get(client_id)
+        if o is None or o.status.is_terminal:
+            return False
+        o.status = status
+        kind = {OrderStatus.CANCELLED: "cancelled", OrderStatus.EXPIRED: "expired"}.get(status, "rejected")
+        self._report(kind, client_id, o, None)
+        return True
+
+    def reports_since(self, since_seq: int) -> list[ExecReport]:
+        """The reports made so far (by polling or pushed), without asking the venue."""
+        return self.reports[since_seq:]
 
     def _report(self, kind: str, cid: str, o: VenueOrder | None, fill: Fill | None) -> None:
         self.reports.append(

@@ -85,6 +85,9 @@ class MarketParts:
 @dataclass
 class VenueParts(MarketParts):
     adapter: VenueAdapter
+    # The venue's user-data stream (execution reports pushed) when the folder has one; its
+    # ``run(on_update, stop)`` feeds the adapter's reports. None: reports by polling only.
+    user: Any = None
 
     async def close(self) -> None:
         await self.adapter.close()
@@ -116,6 +119,10 @@ class VenueFactory(abc.ABC):
     def credentials(self, config: VenueConfig, env: Mapping[str, str] | None = None) -> Credentials:
         """The keys, from the environment under the venue's name (the folder's ``credentials.py``)."""
         return from_env(config.name, env)
+
+    def user_stream(self, settings: Any, adapter: VenueAdapter, credentials: Credentials) -> Any:
+        """The folder's user-data stream over ``adapter`` (see ``VenueParts.user``), if it has one."""
+        return None
 
     def data(self, config: VenueConfig, settings: Any, instruments: list[Instrument]) -> MarketData:
         return StreamData(config.name, instruments, self.book_stream_cls, self.trade_stream_cls, settings)
@@ -158,9 +165,11 @@ class VenueFactory(abc.ABC):
                 raise FieldError(prefix + VARIABLES[need], "", f"not set: the {config.kind} adapter needs it")
         market = await self.build_market(config, cache_dir=cache_dir, refresh=refresh)
         instruments = market.instruments.select(config.symbols)
-        adapter = self.adapter(config, self.settings(config), instruments, creds)
+        settings = self.settings(config)
+        adapter = self.adapter(config, settings, instruments, creds)
         adapter.name = config.name
-        return VenueParts(config, market.data, market.instruments, adapter)
+        user = self.user_stream(settings, adapter, creds)
+        return VenueParts(config, market.data, market.instruments, adapter, user)
 
 
 # Credentials fields -> the end of their environment variable (core/venues/credentials.py).

@@ -482,3 +482,49 @@ async def test_a_live_venue_kind_trades_through_the_node(tmp_path: Path) -> None
             assert any(f.quantity == 2 for f in emu.venue.fills), emu.venue.fills  # the venue's own record
     finally:
         await emu.stop()
+
+
+async def test_a_binance_venues_reports_are_pushed_by_its_user_data_stream(tmp_path: Path) -> None:
+    """With polling all but off (poll_ms = 60000), a fill reaches the node through Binance's
+    user-data stream (listenKey, ORDER_TRADE_UPDATE); when the venue expires the listenKey the
+    node takes a new one and the next fill arrives the same way."""
+    from alephtx.emulators.base import Account
+    from alephtx.emulators.binance import BinanceEmulator
+
+    key, secret = "k" * 40, "s" * 40
+    env = Env(tmp_path)
+    env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
+    risk = tmp_path / "risk.toml"
+    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
+    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
+    await emu.start()
+    try:
+        env.config.write_text(
+            f'[node]\nname = "push"\n[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\nkind = "binance-usdm"\n'
+            f'symbol = "BTCUSDT"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\npoll_ms = 60000\n'
+        )
+        async with node_in_thread(env) as (_, address), mcp_client(env, address) as a:
+            await market(a, "bnt:BTCUSDT")
+            for expected in ("0.002", "0.004"):
+                ok, t = await call(
+                    a, "propose_order", {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"}
+                )
+                ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+                assert ok and placed["placed"], placed
+                for _ in range(50):
+                    ok, positions = await call(a, "get_positions")
+                    if positions and positions[0]["quantity"] == expected:
+                        break
+                    await asyncio.sleep(0.1)
+                assert positions[0]["quantity"] == expected, positions  # within 5 s: pushed, not polled
+                status = await asyncio.to_thread(env.json, "status", "--node", address)
+                assert "reports pushed" in status["venues"][0]["market"], status["venues"][0]
+                if expected == "0.002":
+                    await emu.expire_listen_keys()
+                    for _ in range(50):  # the node takes a new key
+                        if emu.listen_keys:
+                            break
+                        await asyncio.sleep(0.1)
+                    assert emu.listen_keys, "no new listenKey after the old one expired"
+    finally:
+        await emu.stop()

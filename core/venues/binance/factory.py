@@ -43,6 +43,11 @@ class BinanceUsdmFactory(VenueFactory):
     ) -> VenueAdapter:
         return BinanceUsdmVenue(instruments, credentials, settings)
 
+    def user_stream(self, settings: Any, adapter: Any, credentials: Credentials) -> Any:
+        from alephtx.core.venues.binance.user_stream import BinanceUserStream
+
+        return BinanceUserStream(adapter, settings.rest_url, settings.ws_url, credentials.api_key)
+
 
 class BinanceSpotFactory(VenueFactory):
     kind = "binance"
