@@ -59,6 +59,8 @@ class BinanceBase(Emulator):
         self.listen_keys: dict[str, float] = {}  # listenKey -> when it expires (monotonic)
         self.listen_key_ttl_s = 3600.0
         self.pushed = 0  # the venue's reports already sent on the user-data streams
+        self.countdown_until: float | None = None  # countdownCancelAll's deadline (monotonic)
+        self.countdown_fired = 0
         self._pusher: asyncio.Task[None] | None = None
 
     def depth_levels(self, ev: TapeEvent) -> tuple[str, str]:
@@ -242,6 +244,7 @@ class BinanceEmulator(BinanceBase):
             r.add_get(f"/fapi/{v}/positionRisk", self.signed(self.position_risk))
             r.add_get(f"/fapi/{v}/account", self.signed(self.account_info))
             r.add_get(f"/fapi/{v}/balance", self.signed(self.balance))
+        r.add_post("/fapi/v1/countdownCancelAll", self.signed(self.countdown_cancel_all))
         r.add_post("/fapi/v1/listenKey", self.listen_key)
         r.add_put("/fapi/v1/listenKey", self.listen_key)
         r.add_delete("/fapi/v1/listenKey", self.listen_key)
@@ -276,10 +279,32 @@ class BinanceEmulator(BinanceBase):
         ms = int(time.time() * 1000)
         await self.broadcast(json.dumps({"e": "listenKeyExpired", "E": ms, "listenKey": ""}), "user")
 
+    async def countdown_cancel_all(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        """The dead-man's switch: cancel the symbol's open orders unless called again within
+        countdownTime ms (0 disarms)."""
+        if p.get("symbol") != self.instrument.symbol:
+            return err(-1121, "Invalid symbol.")
+        try:
+            ms = int(p["countdownTime"])
+        except (KeyError, ValueError):
+            return err(-1102, "Mandatory parameter 'countdownTime' was not sent, was empty/null, or malformed.")
+        self.countdown_until = time.monotonic() + ms / 1000 if ms > 0 else None
+        return web.json_response({"symbol": self.instrument.symbol, "countdownTime": str(ms)})
+
+    async def _dead_mans_switch(self) -> None:
+        if self.countdown_until is None or time.monotonic() < self.countdown_until:
+            return
+        self.countdown_until = None
+        self.countdown_fired += 1
+        for o in await self.venue.get_open_orders():
+            await self.venue.cancel_order(self.instrument.key, o.client_id)
+
     async def _push_reports(self) -> None:
-        """The venue's execution reports as ORDER_TRADE_UPDATE events, as they happen."""
+        """The venue's execution reports as ORDER_TRADE_UPDATE events, as they happen (and the
+        dead-man's switch, checked as often)."""
         while True:
             await asyncio.sleep(0.02)
+            await self._dead_mans_switch()
             reports = self.venue.reports[self.pushed :]
             self.pushed += len(reports)
             for r in reports:

@@ -68,6 +68,9 @@ class VenueSection(_M):
     rest_url: str = Field("", pattern=r"^(https?://[^\s]+)?$")
     ws_url: str = Field("", pattern=r"^(wss?://[^\s]+)?$")
     poll_ms: int = Field(1000, ge=50, le=60_000)  # how often a live venue is asked for its reports
+    # The venue's dead-man's switch, armed and refreshed every third of this while the node is
+    # healthy: a node that stops answering has its open orders cancelled by the venue. 0: off.
+    cancel_on_disconnect_s: float = Field(60.0, ge=0, le=600)
     cash: str = Field("100000", pattern=r"^[0-9]{1,15}$")  # whole USDT
     delay_ms: int = Field(0, ge=0, le=60_000)
     latency_ms: float = Field(1.0, ge=0, le=60_000)

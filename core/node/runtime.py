@@ -357,6 +357,8 @@ class Node:
             self._tasks.append(asyncio.create_task(self.market.run(stop), name="market"))
         for key, lv in self.live.items():
             self._tasks.append(asyncio.create_task(lv.stream.run(self._live_book(key), stop), name=f"stream {key}"))
+            if lv.section.cancel_on_disconnect_s:
+                self._tasks.append(asyncio.create_task(self._heartbeat(lv), name=f"heartbeat {key}"))
             if lv.parts.user is not None:  # execution reports pushed; polling stays the fallback
                 name = lv.section.name
                 self._tasks.append(
@@ -377,6 +379,20 @@ class Node:
             return  # a market or a stream ends its task only when the node stops
         log.error("node: the %s stopped: %r; trading halted", task.get_name(), exc, exc_info=exc)
         self.engine.risk.halt(f"node: the {task.get_name()} stopped ({type(exc).__name__})", "node")
+
+    async def _heartbeat(self, lv: LiveVenue) -> None:
+        """Arm the venue's dead-man's switch and refresh it while the node runs (a failed refresh
+        is retried at the next beat: the switch fires only if the node stays silent)."""
+        seconds = lv.section.cancel_on_disconnect_s
+        while True:
+            try:
+                lv.armed = await lv.parts.adapter.arm_cancel_on_disconnect(seconds)
+            except Exception as exc:
+                log.warning("node: %s dead-man's switch not refreshed: %s", lv.section.name, exc)
+            if lv.armed is False:
+                log.info("node: %s has no dead-man's switch here", lv.section.name)
+                return
+            await asyncio.sleep(seconds / 3)
 
     def _pushed(self, venue: str, lv: LiveVenue) -> Any:
         """A user-data stream made new reports in the adapter: hand them to the OMS now (the
@@ -445,6 +461,9 @@ class Node:
             await self.engine.oms.drain()
         for lv in self.live.values():
             with contextlib.suppress(Exception):
+                if lv.armed:  # an orderly stop: the orders left working stay working
+                    await lv.parts.adapter.arm_cancel_on_disconnect(0)
+            with contextlib.suppress(Exception):
                 await lv.parts.close()
         if self.grpc is not None:
             await self.grpc.stop(0.5)
@@ -469,7 +488,8 @@ class Node:
             reports = (
                 f"reports pushed ({user.events} so far)" if user is not None and user.connected else "reports polled"
             )
-            market = f"{net} stream{' ' + v.ws_url if v.ws_url else ''} ({lv.updates} book updates; {reports})"
+            switch = f"; cancel-on-disconnect {v.cancel_on_disconnect_s:g} s" if lv.armed else ""
+            market = f"{net} stream{' ' + v.ws_url if v.ws_url else ''} ({lv.updates} book updates; {reports}{switch})"
             up = lv.stream.stats.connects > 0 and not lv.stream.book.stale
             out.append(VenueStatus(v.name, v.kind, up, market, halted.get(v.name, ""), self._reconciliation(v.name)))
         return out
@@ -498,6 +518,7 @@ class LiveVenue:
     instrument: Instrument
     stream: Any
     updates: int = 0
+    armed: bool | None = None  # the venue's dead-man's switch: armed, not available, or not tried
 
 
 class _Listener:

@@ -185,5 +185,10 @@ class VenueAdapter(abc.ABC):
         """The request signer (None for venues that need no signature, such as the paper venue)."""
         return None
 
+    async def arm_cancel_on_disconnect(self, seconds: float) -> bool:
+        """Arm (or refresh) the venue's dead-man's switch: it cancels our open orders unless armed
+        again within ``seconds``; 0 disarms. False: this adapter has no such switch."""
+        return False
+
     async def close(self) -> None:
         return None

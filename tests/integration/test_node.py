@@ -528,3 +528,53 @@ async def test_a_binance_venues_reports_are_pushed_by_its_user_data_stream(tmp_p
                     assert emu.listen_keys, "no new listenKey after the old one expired"
     finally:
         await emu.stop()
+
+
+async def test_the_venues_dead_mans_switch_cancels_when_the_node_goes_silent(tmp_path: Path) -> None:
+    """`cancel_on_disconnect_s`: the node arms Binance's countdownCancelAll and refreshes it; frozen
+    (SIGSTOP) past the countdown, the venue (its emulator) cancels the node's resting order; woken
+    up, the node learns of the cancel from the venue."""
+    from alephtx.emulators.base import Account
+    from alephtx.emulators.binance import BinanceEmulator
+
+    key, secret = "k" * 40, "s" * 40
+    env = Env(tmp_path)
+    env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
+    risk = tmp_path / "risk.toml"
+    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
+    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
+    await emu.start()
+    try:
+        env.config.write_text(
+            f'[node]\nname = "dms"\n[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\nkind = "binance-usdm"\n'
+            f'symbol = "BTCUSDT"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\ncancel_on_disconnect_s = 1.5\n'
+        )
+        async with node_in_thread(env) as (proc, address), mcp_client(env, address) as a:
+            await market(a, "bnt:BTCUSDT")
+            ok, ticker = await call(a, "get_ticker", {"instrument": "bnt:BTCUSDT"})
+            price = f"{float(ticker['bid']) * 0.99:.1f}"  # rests: far below the market, inside the band
+            ok, t = await call(
+                a,
+                "propose_order",
+                {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002", "type": "limit", "price": price},
+            )
+            ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+            assert ok and placed["placed"] and placed["status"] == "accepted", placed
+            await asyncio.sleep(1.0)  # beats keep the switch from firing
+            assert len(await emu.venue.get_open_orders()) == 1 and emu.countdown_fired == 0
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            assert "cancel-on-disconnect 1.5 s" in status["venues"][0]["market"], status["venues"][0]
+            os.kill(proc.proc.pid, signal.SIGSTOP)  # the node stops answering, as a hung process would
+            try:
+                await asyncio.sleep(3.0)
+            finally:
+                os.kill(proc.proc.pid, signal.SIGCONT)
+            assert emu.countdown_fired == 1 and not await emu.venue.get_open_orders()
+            for _ in range(50):
+                ok, still = await call(a, "get_open_orders")
+                if not still:
+                    break
+                await asyncio.sleep(0.1)
+            assert not still, still  # the node saw the venue's cancel
+    finally:
+        await emu.stop()

@@ -173,6 +173,16 @@ class BinanceUsdmVenue(BinanceVenue):
             out.append(Balance(self.name, a["asset"], total, free, CASH_PRECISION))
         return out
 
+    async def arm_cancel_on_disconnect(self, seconds: float) -> bool:
+        """USD-M's countdownCancelAll, per symbol: the venue cancels that symbol's open orders
+        when the countdown is not refreshed in time."""
+        await self._markets()
+        ms = max(0, int(seconds * 1000))
+        for inst in self.instruments.values():
+            params = {"symbol": inst.symbol, "countdownTime": ms}
+            await self._call(lambda p=params: self.ex.fapiPrivatePostCountdownCancelAll(p))
+        return True
+
 
 class BinanceSpotVenue(BinanceVenue):
     """Binance spot on ccxt.binance: spot's order types (post-only is LIMIT_MAKER) and holdings."""
