@@ -7,6 +7,7 @@ parameters, positions and balances."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from alephtx.core.model import (
@@ -180,7 +181,7 @@ class BinanceUsdmVenue(BinanceVenue):
         ms = max(0, int(seconds * 1000))
         for inst in self.instruments.values():
             params = {"symbol": inst.symbol, "countdownTime": ms}
-            await self._call(lambda p=params: self.ex.fapiPrivatePostCountdownCancelAll(p))
+            await self._call(partial(self.ex.fapiPrivatePostCountdownCancelAll, params))
         return True
 
 
