@@ -106,6 +106,9 @@ class Node:
     async def start(self, grpc_port: int | None = None, grpc_host: str | None = None) -> None:
         """Everything up to serving: nothing is written before the journal's lock is held."""
         cfg = self.config
+        host = grpc_host or cfg.serve.host
+        if host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("ALEPH_GRPC_TOKEN"):
+            raise NodeError(f"serve.host: {host} is beyond loopback; set ALEPH_GRPC_TOKEN so that clients need it")
         self.folder.mkdir(parents=True, exist_ok=True)
         limits_path = Path(cfg.risk.limits) if cfg.risk.limits else config_file("risk.toml")
         limits = load_limits(limits_path)
@@ -327,6 +330,8 @@ class Node:
         host = host or self.config.serve.host
         try:
             self.grpc = await serve(self.local, port=port, host=host, audit=self.folder / "grpc-audit.jsonl")
+        except ValueError as exc:  # beyond loopback without ALEPH_GRPC_TOKEN
+            raise NodeError(f"serve.host: {exc}") from None
         except RuntimeError as exc:
             raise NodeError(f"serve.grpc_port: cannot listen on {host}:{port} (in use?): {exc}") from None
         if not self.grpc.bound_port:

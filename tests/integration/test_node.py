@@ -216,6 +216,8 @@ def test_a_node_refuses_what_it_cannot_do_and_overwrites_nothing(tmp_path: Path)
     refused = newer.run("node", "--config", str(env.config), "--grpc-port", "0")
     assert refused.returncode == 2 and "schema version 99" in refused.stderr, refused.stderr
     assert (newer.data / "node" / "journal.db").read_bytes() == before
+    exposed = env.run("node", "--config", str(env.config), "--grpc-port", "0", "--host", "0.0.0.0")
+    assert exposed.returncode == 2 and "ALEPH_GRPC_TOKEN" in exposed.stderr, exposed.stderr
     unreachable = env.run("status", "--node", f"127.0.0.1:{free_port()}")
     assert unreachable.returncode == 2 and "no node answers" in unreachable.stderr
     malformed = env.run("status", "--node", "not a node")
