@@ -11,12 +11,15 @@ from dataclasses import asdict, is_dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from alephtx.cli.main import app, console, fail
 from alephtx.core.errors import AlephError, FieldError
 
 T = TypeVar("T")
+# Client ids, instruments and reasons are long: tables at least 160 columns wide, also in a pipe.
+WIDE = Console(width=max(console.width, 160))
 
 NodeOpt = Annotated[
     str | None,
@@ -58,10 +61,10 @@ def show_rows(title: str, rows: list[Any], columns: tuple[str, ...], json_out: b
         return
     table = Table(title=title)
     for c in columns:
-        table.add_column(c)
+        table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*("" if getattr(r, c) is None else str(getattr(r, c)) for c in columns))
-    console.print(table)
+    WIDE.print(table)
     if not rows:
         console.print("(none)")
 

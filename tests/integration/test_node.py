@@ -201,6 +201,9 @@ def test_a_node_refuses_what_it_cannot_do_and_overwrites_nothing(tmp_path: Path)
         journal = env.data / "node" / "journal.db"
         held = env.run("node", "--config", str(env.config), "--grpc-port", "0")
         assert held.returncode == 2 and "journal" in held.stderr.lower(), held.stderr
+        table = env.run("status", "--node", address)  # the table a person reads
+        assert table.returncode == 0 and "test-node" in table.stdout and "ACTIVE" in table.stdout, table.stderr
+        assert "paper-a" in table.stdout and "agreed with the journal" in table.stdout
         other = Env(tmp_path / "other")
         taken = other.run("node", "--config", str(env.config), "--grpc-port", str(port))
         assert taken.returncode == 2 and "grpc_port" in taken.stderr, taken.stderr
@@ -580,3 +583,15 @@ async def test_the_venues_dead_mans_switch_cancels_when_the_node_goes_silent(tmp
             assert not still, still  # the node saw the venue's cancel
     finally:
         await emu.stop()
+
+
+def test_halt_and_resume_local_change_the_data_folders_state_without_a_node(tmp_path: Path) -> None:
+    """`--local`: no node is asked (not even one answering at 127.0.0.1:50051); the data folder's
+    stored state changes, which nodes started on it read."""
+    env = Env(tmp_path)
+    halted = env.run("halt", "maintenance", "--local")
+    assert halted.returncode == 0 and '"HALTED"' in halted.stdout, halted.stderr
+    assert json.loads(env.run("risk-state").stdout)["state"] == "HALTED"
+    resumed = env.run("resume", "--yes", "--local")
+    assert resumed.returncode == 0 and "ACTIVE" in resumed.stdout, resumed.stderr
+    assert json.loads(env.run("risk-state").stdout)["state"] == "ACTIVE"
