@@ -61,6 +61,7 @@ class BinanceBase(Emulator):
         self.pushed = 0  # the venue's reports already sent on the user-data streams
         self.countdown_until: float | None = None  # countdownCancelAll's deadline (monotonic)
         self.countdown_fired = 0
+        self.refuse_listen_keys = False
         self._pusher: asyncio.Task[None] | None = None
 
     def depth_levels(self, ev: TapeEvent) -> tuple[str, str]:
@@ -260,6 +261,8 @@ class BinanceEmulator(BinanceBase):
             return err(-2015, "Invalid API-key, IP, or permissions for action.", 401)
         now = time.monotonic()
         if request.method == "POST":
+            if self.refuse_listen_keys:  # a fault: the user-data stream cannot be opened
+                return err(-1001, "Internal error; unable to process your request. Please try again.", 503)
             key = secrets.token_hex(32)
             self.listen_keys[key] = now + self.listen_key_ttl_s
             return web.json_response({"listenKey": key})

@@ -366,9 +366,8 @@ class Node:
                 self._tasks.append(asyncio.create_task(self._heartbeat(lv), name=f"heartbeat {key}"))
             if lv.parts.user is not None:  # execution reports pushed; polling stays the fallback
                 name = lv.section.name
-                self._tasks.append(
-                    asyncio.create_task(lv.parts.user.run(self._pushed(name, lv), stop), name=f"user stream {name}")
-                )
+                run = lv.parts.user.run(self._pushed(name, lv), stop, self._reconcile_after_reconnect(name))
+                self._tasks.append(asyncio.create_task(run, name=f"user stream {name}"))
         for t in self._tasks:
             t.add_done_callback(self._ended)
         await stop.wait()
@@ -398,6 +397,22 @@ class Node:
                 log.info("node: %s has no dead-man's switch here", lv.section.name)
                 return
             await asyncio.sleep(seconds / 3)
+
+    def _reconcile_after_reconnect(self, venue: str) -> Any:
+        """The stream was down: fills and cancels meanwhile were never pushed. Reconcile the venue
+        as at start (missing fills recorded, open orders checked, positions compared)."""
+        from alephtx.core.engine.recovery import reconcile
+
+        async def again() -> None:
+            try:
+                found = await reconcile(self.engine.oms, venue, compare_cash=False)
+            except Exception as exc:  # the venue out of reach again: the next reconnect retries
+                log.warning("node: reconciling %s after a reconnect: %s", venue, exc)
+                return
+            self.reconciled += found
+            log.info("node: %s reconciled after a reconnect (%d differences)", venue, len(found))
+
+        return again
 
     def _pushed(self, venue: str, lv: LiveVenue) -> Any:
         """A user-data stream made new reports in the adapter: hand them to the OMS now (the

@@ -492,7 +492,8 @@ async def test_a_live_venue_kind_trades_through_the_node(tmp_path: Path) -> None
 async def test_a_binance_venues_reports_are_pushed_by_its_user_data_stream(tmp_path: Path) -> None:
     """With polling all but off (poll_ms = 60000), a fill reaches the node through Binance's
     user-data stream (listenKey, ORDER_TRADE_UPDATE); when the venue expires the listenKey the
-    node takes a new one and the next fill arrives the same way."""
+    node takes a new one and the next fill arrives the same way; a fill made while the stream
+    cannot be reopened is found by the reconciliation that follows the reconnect."""
     from alephtx.emulators.base import Account
     from alephtx.emulators.binance import BinanceEmulator
 
@@ -531,6 +532,25 @@ async def test_a_binance_venues_reports_are_pushed_by_its_user_data_stream(tmp_p
                             break
                         await asyncio.sleep(0.1)
                     assert emu.listen_keys, "no new listenKey after the old one expired"
+            # Down for a while: a fill meanwhile is never pushed; the reconnect reconciles it in.
+            emu.refuse_listen_keys = True
+            await emu.expire_listen_keys()
+            await asyncio.sleep(0.5)
+            ok, t = await call(a, "propose_order", {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"})
+            ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+            assert ok and placed["placed"], placed
+            await asyncio.sleep(1.0)
+            ok, positions = await call(a, "get_positions")
+            assert positions[0]["quantity"] == "0.004", positions  # not pushed, not polled yet
+            emu.refuse_listen_keys = False
+            for _ in range(100):
+                ok, positions = await call(a, "get_positions")
+                if positions[0]["quantity"] == "0.006":
+                    break
+                await asyncio.sleep(0.1)
+            assert positions[0]["quantity"] == "0.006", positions
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            assert "missing from the journal: recorded" in status["venues"][0]["reconciliation"], status
     finally:
         await emu.stop()
 

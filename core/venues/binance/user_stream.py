@@ -52,9 +52,17 @@ class BinanceUserStream:
                 async with session.put(f"{self.rest_url}/fapi/v1/listenKey", headers=self._headers) as resp:
                     await resp.read()
 
-    async def run(self, on_update: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
-        """Until ``stop``: apply each pushed update to the adapter, then ``on_update()``."""
+    async def run(
+        self,
+        on_update: Callable[[], Awaitable[None]],
+        stop: asyncio.Event,
+        on_reconnect: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Until ``stop``: apply each pushed update to the adapter, then ``on_update()``. After a
+        reconnect (not the first connection) ``on_reconnect()`` runs first: what happened while
+        the stream was down was never pushed, and must be looked up (reconciliation)."""
         backoff = 0.1
+        connections = 0
         async with aiohttp.ClientSession() as session:
             while not stop.is_set():
                 keeper: asyncio.Task[None] | None = None
@@ -62,6 +70,9 @@ class BinanceUserStream:
                     key = await self._new_key(session)
                     async with session.ws_connect(f"{self.ws_url}/ws/{key}", heartbeat=None) as ws:
                         self.connected, backoff = True, 0.1
+                        connections += 1
+                        if connections > 1 and on_reconnect is not None:
+                            await on_reconnect()
                         keeper = asyncio.create_task(self._keep_alive(session))
                         await self._receive(ws, on_update, stop)
                 except (aiohttp.ClientError, OSError, ConnectionError, ValueError) as exc:
