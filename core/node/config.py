@@ -71,6 +71,9 @@ class VenueSection(_M):
     # The venue's dead-man's switch, armed and refreshed every third of this while the node is
     # healthy: a node that stops answering has its open orders cancelled by the venue. 0: off.
     cancel_on_disconnect_s: float = Field(60.0, ge=0, le=600)
+    # No book update for this long (or the stream resyncing): the node's watchdog takes the
+    # venue's market price away (its orders are refused: NO_MARKET_PRICE) until the book is fresh.
+    stream_silence_s: float = Field(4.0, ge=0.5, le=300)
     cash: str = Field("100000", pattern=r"^[0-9]{1,15}$")  # whole USDT
     delay_ms: int = Field(0, ge=0, le=60_000)
     latency_ms: float = Field(1.0, ge=0, le=60_000)

@@ -220,7 +220,9 @@ class Node:
             ) from None
         assert isinstance(parts.data, StreamData)
         inst = parts.instruments.get(v.symbol)
-        return LiveVenue(v, parts, inst, parts.data.book_stream(v.symbol))
+        stream = parts.data.book_stream(v.symbol)
+        stream.silence_timeout_s = v.stream_silence_s  # a silent socket is dropped and opened again
+        return LiveVenue(v, parts, inst, stream)
 
     async def _start_market(self) -> None:
         if not self.venues:
@@ -429,9 +431,12 @@ class Node:
         """A live venue's stream hands its book here on every update: mark, then the listeners."""
         listener, on_mid = _Listener(self), self.engine.on_mid
 
+        lv = self.live[key]
+
         async def on_book(book: Any) -> None:
             self._clock.set(time.time_ns())
-            self.live[key].updates += 1
+            lv.updates += 1
+            lv.last_update = time.monotonic()
             on_mid(key, book.mid_x2())
             if listener.wants_books(key):
                 await listener.on_book(key, book)
@@ -447,8 +452,24 @@ class Node:
             for v in self.venues.values():
                 await v.catch_up(self._clock.ns)
             await self._poll_live(polled)
+            self._watch_live()
             await self.host.on_timer()
             await self.engine.mark()
+
+    def _watch_live(self) -> None:
+        """The watchdog: a live venue whose book has not moved for ``stream_silence_s`` (or is
+        resyncing) loses its market price, so that no order is priced against a stale book;
+        the next fresh update gives it back."""
+        now = time.monotonic()
+        for key, lv in self.live.items():
+            silent = lv.stream.book.stale or now - lv.last_update > lv.section.stream_silence_s
+            if silent and not lv.silent:
+                lv.silent, lv.silences = True, lv.silences + 1
+                self.engine.on_mid(key, 0)
+                log.warning("node: %s: no fresh book for %.1f s; its orders are refused", key, now - lv.last_update)
+            elif not silent and lv.silent:
+                lv.silent = False
+                log.info("node: %s: the book is fresh again", key)
 
     async def _poll_live(self, polled: dict[str, float]) -> None:
         """Execution reports from the live venues, by polling (each at its ``poll_ms``)."""
@@ -510,7 +531,9 @@ class Node:
             )
             switch = f"; cancel-on-disconnect {v.cancel_on_disconnect_s:g} s" if lv.armed else ""
             market = f"{net} stream{' ' + v.ws_url if v.ws_url else ''} ({lv.updates} book updates; {reports}{switch})"
-            up = lv.stream.stats.connects > 0 and not lv.stream.book.stale
+            up = lv.stream.stats.connects > 0 and not lv.stream.book.stale and not lv.silent
+            if lv.silent:
+                market += "; SILENT: orders refused until its book is fresh"
             out.append(VenueStatus(v.name, v.kind, up, market, halted.get(v.name, ""), self._reconciliation(v.name)))
         return out
 
@@ -538,6 +561,9 @@ class LiveVenue:
     instrument: Instrument
     stream: Any
     updates: int = 0
+    last_update: float = field(default_factory=time.monotonic)  # monotonic; the start counts as fresh
+    silent: bool = False  # the watchdog took its market price away
+    silences: int = 0
     armed: bool | None = None  # the venue's dead-man's switch: armed, not available, or not tried
 
 

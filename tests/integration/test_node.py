@@ -615,3 +615,50 @@ def test_halt_and_resume_local_change_the_data_folders_state_without_a_node(tmp_
     resumed = env.run("resume", "--yes", "--local")
     assert resumed.returncode == 0 and "ACTIVE" in resumed.stdout, resumed.stderr
     assert json.loads(env.run("risk-state").stdout)["state"] == "ACTIVE"
+
+
+async def test_the_watchdog_takes_a_silent_venues_price_away_and_gives_it_back(tmp_path: Path) -> None:
+    """The venue's stream goes quiet (the emulator keeps the socket open and sends nothing): within
+    5 s the node says the venue is silent and refuses to price orders against its stale book;
+    when the stream talks again, the node resyncs and orders pass again."""
+    from alephtx.emulators.base import Account
+    from alephtx.emulators.binance import BinanceEmulator
+
+    key, secret = "k" * 40, "s" * 40
+    env = Env(tmp_path)
+    env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
+    risk = tmp_path / "risk.toml"
+    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
+    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
+    await emu.start()
+    order = {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"}
+    try:
+        env.config.write_text(
+            f'[node]\nname = "watch"\ntimer_ms = 250\n[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\n'
+            f'kind = "binance-usdm"\nsymbol = "BTCUSDT"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\n'
+        )
+        async with node_in_thread(env) as (_, address), mcp_client(env, address) as a:
+            await market(a, "bnt:BTCUSDT")
+            ok, t = await call(a, "propose_order", order)
+            assert ok and t["risk_ok"], t
+            emu.faults.silence_ws = True
+            t0 = time.monotonic()
+            for _ in range(100):
+                status = await asyncio.to_thread(env.json, "status", "--node", address)
+                if not status["venues"][0]["connected"]:
+                    break
+                await asyncio.sleep(0.1)
+            assert "SILENT" in status["venues"][0]["market"] and time.monotonic() - t0 < 5.0, status["venues"][0]
+            ok, t = await call(a, "propose_order", order)
+            assert ok and not t["risk_ok"] and "NO_MARKET_PRICE" in t["risk_verdict"], t
+            emu.faults.silence_ws = False
+            for _ in range(150):
+                ok, t = await call(a, "propose_order", order)
+                if t["risk_ok"]:
+                    break
+                await asyncio.sleep(0.1)
+            assert t["risk_ok"], t
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            assert status["venues"][0]["connected"], status["venues"][0]
+    finally:
+        await emu.stop()
