@@ -83,6 +83,7 @@ class CcxtVenue(VenueAdapter):
         self._known: dict[str, VenueOrder] = {}
         self._fill_ids: set[str] = set()
         self.retries = 0
+        self.clock_resyncs = 0
 
     def point_at(self, urls: dict[str, str]) -> None:
         """Replace the venue's base URLs (``{"https://fapi.binance.com": "http://127.0.0.1:N"}``)."""
@@ -131,9 +132,17 @@ class CcxtVenue(VenueAdapter):
 
     async def _call(self, fn: Callable[[], Awaitable[T]], retry: bool = True) -> T:
         attempt = 0
+        resynced = False
         while True:
             try:
                 return await fn()
+            except cx.InvalidNonce as exc:
+                # Our clock and the venue's disagree (Binance -1021): the request was refused
+                # before anything happened, so measuring the offset and sending it again is safe.
+                if resynced or not hasattr(self.ex, "load_time_difference"):
+                    raise VenueRejected(type(exc).__name__, self._scrub(str(exc))) from None
+                resynced = True
+                await self.resync_clock()
             except REJECTED as exc:
                 raise VenueRejected(type(exc).__name__, self._scrub(str(exc))) from None
             except RETRYABLE as exc:
@@ -146,6 +155,18 @@ class CcxtVenue(VenueAdapter):
                 await asyncio.sleep(wait)
             except cx.ExchangeError as exc:
                 raise VenueRejected(type(exc).__name__, self._scrub(str(exc))) from None
+
+    async def resync_clock(self) -> None:
+        """Measure the venue's clock against ours (ccxt's load_time_difference) and sign with it."""
+        try:
+            await self.ex.load_time_difference()
+        except cx.BaseError as exc:
+            raise VenueUnavailable(type(exc).__name__, self._scrub(str(exc))) from None
+        self.clock_resyncs += 1
+        offset = self.ex.options.get("timeDifference", 0)
+        log.warning(
+            "%s: the venue's clock and ours differ by %s ms; requests are signed with it now", self.name, offset
+        )
 
     def _retry_after(self) -> float:
         headers = getattr(self.ex, "last_response_headers", None) or {}
