@@ -91,6 +91,9 @@ class Emulator(abc.ABC):
         self.routes(self.app.router)
         self._runner: web.AppRunner | None = None
         self._task: asyncio.Task[None] | None = None
+        self._switch: asyncio.Task[None] | None = None
+        self.countdown_until: float | None = None  # the dead-man's switch's deadline (monotonic)
+        self.countdown_fired = 0
         self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -103,6 +106,7 @@ class Emulator(abc.ABC):
         server: Any = site._server
         self.port = server.sockets[0].getsockname()[1]
         self._task = asyncio.create_task(self._drive())
+        self._switch = asyncio.create_task(self._watch_countdown())
         return self.url
 
     @property
@@ -119,6 +123,8 @@ class Emulator(abc.ABC):
         return f"ws://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
+        if self._switch is not None:
+            self._switch.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -134,6 +140,23 @@ class Emulator(abc.ABC):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    # -- the dead-man's switch ----------------------------------------------------------------------
+
+    def arm_countdown(self, seconds: float) -> None:
+        """Cancel every open order unless armed again within ``seconds`` (0 disarms): what
+        Binance's countdownCancelAll and OKX's cancel-all-after do."""
+        self.countdown_until = time.monotonic() + seconds if seconds > 0 else None
+
+    async def _watch_countdown(self) -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            if self.countdown_until is None or time.monotonic() < self.countdown_until:
+                continue
+            self.countdown_until = None
+            self.countdown_fired += 1
+            for o in await self.venue.get_open_orders():
+                await self.venue.cancel_order(o.instrument, o.client_id)
 
     # -- market ----------------------------------------------------------------------------------
 

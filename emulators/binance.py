@@ -59,8 +59,6 @@ class BinanceBase(Emulator):
         self.listen_keys: dict[str, float] = {}  # listenKey -> when it expires (monotonic)
         self.listen_key_ttl_s = 3600.0
         self.pushed = 0  # the venue's reports already sent on the user-data streams
-        self.countdown_until: float | None = None  # countdownCancelAll's deadline (monotonic)
-        self.countdown_fired = 0
         self.refuse_listen_keys = False
         self._pusher: asyncio.Task[None] | None = None
 
@@ -291,23 +289,13 @@ class BinanceEmulator(BinanceBase):
             ms = int(p["countdownTime"])
         except (KeyError, ValueError):
             return err(-1102, "Mandatory parameter 'countdownTime' was not sent, was empty/null, or malformed.")
-        self.countdown_until = time.monotonic() + ms / 1000 if ms > 0 else None
+        self.arm_countdown(ms / 1000)
         return web.json_response({"symbol": self.instrument.symbol, "countdownTime": str(ms)})
 
-    async def _dead_mans_switch(self) -> None:
-        if self.countdown_until is None or time.monotonic() < self.countdown_until:
-            return
-        self.countdown_until = None
-        self.countdown_fired += 1
-        for o in await self.venue.get_open_orders():
-            await self.venue.cancel_order(self.instrument.key, o.client_id)
-
     async def _push_reports(self) -> None:
-        """The venue's execution reports as ORDER_TRADE_UPDATE events, as they happen (and the
-        dead-man's switch, checked as often)."""
+        """The venue's execution reports as ORDER_TRADE_UPDATE events, as they happen."""
         while True:
             await asyncio.sleep(0.02)
-            await self._dead_mans_switch()
             reports = self.venue.reports[self.pushed :]
             self.pushed += len(reports)
             for r in reports:

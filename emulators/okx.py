@@ -153,6 +153,7 @@ class OkxEmulator(Emulator):
         r.add_get("/api/v5/trade/fills-history", self.signed(self.fills))
         r.add_get("/api/v5/account/positions", self.signed(self.positions))
         r.add_get("/api/v5/account/balance", self.signed(self.balance))
+        r.add_post("/api/v5/trade/cancel-all-after", self.signed(self.cancel_all_after))
         r.add_get("/ws/v5/public", self.websocket)
 
     def too_many(self, retry_after: float) -> web.Response:
@@ -499,6 +500,18 @@ class OkxEmulator(Emulator):
         pos = self.venue.matchers[self.instrument.key].position
         assert pos is not None
         return pos.quantity, self.venue.cash() - to_cash(self.instrument, pos.cost)
+
+    async def cancel_all_after(self, request: web.Request, p: dict[str, Any]) -> web.Response:
+        """OKX's dead-man's switch: timeOut seconds, 0 (off) or 10 to 120."""
+        try:
+            seconds = int(p["timeOut"])
+        except (KeyError, ValueError, TypeError):
+            return web.json_response({"code": "51000", "msg": "Parameter timeOut error", "data": []})
+        if seconds != 0 and not 10 <= seconds <= 120:
+            return web.json_response({"code": "51000", "msg": "Parameter timeOut error", "data": []})
+        self.arm_countdown(seconds)
+        now = int(time.time() * 1000)
+        return ok([{"triggerTime": str(now + seconds * 1000 if seconds else 0), "tag": "", "ts": str(now)}])
 
     async def balance(self, request: web.Request, p: dict[str, Any]) -> web.Response:
         if self.spot:

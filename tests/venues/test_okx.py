@@ -96,3 +96,25 @@ async def test_books_channel_with_checksums_follows_the_venue(emu: OkxEmulator) 
     assert s.stats.messages > 50 and s.checksum_failures == 0
     assert s.stats.gaps >= 1 and not s.book.stale
     assert s.book.depth(25) == emu.venue.books[INST.key].depth(25)
+
+
+async def test_cancel_all_after_arms_the_venues_switch_within_its_bounds(emu: OkxEmulator) -> None:
+    """OKX's dead-man's switch takes 10 to 120 s: 1.5 s is raised to 10 (the emulator refuses
+    anything else, as OKX does), 0 disarms; once it fires the venue cancels the open orders."""
+    import time
+
+    v = venue(emu)
+    try:
+        assert await v.arm_cancel_on_disconnect(1.5)
+        assert emu.countdown_until is not None and 9.5 < emu.countdown_until - time.monotonic() <= 10.0
+        assert await v.arm_cancel_on_disconnect(0) and emu.countdown_until is None
+        bid = emu.venue.books[emu.instrument.key].best_bid_price()
+        await v.place_order(
+            OrderRequest(INST.key, Side.BUY, OrderType.LIMIT, 2, bid - 200 * INST.tick, client_id="dms1")
+        )
+        assert len(await emu.venue.get_open_orders()) == 1
+        emu.arm_countdown(0.1)  # the venue's timer running out, shortened
+        await asyncio.sleep(0.3)
+        assert emu.countdown_fired == 1 and not await emu.venue.get_open_orders()
+    finally:
+        await v.close()

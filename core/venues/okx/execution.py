@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from alephtx.core.model import (
@@ -134,6 +135,14 @@ class OkxVenue(CcxtVenue):
                 free = to_fixed(d["availBal"], CASH_PRECISION, "availBal", Rounding.DOWN)
                 out.append(Balance(self.name, d["ccy"], total, free, CASH_PRECISION))
         return out
+
+    async def arm_cancel_on_disconnect(self, seconds: float) -> bool:
+        """OKX's cancel-all-after: whole seconds from 10 to 120 (0 disarms); a shorter wish is
+        raised to 10, a longer one lowered to 120, as the venue allows no other."""
+        timeout = 0 if seconds <= 0 else min(120, max(10, round(seconds)))
+        await self._markets()
+        await self._call(partial(self.ex.privatePostTradeCancelAllAfter, {"timeOut": str(timeout)}))
+        return True
 
 
 class OkxSpotVenue(OkxVenue):
