@@ -287,6 +287,20 @@ class HyperliquidEmulator(Emulator):
                     await self.venue.cancel_order(self.instrument.key, o.client_id)
                     statuses.append("success")
             return web.json_response({"status": "ok", "response": {"type": "cancel", "data": {"statuses": statuses}}})
+        if action.get("type") == "scheduleCancel":  # the dead-man's switch
+            at, now = action.get("time"), int(time.time() * 1000)
+            if at is None:
+                self.arm_countdown(0)
+            elif not isinstance(at, int) or at < now + 5000:
+                return web.json_response(
+                    {
+                        "status": "err",
+                        "response": "Scheduled cancel time too early, must be at least 5 seconds from now.",
+                    }
+                )
+            else:
+                self.arm_countdown((at - now) / 1000)
+            return web.json_response({"status": "ok", "response": {"type": "default"}})
         return web.json_response({"status": "err", "response": f"Unsupported action type {action.get('type')}"})
 
     async def _place(self, w: dict[str, Any]) -> dict[str, Any]:

@@ -122,3 +122,23 @@ async def test_l2book_stream_follows_the_venue_and_survives_a_drop(emu: Hyperliq
     assert [INST.format_price(p) for p, _ in s.book.depth(20)[0]] == [
         INST.format_price(INST.price(lv["px"])) for lv in expected[0]
     ]
+
+
+async def test_schedule_cancel_is_the_adapters_dead_mans_switch(emu: HyperliquidEmulator) -> None:
+    """scheduleCancel, signed like every action: at least 5 s ahead (1.5 s is raised to 6), no
+    time unschedules; once it fires the venue cancels the open orders."""
+    import time
+
+    v = venue(emu)
+    try:
+        assert await v.arm_cancel_on_disconnect(1.5)
+        assert emu.countdown_until is not None and 5.0 < emu.countdown_until - time.monotonic() <= 6.0
+        assert await v.arm_cancel_on_disconnect(0) and emu.countdown_until is None
+        px = emu.venue.books[INST.key].best_bid_price() // 10 * 10 - 1000  # 100 USD below: rests
+        await v.place_order(OrderRequest(INST.key, Side.BUY, OrderType.LIMIT, 200, px, client_id="dms1"))
+        assert len(await emu.venue.get_open_orders()) == 1
+        emu.arm_countdown(0.1)  # the scheduled time coming, shortened
+        await asyncio.sleep(0.3)
+        assert emu.countdown_fired == 1 and not await emu.venue.get_open_orders()
+    finally:
+        await v.close()

@@ -286,6 +286,16 @@ class HyperliquidVenue(VenueAdapter):
                 o.status = now.status
         return self.reports[since_seq:]
 
+    async def arm_cancel_on_disconnect(self, seconds: float) -> bool:
+        """Hyperliquid's scheduleCancel: every open order cancelled at a time at least 5 s ahead
+        when the venue reads it (a shorter wish is raised to 6 s: 5 and a second for the
+        request's way there); without a time it is unscheduled."""
+        action: dict[str, Any] = {"type": "scheduleCancel"}
+        if seconds > 0:
+            action["time"] = int(time.time() * 1000) + max(6000, int(seconds * 1000))
+        await self._action(action)
+        return True
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
