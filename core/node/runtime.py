@@ -66,6 +66,7 @@ class Node:
     local: Any = None
     venues: dict[str, PaperVenue] = field(default_factory=dict)  # paper venues by instrument key
     live: dict[str, LiveVenue] = field(default_factory=dict)  # live venues by instrument key
+    live_catch_ups: dict[str, int] = field(default_factory=dict)  # by venue name: after reconnects
     market: ReplayMarket | LiveMarket | None = None
     notes: list[str] = field(default_factory=list)  # what start-up decided (a fallback), for the operator
     capture: Path | None = None
@@ -368,7 +369,7 @@ class Node:
                 self._tasks.append(asyncio.create_task(self._heartbeat(lv), name=f"heartbeat {key}"))
             if lv.parts.user is not None:  # execution reports pushed; polling stays the fallback
                 name = lv.section.name
-                run = lv.parts.user.run(self._pushed(name, lv), stop, self._reconcile_after_reconnect(name))
+                run = lv.parts.user.run(self._pushed(name, lv), stop, self._catch_up_after_reconnect(name))
                 self._tasks.append(asyncio.create_task(run, name=f"user stream {name}"))
         for t in self._tasks:
             t.add_done_callback(self._ended)
@@ -400,19 +401,21 @@ class Node:
                 return
             await asyncio.sleep(seconds / 3)
 
-    def _reconcile_after_reconnect(self, venue: str) -> Any:
-        """The stream was down: fills and cancels meanwhile were never pushed. Reconcile the venue
-        as at start (missing fills recorded, open orders checked, positions compared)."""
-        from alephtx.core.engine.recovery import reconcile
+    def _catch_up_after_reconnect(self, venue: str) -> Any:
+        """The stream was down: fills and cancels meanwhile were never pushed. Ask the venue for
+        them (its fills and the state of every order it knows, as polling does) before listening
+        again. Not the full start-up reconciliation: while trading goes on, comparing positions
+        races with fills on their way and would halt a healthy venue."""
+        oms = self.engine.oms
 
         async def again() -> None:
             try:
-                found = await reconcile(self.engine.oms, venue, compare_cash=False)
-            except Exception as exc:  # the venue out of reach again: the next reconnect retries
-                log.warning("node: reconciling %s after a reconnect: %s", venue, exc)
+                await oms.catch_up(venue)
+            except Exception as exc:  # the venue out of reach again: polling and the next reconnect retry
+                log.warning("node: catching up %s after a reconnect: %s", venue, exc)
                 return
-            self.reconciled += found
-            log.info("node: %s reconciled after a reconnect (%d differences)", venue, len(found))
+            self.live_catch_ups[venue] = self.live_catch_ups.get(venue, 0) + 1
+            log.info("node: %s caught up after a reconnect", venue)
 
         return again
 
@@ -526,9 +529,10 @@ class Node:
             v = lv.section
             net = "testnet" if v.testnet else "MAINNET"
             user = lv.parts.user
-            reports = (
-                f"reports pushed ({user.events} so far)" if user is not None and user.connected else "reports polled"
-            )
+            pushed = user is not None and user.connected
+            reports = f"reports pushed ({user.events} so far)" if pushed else "reports polled"
+            if self.live_catch_ups.get(v.name):
+                reports += f", caught up after {self.live_catch_ups[v.name]} reconnects"
             switch = f"; cancel-on-disconnect {v.cancel_on_disconnect_s:g} s" if lv.armed else ""
             market = f"{net} stream{' ' + v.ws_url if v.ws_url else ''} ({lv.updates} book updates; {reports}{switch})"
             up = lv.stream.stats.connects > 0 and not lv.stream.book.stale and not lv.silent

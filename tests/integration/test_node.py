@@ -136,6 +136,16 @@ async def market(session: ClientSession, instrument: str = INST) -> None:
     raise AssertionError("the node's book never got a market")
 
 
+async def position(session: ClientSession, quantity: str, tries: int = 50) -> bool:
+    """Until the node holds ``quantity`` of its first position (a fill on its way back)."""
+    for _ in range(tries):
+        ok, positions = await call(session, "get_positions")
+        if ok and positions and positions[0]["quantity"] == quantity:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
 def test_two_mcp_clients_and_the_cli_share_one_node_which_survives_sigkill(tmp_path: Path) -> None:
     env = Env(tmp_path)
     with node(env) as (proc, address):
@@ -429,180 +439,152 @@ def test_a_node_on_postgresql_keeps_its_positions_and_refuses_a_second_node(tmp_
                 db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-async def test_a_live_venue_kind_trades_through_the_node(tmp_path: Path) -> None:
-    """`kind = "binance-usdm"` with its endpoints on Binance's loopback emulator (the internet's
-    venues are out of reach; the adapter, its signer and ccxt are the real ones): the instrument
-    comes from the venue, its book from the venue's stream, an agent's ticket is placed on the
-    venue and its fill comes back by polling. Mainnet without the acknowledgement, and a missing
-    key, are refused at start with the setting named."""
+LIVE = "bnt:BTCUSDT"
+LIVE_KEY, LIVE_SECRET = "k" * 40, "s" * 40
+
+
+@asynccontextmanager
+async def binance_node_config(env: Env, name: str, venue_extra: str = "", node_extra: str = "") -> AsyncIterator[Any]:
+    """Binance's loopback emulator (the internet's venues are out of reach; the adapter, its
+    signer and ccxt are the real ones) and a node config with one `binance-usdm` venue ("bnt")
+    on it, its risk limits allowing a position; yields the emulator. The keys are the caller's
+    to put in ``env.vars`` (ALEPH_BNT_API_KEY/SECRET: LIVE_KEY, LIVE_SECRET)."""
     from alephtx.emulators.base import Account
     from alephtx.emulators.binance import BinanceEmulator
 
-    key, secret = "k" * 40, "s" * 40
-    env = Env(tmp_path)
-    risk = tmp_path / "risk.toml"
-    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
-    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
+    risk = env.config.parent / "risk.toml"
+    risk.write_text(f'[instrument."{LIVE}"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
+    emu = BinanceEmulator(account=Account(LIVE_KEY, LIVE_SECRET), speed=4.0)
     await emu.start()
     try:
-        venue = (
-            f'[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\nkind = "binance-usdm"\nsymbol = "BTCUSDT"\n'
-            f'rest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\npoll_ms = 200\n'
+        env.config.write_text(
+            f'[node]\nname = "{name}"\n{node_extra}[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\n'
+            f'kind = "binance-usdm"\nsymbol = "BTCUSDT"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\n{venue_extra}'
         )
-        env.config.write_text('[node]\nname = "live"\ntimer_ms = 100\n' + venue)
+        yield emu
+    finally:
+        await emu.stop()
+
+
+def with_keys(env: Env, secret: str = LIVE_SECRET) -> None:
+    env.vars |= {"ALEPH_BNT_API_KEY": LIVE_KEY, "ALEPH_BNT_API_SECRET": secret}
+
+
+async def test_a_live_venue_kind_trades_through_the_node(tmp_path: Path) -> None:
+    """`kind = "binance-usdm"` on Binance's loopback emulator: the instrument comes from the
+    venue, its book from the venue's stream, an agent's ticket is placed on the venue and its fill
+    comes back by polling. A missing key, a wrong secret and mainnet without the acknowledgement
+    are refused at start with the setting named."""
+    env = Env(tmp_path)
+    async with binance_node_config(env, "live", venue_extra="poll_ms = 200\n", node_extra="timer_ms = 100\n") as emu:
         missing = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
         assert missing.returncode == 2 and "ALEPH_BNT_API_KEY" in missing.stderr, missing.stderr
-        env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": "w" * 40}
+        with_keys(env, "w" * 40)
         wrong = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
         assert wrong.returncode == 2 and "bnt" in wrong.stderr and "-1022" in wrong.stderr, wrong.stderr
         assert "w" * 40 not in wrong.stderr and "Traceback" not in wrong.stderr
-        env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
-        env.config.write_text(env.config.read_text().replace("poll_ms = 200", "poll_ms = 200\ntestnet = false"))
+        with_keys(env)
+        env.config.write_text(env.config.read_text() + "testnet = false\n")
         mainnet = await asyncio.to_thread(env.run, "node", "--config", str(env.config), "--grpc-port", "0")
         assert mainnet.returncode == 2 and "ALEPH_I_UNDERSTAND_MAINNET" in mainnet.stderr, mainnet.stderr
-        assert secret not in mainnet.stderr + missing.stderr
-        env.config.write_text(env.config.read_text().replace("\ntestnet = false", ""))
-        async with node_in_thread(env) as (_, address):
-
-            async def agent() -> None:
-                async with mcp_client(env, address) as a:
-                    await market(a, "bnt:BTCUSDT")
-                    ok, t = await call(
-                        a, "propose_order", {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"}
-                    )
-                    assert ok and t["risk_ok"] and not t["needs_approval"], t
-                    ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
-                    assert ok and placed["placed"], placed
-                    for _ in range(100):
-                        ok, positions = await call(a, "get_positions")
-                        if positions and positions[0]["quantity"] == "0.002":
-                            return
-                        await asyncio.sleep(0.1)
-                    raise AssertionError(f"the fill never came back: {positions}")
-
-            await agent()
+        assert LIVE_SECRET not in mainnet.stderr + missing.stderr
+        env.config.write_text(env.config.read_text().replace("testnet = false\n", ""))
+        async with node_in_thread(env) as (_, address), mcp_client(env, address) as a:
+            await market(a, LIVE)
+            ok, t = await call(a, "propose_order", {"instrument": LIVE, "side": "buy", "quantity": "0.002"})
+            assert ok and t["risk_ok"] and not t["needs_approval"], t
+            ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+            assert ok and placed["placed"], placed
+            assert await position(a, "0.002"), "the fill never came back"
             status = await asyncio.to_thread(env.json, "status", "--node", address)
             v = status["venues"][0]
             assert v["kind"] == "binance-usdm" and v["connected"] and v["market"].startswith("testnet stream"), v
             assert any(f.quantity == 2 for f in emu.venue.fills), emu.venue.fills  # the venue's own record
-    finally:
-        await emu.stop()
 
 
 async def test_a_binance_venues_reports_are_pushed_by_its_user_data_stream(tmp_path: Path) -> None:
     """With polling all but off (poll_ms = 60000), a fill reaches the node through Binance's
     user-data stream (listenKey, ORDER_TRADE_UPDATE); when the venue expires the listenKey the
     node takes a new one and the next fill arrives the same way; a fill made while the stream
-    cannot be reopened is found by the reconciliation that follows the reconnect."""
-    from alephtx.emulators.base import Account
-    from alephtx.emulators.binance import BinanceEmulator
-
-    key, secret = "k" * 40, "s" * 40
+    cannot be reopened is fetched from the venue when it reconnects."""
     env = Env(tmp_path)
-    env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
-    risk = tmp_path / "risk.toml"
-    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
-    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
-    await emu.start()
-    try:
-        env.config.write_text(
-            f'[node]\nname = "push"\n[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\nkind = "binance-usdm"\n'
-            f'symbol = "BTCUSDT"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\npoll_ms = 60000\n'
-        )
-        async with node_in_thread(env) as (_, address), mcp_client(env, address) as a:
-            await market(a, "bnt:BTCUSDT")
-            for expected in ("0.002", "0.004"):
-                ok, t = await call(
-                    a, "propose_order", {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"}
-                )
-                ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
-                assert ok and placed["placed"], placed
-                for _ in range(50):
-                    ok, positions = await call(a, "get_positions")
-                    if positions and positions[0]["quantity"] == expected:
-                        break
-                    await asyncio.sleep(0.1)
-                assert positions[0]["quantity"] == expected, positions  # within 5 s: pushed, not polled
-                status = await asyncio.to_thread(env.json, "status", "--node", address)
-                assert "reports pushed" in status["venues"][0]["market"], status["venues"][0]
-                if expected == "0.002":
-                    await emu.expire_listen_keys()
-                    for _ in range(50):  # the node takes a new key
-                        if emu.listen_keys:
-                            break
-                        await asyncio.sleep(0.1)
-                    assert emu.listen_keys, "no new listenKey after the old one expired"
-            # Down for a while: a fill meanwhile is never pushed; the reconnect reconciles it in.
-            emu.refuse_listen_keys = True
-            await emu.expire_listen_keys()
-            await asyncio.sleep(0.5)
-            ok, t = await call(a, "propose_order", {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"})
+    with_keys(env)
+    order = {"instrument": LIVE, "side": "buy", "quantity": "0.002"}
+    async with (
+        binance_node_config(env, "push", venue_extra="poll_ms = 60000\n") as emu,
+        node_in_thread(env) as (_, address),
+        mcp_client(env, address) as a,
+    ):
+        await market(a, LIVE)
+        for expected in ("0.002", "0.004"):
+            ok, t = await call(a, "propose_order", order)
             ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
             assert ok and placed["placed"], placed
-            await asyncio.sleep(1.0)
-            ok, positions = await call(a, "get_positions")
-            assert positions[0]["quantity"] == "0.004", positions  # not pushed, not polled yet
-            emu.refuse_listen_keys = False
-            for _ in range(100):
-                ok, positions = await call(a, "get_positions")
-                if positions[0]["quantity"] == "0.006":
-                    break
-                await asyncio.sleep(0.1)
-            assert positions[0]["quantity"] == "0.006", positions
+            assert await position(a, expected), expected  # within 5 s: pushed, not polled
             status = await asyncio.to_thread(env.json, "status", "--node", address)
-            assert "missing from the journal: recorded" in status["venues"][0]["reconciliation"], status
-    finally:
-        await emu.stop()
+            assert "reports pushed" in status["venues"][0]["market"], status["venues"][0]
+            if expected == "0.002":
+                await emu.expire_listen_keys()
+                for _ in range(50):  # the node takes a new key
+                    if emu.listen_keys:
+                        break
+                    await asyncio.sleep(0.1)
+                assert emu.listen_keys, "no new listenKey after the old one expired"
+        # Down for a while: a fill meanwhile is never pushed; the reconnect reconciles it in.
+        emu.refuse_listen_keys = True
+        await emu.expire_listen_keys()
+        await asyncio.sleep(0.5)
+        ok, t = await call(a, "propose_order", order)
+        ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+        assert ok and placed["placed"], placed
+        await asyncio.sleep(1.0)
+        ok, positions = await call(a, "get_positions")
+        assert positions[0]["quantity"] == "0.004", positions  # not pushed, not polled yet
+        emu.refuse_listen_keys = False
+        assert await position(a, "0.006", tries=100)
+        for _ in range(50):  # the catch-up ends after the fill it fetched has landed
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            if "caught up after" in status["venues"][0]["market"]:
+                break
+            await asyncio.sleep(0.1)
+        assert "caught up after" in status["venues"][0]["market"], status["venues"][0]
+        assert not status["venues"][0]["halted"], status["venues"][0]  # trading went on meanwhile
 
 
 async def test_the_venues_dead_mans_switch_cancels_when_the_node_goes_silent(tmp_path: Path) -> None:
     """`cancel_on_disconnect_s`: the node arms Binance's countdownCancelAll and refreshes it; frozen
     (SIGSTOP) past the countdown, the venue (its emulator) cancels the node's resting order; woken
     up, the node learns of the cancel from the venue."""
-    from alephtx.emulators.base import Account
-    from alephtx.emulators.binance import BinanceEmulator
-
-    key, secret = "k" * 40, "s" * 40
     env = Env(tmp_path)
-    env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
-    risk = tmp_path / "risk.toml"
-    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
-    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
-    await emu.start()
-    try:
-        env.config.write_text(
-            f'[node]\nname = "dms"\n[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\nkind = "binance-usdm"\n'
-            f'symbol = "BTCUSDT"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\ncancel_on_disconnect_s = 1.5\n'
-        )
-        async with node_in_thread(env) as (proc, address), mcp_client(env, address) as a:
-            await market(a, "bnt:BTCUSDT")
-            ok, ticker = await call(a, "get_ticker", {"instrument": "bnt:BTCUSDT"})
-            price = f"{float(ticker['bid']) * 0.99:.1f}"  # rests: far below the market, inside the band
-            ok, t = await call(
-                a,
-                "propose_order",
-                {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002", "type": "limit", "price": price},
-            )
-            ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
-            assert ok and placed["placed"] and placed["status"] == "accepted", placed
-            await asyncio.sleep(1.0)  # beats keep the switch from firing
-            assert len(await emu.venue.get_open_orders()) == 1 and emu.countdown_fired == 0
-            status = await asyncio.to_thread(env.json, "status", "--node", address)
-            assert "cancel-on-disconnect 1.5 s" in status["venues"][0]["market"], status["venues"][0]
-            os.kill(proc.proc.pid, signal.SIGSTOP)  # the node stops answering, as a hung process would
-            try:
-                await asyncio.sleep(3.0)
-            finally:
-                os.kill(proc.proc.pid, signal.SIGCONT)
-            assert emu.countdown_fired == 1 and not await emu.venue.get_open_orders()
-            for _ in range(50):
-                ok, still = await call(a, "get_open_orders")
-                if not still:
-                    break
-                await asyncio.sleep(0.1)
-            assert not still, still  # the node saw the venue's cancel
-    finally:
-        await emu.stop()
+    with_keys(env)
+    async with (
+        binance_node_config(env, "dms", venue_extra="cancel_on_disconnect_s = 1.5\n") as emu,
+        node_in_thread(env) as (proc, address),
+        mcp_client(env, address) as a,
+    ):
+        await market(a, LIVE)
+        ok, ticker = await call(a, "get_ticker", {"instrument": LIVE})
+        price = f"{float(ticker['bid']) * 0.99:.1f}"  # rests: far below the market, inside the band
+        limit = {"instrument": LIVE, "side": "buy", "quantity": "0.002", "type": "limit", "price": price}
+        ok, t = await call(a, "propose_order", limit)
+        ok, placed = await call(a, "confirm_order", {"ticket_id": t["ticket_id"]})
+        assert ok and placed["placed"] and placed["status"] == "accepted", placed
+        await asyncio.sleep(1.0)  # beats keep the switch from firing
+        assert len(await emu.venue.get_open_orders()) == 1 and emu.countdown_fired == 0
+        status = await asyncio.to_thread(env.json, "status", "--node", address)
+        assert "cancel-on-disconnect 1.5 s" in status["venues"][0]["market"], status["venues"][0]
+        os.kill(proc.proc.pid, signal.SIGSTOP)  # the node stops answering, as a hung process would
+        try:
+            await asyncio.sleep(3.0)
+        finally:
+            os.kill(proc.proc.pid, signal.SIGCONT)
+        assert emu.countdown_fired == 1 and not await emu.venue.get_open_orders()
+        for _ in range(50):
+            ok, still = await call(a, "get_open_orders")
+            if not still:
+                break
+            await asyncio.sleep(0.1)
+        assert not still, still  # the node saw the venue's cancel
 
 
 def test_halt_and_resume_local_change_the_data_folders_state_without_a_node(tmp_path: Path) -> None:
@@ -621,44 +603,33 @@ async def test_the_watchdog_takes_a_silent_venues_price_away_and_gives_it_back(t
     """The venue's stream goes quiet (the emulator keeps the socket open and sends nothing): within
     5 s the node says the venue is silent and refuses to price orders against its stale book;
     when the stream talks again, the node resyncs and orders pass again."""
-    from alephtx.emulators.base import Account
-    from alephtx.emulators.binance import BinanceEmulator
-
-    key, secret = "k" * 40, "s" * 40
     env = Env(tmp_path)
-    env.vars |= {"ALEPH_BNT_API_KEY": key, "ALEPH_BNT_API_SECRET": secret}
-    risk = tmp_path / "risk.toml"
-    risk.write_text('[instrument."bnt:BTCUSDT"]\nmax_position = "1"\n[agent]\nmax_order_notional = "1000"\n')
-    emu = BinanceEmulator(account=Account(key, secret), speed=4.0)
-    await emu.start()
-    order = {"instrument": "bnt:BTCUSDT", "side": "buy", "quantity": "0.002"}
-    try:
-        env.config.write_text(
-            f'[node]\nname = "watch"\ntimer_ms = 250\n[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bnt"\n'
-            f'kind = "binance-usdm"\nsymbol = "BTCUSDT"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\n'
-        )
-        async with node_in_thread(env) as (_, address), mcp_client(env, address) as a:
-            await market(a, "bnt:BTCUSDT")
-            ok, t = await call(a, "propose_order", order)
-            assert ok and t["risk_ok"], t
-            emu.faults.silence_ws = True
-            t0 = time.monotonic()
-            for _ in range(100):
-                status = await asyncio.to_thread(env.json, "status", "--node", address)
-                if not status["venues"][0]["connected"]:
-                    break
-                await asyncio.sleep(0.1)
-            assert "SILENT" in status["venues"][0]["market"] and time.monotonic() - t0 < 5.0, status["venues"][0]
-            ok, t = await call(a, "propose_order", order)
-            assert ok and not t["risk_ok"] and "NO_MARKET_PRICE" in t["risk_verdict"], t
-            emu.faults.silence_ws = False
-            for _ in range(150):
-                ok, t = await call(a, "propose_order", order)
-                if t["risk_ok"]:
-                    break
-                await asyncio.sleep(0.1)
-            assert t["risk_ok"], t
+    with_keys(env)
+    order = {"instrument": LIVE, "side": "buy", "quantity": "0.002"}
+    async with (
+        binance_node_config(env, "watch", node_extra="timer_ms = 250\n") as emu,
+        node_in_thread(env) as (_, address),
+        mcp_client(env, address) as a,
+    ):
+        await market(a, LIVE)
+        ok, t = await call(a, "propose_order", order)
+        assert ok and t["risk_ok"], t
+        emu.faults.silence_ws = True
+        t0 = time.monotonic()
+        for _ in range(100):
             status = await asyncio.to_thread(env.json, "status", "--node", address)
-            assert status["venues"][0]["connected"], status["venues"][0]
-    finally:
-        await emu.stop()
+            if not status["venues"][0]["connected"]:
+                break
+            await asyncio.sleep(0.1)
+        assert "SILENT" in status["venues"][0]["market"] and time.monotonic() - t0 < 5.0, status["venues"][0]
+        ok, t = await call(a, "propose_order", order)
+        assert ok and not t["risk_ok"] and "NO_MARKET_PRICE" in t["risk_verdict"], t
+        emu.faults.silence_ws = False
+        for _ in range(150):
+            ok, t = await call(a, "propose_order", order)
+            if t["risk_ok"]:
+                break
+            await asyncio.sleep(0.1)
+        assert t["risk_ok"], t
+        status = await asyncio.to_thread(env.json, "status", "--node", address)
+        assert status["venues"][0]["connected"], status["venues"][0]
