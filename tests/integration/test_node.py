@@ -607,7 +607,9 @@ async def test_the_watchdog_takes_a_silent_venues_price_away_and_gives_it_back(t
     with_keys(env)
     order = {"instrument": LIVE, "side": "buy", "quantity": "0.002"}
     async with (
-        binance_node_config(env, "watch", node_extra="timer_ms = 250\n") as emu,
+        # 3 s of silence (the default is 4): "within 5 s" holds with room for this loop's
+        # subprocess calls on a loaded machine (each `aleph status` is a process of its own).
+        binance_node_config(env, "watch", venue_extra="stream_silence_s = 3\n", node_extra="timer_ms = 250\n") as emu,
         node_in_thread(env) as (_, address),
         mcp_client(env, address) as a,
     ):
