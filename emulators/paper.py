@@ -291,6 +291,8 @@ class PaperVenueServer:
         """Replay the capture in market time scaled by ``speed`` (pausable for consistent reads)."""
         tape = Tape.cached(self.capture, self.instrument)
         async for _ in play(tape, self.venue, self.instrument.key, speed=self.speed, running=self.running):
+            # Nothing to do per event: the service has no stream to publish (clients ask its REST
+            # endpoints), and play() has already applied the event to the venue and its books.
             pass
         self.market_done = True
         log.info("paper venue: the capture ended; the market is now still")
