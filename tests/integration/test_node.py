@@ -22,7 +22,7 @@ from mcp.client.stdio import stdio_client
 
 from tests.integration.test_cli import ALEPH
 from tests.support.running import Running
-from tests.support.servers import free_port, nats_server
+from tests.support.servers import free_port, nats_server, port_open
 
 pytestmark = pytest.mark.slow
 
@@ -96,9 +96,9 @@ def node(env: Env, *extra: str) -> Iterator[tuple[Running, str]]:
 
 
 @asynccontextmanager
-async def node_in_thread(env: Env) -> AsyncIterator[tuple[Running, str]]:
+async def node_in_thread(env: Env, *extra: str) -> AsyncIterator[tuple[Running, str]]:
     """``node`` for an async test: waiting for it must not block the loop that serves its peers."""
-    cm = node(env)
+    cm = node(env, *extra)
     started = await asyncio.to_thread(cm.__enter__)
     try:
         yield started
@@ -635,3 +635,75 @@ async def test_the_watchdog_takes_a_silent_venues_price_away_and_gives_it_back(t
         assert t["risk_ok"], t
         status = await asyncio.to_thread(env.json, "status", "--node", address)
         assert status["venues"][0]["connected"], status["venues"][0]
+
+
+async def test_every_surface_attaches_with_node_as_a_person_runs_it(tmp_path: Path) -> None:
+    """`--node` on each surface, as subprocesses from an empty folder: `aleph chat --node` (slash
+    commands need no model), `aleph mcp --http --node`, `aleph telegram --node`; and `aleph node
+    --host` beyond loopback with ALEPH_GRPC_TOKEN, which every client then needs. The tables of
+    `aleph positions` and `aleph tickets`, and `aleph approve --json`."""
+    import httpx
+    from mcp.client.streamable_http import streamable_http_client
+
+    from tests.support.fake_telegram import fake_telegram
+
+    env = Env(tmp_path)
+    grpc_token, mcp_token, tg_token, operator = "g" * 40, "m" * 40, "123456:" + "B" * 35, 4343
+    env.vars["ALEPH_GRPC_TOKEN"] = grpc_token
+    async with fake_telegram(tg_token) as tg, node_in_thread(env, "--host", "0.0.0.0") as (_, address):
+        port = address.rsplit(":", 1)[1]
+        local = f"127.0.0.1:{port}"
+        no_token = {k: v for k, v in env.vars.items() if k != "ALEPH_GRPC_TOKEN"}
+        refused = await asyncio.to_thread(env.run, "status", "--node", local, env=no_token)
+        assert refused.returncode == 2 and "ALEPH_GRPC_TOKEN" in refused.stderr, refused.stderr
+
+        chat = await asyncio.to_thread(
+            lambda: subprocess.run(
+                [*ALEPH, "chat", "--node", local], input="/status\n/quit\n", capture_output=True, text=True,
+                timeout=120, env=env.vars, cwd=env.cwd,
+            )
+        )  # fmt: skip
+        assert chat.returncode == 0 and '"state": "ACTIVE"' in chat.stdout, chat.stdout + chat.stderr
+
+        mcp_port = free_port()
+        mcp = subprocess.Popen(
+            [*ALEPH, "mcp", "--http", "--port", str(mcp_port), "--node", local],
+            env={**env.vars, "ALEPH_MCP_TOKEN": mcp_token}, cwd=env.cwd,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{mcp_port}/mcp"
+            for _ in range(150):
+                if port_open("127.0.0.1", mcp_port):
+                    break
+                await asyncio.sleep(0.1)
+            http = httpx.AsyncClient(headers={"Authorization": f"Bearer {mcp_token}"})
+            async with http, streamable_http_client(url, http_client=http) as (r, w, _), ClientSession(r, w) as s:
+                await s.initialize()
+                await market(s)
+                ok, t = await call(s, "propose_order", {"instrument": INST, "side": "buy", "quantity": "0.010"})
+                assert ok and t["needs_approval"], t
+        finally:
+            mcp.terminate()
+            mcp.wait(10)
+        tickets = await asyncio.to_thread(env.run, "tickets", "--node", local)
+        assert tickets.returncode == 0 and t["ticket_id"] in tickets.stdout, tickets.stdout
+        approved = await asyncio.to_thread(env.json, "approve", t["ticket_id"], "--node", local)
+        assert approved["ticket_id"] == t["ticket_id"] and approved["approved"], approved
+        positions = await asyncio.to_thread(env.run, "positions", "--node", local)
+        assert positions.returncode == 0 and "instrument" in positions.stdout, positions.stderr
+
+        config = tmp_path / "aleph.toml"
+        config.write_text(f'[agent]\ntelegram_users = [{operator}]\ntelegram_api_url = "{tg.base_url}"\n')
+        bot = subprocess.Popen(
+            [*ALEPH, "telegram", "--node", local],
+            env={**env.vars, "ALEPH_TELEGRAM_TOKEN": tg_token, "ALEPH_CONFIG": str(config)}, cwd=env.cwd,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            tg.push_text(operator, "/risk")
+            sent = await tg.wait_sent(1, timeout=60)
+            assert '"state": "ACTIVE"' in sent[0]["text"], sent
+        finally:
+            bot.terminate()
+            bot.wait(10)
