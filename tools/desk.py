@@ -214,11 +214,11 @@ class Desk:
         return [self._view(s) for s in await self.service.strategies()]
 
     async def strategy_parameters(self, name: str) -> dict[str, Any]:
-        for s in await self.service.strategies():
+        loaded = await self.service.strategies()
+        for s in loaded:
             if s.name == name:
                 return {"name": name, "params": dict(s.params)}
-        names = [s.name for s in await self.service.strategies()]
-        raise FieldError("name", name, f"no such strategy; one of {names}")
+        raise FieldError("name", name, f"no such strategy; one of {[s.name for s in loaded]}")
 
     async def start_strategy(self, name: str) -> dict[str, Any]:
         return self._view(await self.service.start_strategy(name))

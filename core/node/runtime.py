@@ -345,11 +345,19 @@ class Node:
             await self.grpc.stop(0)
         if self.bus is not None:
             await self.bus.close()
-        for lv in self.live.values():
-            with contextlib.suppress(Exception):
-                await lv.parts.close()
+        await self._close_live()
         if self.engine is not None:
             self.engine.journal.close()
+
+    async def _close_live(self, disarm: bool = False) -> None:
+        """Close the live venues' clients; ``disarm``: an orderly stop, so the dead-man's switches
+        are disarmed first (orders left working on purpose stay working)."""
+        for lv in self.live.values():
+            if disarm and lv.armed:
+                with contextlib.suppress(Exception):
+                    await lv.parts.adapter.arm_cancel_on_disconnect(0)
+            with contextlib.suppress(Exception):
+                await lv.parts.close()
 
     # -- run -------------------------------------------------------------------------------------
 
@@ -503,12 +511,7 @@ class Node:
                 await v.catch_up(self._clock.ns)
             await self._poll_live(dict.fromkeys(self.live, 0.0))
             await self.engine.oms.drain()
-        for lv in self.live.values():
-            with contextlib.suppress(Exception):
-                if lv.armed:  # an orderly stop: the orders left working stay working
-                    await lv.parts.adapter.arm_cancel_on_disconnect(0)
-            with contextlib.suppress(Exception):
-                await lv.parts.close()
+        await self._close_live(disarm=True)
         if self.grpc is not None:
             await self.grpc.stop(0.5)
             self.grpc.audit.close()
