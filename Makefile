@@ -74,6 +74,7 @@ bench: build
 	$(BIN)/python -m bench.mev
 	$(BIN)/python -m bench.mcp
 	$(BIN)/python -m bench.node_attach
+	$(BIN)/python -m bench.reconcile
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

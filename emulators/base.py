@@ -94,6 +94,9 @@ class Emulator(abc.ABC):
         self._switch: asyncio.Task[None] | None = None
         self.countdown_until: float | None = None  # the dead-man's switch's deadline (monotonic)
         self.countdown_fired = 0
+        self.pushed = 0  # the venue's reports already sent on the user-data streams
+        self._pusher: asyncio.Task[None] | None = None
+        self.refuse_user_streams = False  # a fault: logins (listenKeys) to the user stream refused
         self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -107,6 +110,7 @@ class Emulator(abc.ABC):
         self.port = server.sockets[0].getsockname()[1]
         self._task = asyncio.create_task(self._drive())
         self._switch = asyncio.create_task(self._watch_countdown())
+        self._pusher = asyncio.create_task(self._push_reports())
         return self.url
 
     @property
@@ -123,8 +127,9 @@ class Emulator(abc.ABC):
         return f"ws://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
-        if self._switch is not None:
-            self._switch.cancel()
+        for task in (self._switch, self._pusher):
+            if task is not None:
+                task.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -157,6 +162,33 @@ class Emulator(abc.ABC):
             self.countdown_fired += 1
             for o in await self.venue.get_open_orders():
                 await self.venue.cancel_order(o.instrument, o.client_id)
+
+    # -- the user-data stream -------------------------------------------------------------------------
+
+    async def _push_reports(self) -> None:
+        """The venue's execution reports, as they happen, on every socket subscribed to "user"."""
+        while True:
+            await asyncio.sleep(0.02)
+            reports = self.venue.reports[self.pushed :]
+            self.pushed += len(reports)
+            for r in reports:
+                for msg in self.user_messages(r):
+                    await self.broadcast(msg, "user")
+
+    def user_messages(self, report: Any) -> list[str]:
+        """One report of the paper venue as the venue's own user-stream messages."""
+        return []
+
+    async def drop_user_streams(self) -> int:
+        """Close every user-data socket (a fault for tests: the stream dies); returns how many."""
+        dropped = [ws for ws in list(self.sockets) if "user" in getattr(ws, "_aleph_kinds", ())]
+        for ws in dropped:
+            self.sockets.discard(ws)
+            await ws.close()
+        return len(dropped)
+
+    def user_stream_count(self) -> int:
+        return sum(1 for ws in self.sockets if "user" in getattr(ws, "_aleph_kinds", ()) and not ws.closed)
 
     # -- market ----------------------------------------------------------------------------------
 

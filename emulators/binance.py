@@ -58,9 +58,6 @@ class BinanceBase(Emulator):
         self.order_ids: dict[str, int] = {}
         self.listen_keys: dict[str, float] = {}  # listenKey -> when it expires (monotonic)
         self.listen_key_ttl_s = 3600.0
-        self.pushed = 0  # the venue's reports already sent on the user-data streams
-        self.refuse_listen_keys = False
-        self._pusher: asyncio.Task[None] | None = None
 
     def depth_levels(self, ev: TapeEvent) -> tuple[str, str]:
         """A depth event's bids and asks as the JSON arrays of a depth message."""
@@ -259,7 +256,7 @@ class BinanceEmulator(BinanceBase):
             return err(-2015, "Invalid API-key, IP, or permissions for action.", 401)
         now = time.monotonic()
         if request.method == "POST":
-            if self.refuse_listen_keys:  # a fault: the user-data stream cannot be opened
+            if self.refuse_user_streams:  # a fault: the user-data stream cannot be opened
                 return err(-1001, "Internal error; unable to process your request. Please try again.", 503)
             key = secrets.token_hex(32)
             self.listen_keys[key] = now + self.listen_key_ttl_s
@@ -292,14 +289,8 @@ class BinanceEmulator(BinanceBase):
         self.arm_countdown(ms / 1000)
         return web.json_response({"symbol": self.instrument.symbol, "countdownTime": str(ms)})
 
-    async def _push_reports(self) -> None:
-        """The venue's execution reports as ORDER_TRADE_UPDATE events, as they happen."""
-        while True:
-            await asyncio.sleep(0.02)
-            reports = self.venue.reports[self.pushed :]
-            self.pushed += len(reports)
-            for r in reports:
-                await self.broadcast(json.dumps(self.order_update(r)), "user")
+    def user_messages(self, report: Any) -> list[str]:
+        return [json.dumps(self.order_update(report))]
 
     def order_update(self, r: Any) -> dict[str, Any]:
         i, o = self.instrument, self.venue.orders.get(r.client_id)
@@ -332,16 +323,6 @@ class BinanceEmulator(BinanceBase):
                 "R": bool(o and o.reduce_only),
             },
         }
-
-    async def start(self, port: int = 0) -> str:
-        url = await super().start(port)
-        self._pusher = asyncio.create_task(self._push_reports())
-        return url
-
-    async def stop(self) -> None:
-        if self._pusher is not None:
-            self._pusher.cancel()
-        await super().stop()
 
     def weight_of(self, request: web.Request) -> int:
         if request.path == "/fapi/v1/depth":

@@ -56,6 +56,12 @@ class BybitEmulator(Emulator):
         super().__init__(*args, **kw)
         self.order_ids: dict[str, str] = {}
         self.u = 1
+        # Disconnection protection: the window set over REST (0: never set), the private sockets
+        # subscribed to dcp and when each last spoke; a socket silent for ping_timeout_s is dead.
+        self.dcp_window_s = 0
+        self.dcp_sockets: dict[web.WebSocketResponse, float] = {}
+        self.ping_timeout_s = 30.0
+        self._dcp_task: asyncio.Task[None] | None = None
 
     # -- streams -------------------------------------------------------------------------------------
 
@@ -97,13 +103,29 @@ class BybitEmulator(Emulator):
         except ValueError:
             await ws.send_str(json.dumps({"success": False, "ret_msg": "invalid json", "op": ""}))
             return
+        if ws in self.dcp_sockets:
+            self.dcp_sockets[ws] = time.monotonic()
         if req.get("op") == "ping":
             await ws.send_str(json.dumps({"success": True, "ret_msg": "pong", "op": "ping"}))
+            return
+        if req.get("op") == "auth":
+            await ws.send_str(json.dumps(self._auth(ws, req.get("args"))))
             return
         kinds: set[str] = getattr(ws, "_aleph_kinds", set())
         for topic in req.get("args", []):
             if req.get("op") == "unsubscribe":
+                if topic.startswith("dcp"):
+                    self.dcp_sockets.pop(ws, None)
                 kinds.discard("depth" if topic.startswith("orderbook") else "trade")
+                continue
+            if topic in ("order", "execution") or topic.startswith("dcp"):
+                authed = getattr(ws, "_aleph_auth", False)
+                answer = {"success": authed, "ret_msg": "" if authed else "Request not authorized", "op": "subscribe"}
+                await ws.send_str(json.dumps(answer))
+                if authed and topic.startswith("dcp"):
+                    self.dcp_sockets[ws] = time.monotonic()
+                elif authed:
+                    kinds.add("user")
                 continue
             await ws.send_str(
                 json.dumps({"success": True, "ret_msg": "", "op": "subscribe", "req_id": req.get("req_id", "")})
@@ -117,6 +139,87 @@ class BybitEmulator(Emulator):
             elif topic == f"publicTrade.{self.instrument.symbol}":
                 kinds.add("trade")
         ws._aleph_kinds = kinds  # type: ignore[attr-defined]
+
+    def _auth(self, ws: web.WebSocketResponse, args: Any) -> dict[str, Any]:
+        """Bybit's private-stream auth: [key, expires (ms, in the future), hex HMAC of
+        "GET/realtime" + expires]."""
+        try:
+            key, expires, sig = args
+            expired = int(expires) <= time.time() * 1000 + self.faults.clock_skew_ms
+        except (TypeError, ValueError):
+            return {"success": False, "ret_msg": "Params Error", "op": "auth"}
+        if self.refuse_user_streams:
+            return {"success": False, "ret_msg": "Service unavailable", "op": "auth"}
+        if key != self.account.api_key:
+            return {"success": False, "ret_msg": "Invalid apikey", "op": "auth"}
+        if expired:
+            return {"success": False, "ret_msg": "Params Error: request expired", "op": "auth"}
+        if not HmacSigner(self.account.secret).verify(f"GET/realtime{expires}", str(sig)):
+            return {"success": False, "ret_msg": "Invalid sign", "op": "auth"}
+        ws._aleph_auth = True  # type: ignore[attr-defined]
+        return {"success": True, "ret_msg": "", "op": "auth", "conn_id": "cejreaspqfh3sjdnldmg-p"}
+
+    def user_messages(self, report: Any) -> list[str]:
+        """``execution`` for a fill, ``order`` for every change of the order."""
+        o = self.venue.orders.get(report.client_id)
+        if o is None or o.client_id not in self.order_ids:
+            return []
+        now = int(time.time() * 1000)
+        out = []
+        f = report.fill
+        if f is not None:
+            i = self.instrument
+            d = i.price_precision + i.size_precision
+            row = {
+                "category": "linear", "symbol": i.symbol, "orderId": self.order_ids[o.client_id],
+                "orderLinkId": o.client_id, "side": "Buy" if f.side is Side.BUY else "Sell",
+                "execFee": from_fixed(f.fee, d), "execId": f.trade_id, "execPrice": i.format_price(f.price),
+                "execQty": i.format_size(f.quantity), "execType": "Trade",
+                "execValue": from_fixed(f.price * f.quantity, d), "execTime": str(f.ts_ns // 1_000_000),
+                "isMaker": f.liquidity == "maker", "leavesQty": i.format_size(o.quantity - o.filled),
+            }  # fmt: skip
+            out.append(json.dumps({"topic": "execution", "id": f"e{now}", "creationTime": now, "data": [row]}))
+        order = self.order_json(o) | {"category": "linear"}
+        out.append(json.dumps({"topic": "order", "id": f"o{now}", "creationTime": now, "data": [order]}))
+        return out
+
+    async def set_dcp(self, request: web.Request, p: dict[str, Any]) -> web.Response:
+        """POST /v5/order/disconnected-cancel-all: the window, 3 to 300 s."""
+        try:
+            window = int(p["timeWindow"])
+        except (KeyError, TypeError, ValueError):
+            return fail(10001, "timeWindow is required")
+        if not 3 <= window <= 300:
+            return fail(10001, "timeWindow must be between 3 and 300")
+        self.dcp_window_s = window
+        return ok({})
+
+    async def _watch_dcp(self) -> None:
+        """When every socket subscribed to dcp is dead (closed, or silent past ping_timeout_s),
+        the countdown of the window runs; a live one again stops it."""
+        tripped = False
+        while True:
+            await asyncio.sleep(0.05)
+            if not self.dcp_window_s or not self.dcp_sockets:
+                continue
+            now = time.monotonic()
+            alive = any(not ws.closed and now - t < self.ping_timeout_s for ws, t in self.dcp_sockets.items())
+            if alive:
+                tripped = False
+                self.countdown_until = None
+            elif not tripped:
+                tripped = True
+                self.arm_countdown(self.dcp_window_s)
+
+    async def start(self, port: int = 0) -> str:
+        url = await super().start(port)
+        self._dcp_task = asyncio.create_task(self._watch_dcp())
+        return url
+
+    async def stop(self) -> None:
+        if self._dcp_task is not None:
+            self._dcp_task.cancel()
+        await super().stop()
 
     # -- REST ----------------------------------------------------------------------------------------
 
@@ -132,6 +235,8 @@ class BybitEmulator(Emulator):
         r.add_get("/v5/position/list", self.signed(self.positions))
         r.add_get("/v5/account/wallet-balance", self.signed(self.wallet))
         r.add_get("/v5/public/linear", self.websocket)
+        r.add_get("/v5/private", self.websocket)
+        r.add_post("/v5/order/disconnected-cancel-all", self.signed(self.set_dcp))
 
     def too_many(self, retry_after: float) -> web.Response:
         return web.json_response(

@@ -96,11 +96,29 @@ class HyperliquidEmulator(Emulator):
     async def on_ws_text(self, ws: web.WebSocketResponse, text: str) -> None:
         try:
             req = json.loads(text)
+            if req.get("method") == "ping":
+                await ws.send_str('{"channel":"pong"}')
+                return
             sub = req["subscription"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             await ws.send_str(json.dumps({"channel": "error", "data": f"Invalid subscription {text[:60]}"}))
             return
         kinds: set[str] = getattr(ws, "_aleph_kinds", set())
+        if sub.get("type") in ("userFills", "orderUpdates"):
+            if str(sub.get("user", "")).lower() != self.address or self.refuse_user_streams:
+                await ws.send_str(json.dumps({"channel": "error", "data": f"Invalid subscription {text[:60]}"}))
+                return
+            await ws.send_str(json.dumps({"channel": "subscriptionResponse", "data": req}))
+            kinds.add("user")
+            ws._aleph_kinds = kinds  # type: ignore[attr-defined]
+            if sub["type"] == "userFills":  # a snapshot of the recent fills comes first
+                data = {
+                    "isSnapshot": True,
+                    "user": self.address,
+                    "fills": [self._fill_json(f) for f in self.venue.fills],
+                }
+                await ws.send_str(json.dumps({"channel": "userFills", "data": data}))
+            return
         await ws.send_str(json.dumps({"channel": "subscriptionResponse", "data": req}))
         if sub.get("type") == "l2Book" and sub.get("coin") == self.instrument.symbol:
             kinds.add("depth")
@@ -140,6 +158,39 @@ class HyperliquidEmulator(Emulator):
             "tif": {TimeInForce.IOC: "Ioc", TimeInForce.POST_ONLY: "Alo"}.get(o.tif, "Gtc"),
         }
 
+    def _fill_json(self, f: Any) -> dict[str, Any]:
+        i = self.instrument
+        return {
+            "coin": i.symbol,
+            "px": hl.to_wire(i.format_price(f.price)),
+            "sz": hl.to_wire(i.format_size(f.quantity)),
+            "side": "B" if f.side is Side.BUY else "A",
+            "time": f.ts_ns // 1_000_000,
+            "startPosition": "0",
+            "dir": "Trade",
+            "closedPnl": "0",
+            "hash": "0x0",
+            "oid": self.oids.get(f.client_id, 0),
+            "crossed": f.liquidity == "taker",
+            "fee": from_fixed(f.fee, i.price_precision + i.size_precision),
+            "tid": int(f.trade_id.rsplit("-", 1)[1]),
+            "cloid": "0x" + f.client_id,
+            "feeToken": "USDC",
+        }
+
+    def user_messages(self, report: Any) -> list[str]:
+        """``userFills`` for a fill, ``orderUpdates`` for an order that changed."""
+        o = self.venue.orders.get(report.client_id)
+        if o is None or o.client_id not in self.oids:
+            return []
+        out = []
+        if report.fill is not None:
+            data = {"isSnapshot": False, "user": self.address, "fills": [self._fill_json(report.fill)]}
+            out.append(json.dumps({"channel": "userFills", "data": data}))
+        update = {"order": self._order_json(o), "status": STATUS[o.status], "statusTimestamp": int(time.time() * 1000)}
+        out.append(json.dumps({"channel": "orderUpdates", "data": [update]}))
+        return out
+
     async def info(self, request: web.Request) -> web.Response:
         try:
             req = await request.json()
@@ -147,12 +198,14 @@ class HyperliquidEmulator(Emulator):
         except (ValueError, KeyError, TypeError):
             return web.json_response({"error": "Failed to deserialize the JSON body"}, status=422)
         i = self.instrument
-        d = i.price_precision + i.size_precision
         if kind == "meta":
             return web.json_response({"universe": [{"name": i.symbol, "szDecimals": SZ_DECIMALS, "maxLeverage": 50}]})
         if kind == "l2Book":
             return web.json_response(self._l2())
-        if req.get("user", "").lower() != self.address:
+        if req.get("user", "").lower() != self.address:  # another address: an empty account, as on the venue
+            if kind == "clearinghouseState":
+                zero = {"accountValue": "0.0", "totalNtlPos": "0.0", "totalRawUsd": "0.0", "totalMarginUsed": "0.0"}
+                return web.json_response({"assetPositions": [], "marginSummary": zero, "withdrawable": "0.0"})
             return web.json_response([] if kind in ("openOrders", "userFills") else {"status": "unknownOid"})
         if kind == "openOrders":
             return web.json_response([self._order_json(o) for o in await self.venue.get_open_orders()])
@@ -216,28 +269,7 @@ class HyperliquidEmulator(Emulator):
                 }
             )
         if kind == "userFills":
-            return web.json_response(
-                [
-                    {
-                        "coin": i.symbol,
-                        "px": hl.to_wire(i.format_price(f.price)),
-                        "sz": hl.to_wire(i.format_size(f.quantity)),
-                        "side": "B" if f.side is Side.BUY else "A",
-                        "time": f.ts_ns // 1_000_000,
-                        "startPosition": "0",
-                        "dir": "Trade",
-                        "closedPnl": "0",
-                        "hash": "0x0",
-                        "oid": self.oids.get(f.client_id, 0),
-                        "crossed": f.liquidity == "taker",
-                        "fee": from_fixed(f.fee, d),
-                        "tid": int(f.trade_id.rsplit("-", 1)[1]),
-                        "cloid": "0x" + f.client_id,
-                        "feeToken": "USDC",
-                    }
-                    for f in reversed(self.venue.fills)
-                ]
-            )
+            return web.json_response([self._fill_json(f) for f in reversed(self.venue.fills)])
         return web.json_response({"error": f"unknown info type {kind}"}, status=422)
 
     def _signer_ok(self, body: dict[str, Any]) -> str | None:
@@ -251,12 +283,13 @@ class HyperliquidEmulator(Emulator):
         try:
             s = body["signature"]
             sig = {"r": int(s["r"], 16), "s": int(s["s"], 16), "v": int(s["v"])}
-            digest = hl.l1_digest(
-                hl.action_hash(body["action"], body.get("vaultAddress"), nonce, body.get("expiresAfter")), True
-            )
-            who = recover_digest(digest, sig).lower()
+            connection = hl.action_hash(body["action"], body.get("vaultAddress"), nonce, body.get("expiresAfter"))
+            # Mainnet or testnet signing (the phantom agent's source "a" or "b"): this one
+            # emulator stands for either venue.
+            signers = [recover_digest(hl.l1_digest(connection, net), sig).lower() for net in (True, False)]
         except (KeyError, ValueError, TypeError) as exc:
             return f"Invalid signature: {exc}"
+        who = self.address if self.address in signers else signers[0]
         if who != self.address:
             return f"User or API Wallet {who} does not exist."
         self.nonces.add(nonce)

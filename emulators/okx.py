@@ -121,7 +121,17 @@ class OkxEmulator(Emulator):
             await ws.send_str(json.dumps({"event": "error", "code": "60012", "msg": f"Invalid request: {text[:80]}"}))
             return
         kinds: set[str] = getattr(ws, "_aleph_kinds", set())
+        if req.get("op") == "login":
+            await ws.send_str(json.dumps(self._login(ws, args)))
+            return
         for a in args:
+            if a.get("channel") == "orders":
+                if not getattr(ws, "_aleph_login", False):
+                    await ws.send_str(json.dumps({"event": "error", "code": "60011", "msg": "Please log in"}))
+                    continue
+                await ws.send_str(json.dumps({"event": "subscribe", "arg": a}))
+                kinds.add("user")
+                continue
             if a.get("instId") != self.instrument.symbol:
                 await ws.send_str(
                     json.dumps({"event": "error", "code": "60018", "msg": "Instrument ID doesn't exist."})
@@ -139,6 +149,48 @@ class OkxEmulator(Emulator):
                 kinds.add("trade")
         ws._aleph_kinds = kinds  # type: ignore[attr-defined]
 
+    def _login(self, ws: web.WebSocketResponse, args: list[Any]) -> dict[str, Any]:
+        """OKX's WebSocket login: the key, the passphrase, a timestamp in seconds within 30 s and
+        the base64 HMAC of timestamp + "GET/users/self/verify"."""
+        try:
+            a = args[0]
+            ts, sign = str(a["timestamp"]), str(a["sign"])
+            fresh = abs(float(ts) - time.time() - self.faults.clock_skew_ms / 1000) <= 30
+        except (IndexError, KeyError, TypeError, ValueError):
+            return {"event": "error", "code": "60012", "msg": "Invalid request"}
+        if self.refuse_user_streams:
+            return {"event": "error", "code": "50001", "msg": "Service temporarily unavailable"}
+        if a.get("apiKey") != self.account.api_key:
+            return {"event": "error", "code": "60005", "msg": "Invalid apiKey"}
+        if a.get("passphrase") != self.account.passphrase:
+            return {"event": "error", "code": "60024", "msg": "Wrong passphrase"}
+        if not fresh:
+            return {"event": "error", "code": "60004", "msg": "Invalid timestamp"}
+        if not HmacSigner(self.account.secret).verify(ts + "GET/users/self/verify", sign, "base64"):
+            return {"event": "error", "code": "60007", "msg": "Invalid sign"}
+        ws._aleph_login = True  # type: ignore[attr-defined]
+        return {"event": "login", "code": "0", "msg": "", "connId": "a4d3ae55"}
+
+    def user_messages(self, report: Any) -> list[str]:
+        """The ``orders`` channel: the order as it stands, with the trade when the report is a fill."""
+        o = self.venue.orders.get(report.client_id)
+        if o is None or o.client_id not in self.order_ids:
+            return []
+        i, f = self.instrument, report.fill
+        d = self.order_json(o) | {"tradeId": "", "fillPx": "", "fillSz": "0", "fillFee": "0", "fillTime": ""}
+        if f is not None:
+            d |= {
+                "tradeId": f.trade_id.rsplit("-", 1)[1],
+                "fillPx": i.format_price(f.price),
+                "fillSz": i.format_size(f.quantity),
+                "fillFee": "-" + from_fixed(f.fee, i.price_precision + i.size_precision),
+                "fillFeeCcy": "USDT",
+                "execType": "M" if f.liquidity == "maker" else "T",
+                "fillTime": str(f.ts_ns // 1_000_000),
+            }
+        arg = {"channel": "orders", "instType": d["instType"], "uid": "77982378738415879"}
+        return [json.dumps({"arg": arg, "data": [d]})]
+
     # -- REST ----------------------------------------------------------------------------------------
 
     def routes(self, r: web.UrlDispatcher) -> None:
@@ -155,6 +207,7 @@ class OkxEmulator(Emulator):
         r.add_get("/api/v5/account/balance", self.signed(self.balance))
         r.add_post("/api/v5/trade/cancel-all-after", self.signed(self.cancel_all_after))
         r.add_get("/ws/v5/public", self.websocket)
+        r.add_get("/ws/v5/private", self.websocket)
 
     def too_many(self, retry_after: float) -> web.Response:
         return web.json_response(

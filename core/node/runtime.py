@@ -211,7 +211,7 @@ class Node:
         except VenueError as exc:
             raise NodeError(f"venue {v.name} ({v.kind}): {exc}") from None
         try:  # the keys, tried once before anything depends on them
-            await parts.adapter.get_balances()
+            await parts.adapter.check_keys()
         except VenueError as exc:
             with contextlib.suppress(Exception):
                 await parts.close()

@@ -185,6 +185,17 @@ class VenueAdapter(abc.ABC):
         """The request signer (None for venues that need no signature, such as the paper venue)."""
         return None
 
+    def track(self, order: VenueOrder) -> None:
+        """Follow the reports of an order this adapter did not place in this process (one the
+        journal has and the venue listed as open, at a restart). No-op for a venue that needs no
+        telling (the paper venue knows its orders)."""
+        return None
+
+    async def check_keys(self) -> None:
+        """Prove the keys open the account, changing nothing (a node does it before trading).
+        Raises VenueRejected with the venue's code when they do not."""
+        await self.get_balances()
+
     async def arm_cancel_on_disconnect(self, seconds: float) -> bool:
         """Arm (or refresh) the venue's dead-man's switch: it cancels our open orders unless armed
         again within ``seconds``; 0 disarms. False: this adapter has no such switch."""

@@ -26,6 +26,7 @@ from alephtx.core.model import Balance, Fill, Instrument, OrderRequest, OrderSta
 from alephtx.core.venues.base import Capabilities, ExecReport, VenueAdapter, VenueOrder, VenueRejected, VenueUnavailable
 from alephtx.core.venues.credentials import Credentials
 from alephtx.core.venues.logscrub import register_secrets
+from alephtx.core.venues.reports import ReportLog
 
 log = logging.getLogger("alephtx.venues")
 T = TypeVar("T")
@@ -45,7 +46,7 @@ REJECTED = (
 RETRYABLE = (cx.OperationFailed,)
 
 
-class CcxtVenue(VenueAdapter):
+class CcxtVenue(ReportLog, VenueAdapter):
     ccxt_class: str = ""
     capabilities = Capabilities()
     max_retries = 4
@@ -79,9 +80,7 @@ class CcxtVenue(VenueAdapter):
         if urls:
             self.point_at(urls)
         self._markets_loaded = False
-        self.reports: list[ExecReport] = []
-        self._known: dict[str, VenueOrder] = {}
-        self._fill_ids: set[str] = set()
+        self._init_reports()
         self.retries = 0
         self.clock_resyncs = 0
 
@@ -280,53 +279,15 @@ class CcxtVenue(VenueAdapter):
     async def poll(self) -> None:
         for f in await self.get_fills(0):
             self.ingest_fill(f)
+        # Orders still in the venue's open listing have not ended: only the others are looked
+        # up (one request for the listing, not one per resting order at every poll).
+        listed = {o.client_id for o in await self.get_open_orders()} if self._pending_known() else set()
         for cid, o in list(self._known.items()):
-            if o.status.is_terminal:
+            if o.status.is_terminal or cid in listed:
                 continue
             now = await self.get_order(o.instrument, cid)
             if now is not None and now.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
                 self.ingest_done(cid, now.status)
-
-    def ingest_fill(self, f: Fill) -> bool:
-        """A fill seen by polling or pushed by the venue's user-data stream: reported once."""
-        if f.trade_id in self._fill_ids:
-            return False
-        self._fill_ids.add(f.trade_id)
-        o = self._known.get(f.client_id)
-        if o is not None:
-            o.filled += f.quantity
-            o.status = OrderStatus.FILLED if o.filled >= o.quantity else OrderStatus.PARTIALLY_FILLED
-        self._report("fill", f.client_id, o, f)
-        return True
-
-    def ingest_done(self, client_id: str, status: OrderStatus) -> bool:
-        """An order that left the book (cancelled, expired, rejected), seen by polling or pushed:
-        reported once."""
-        o = self._known.get(client_id)
-        if o is None or o.status.is_terminal:
-            return False
-        o.status = status
-        kind = {OrderStatus.CANCELLED: "cancelled", OrderStatus.EXPIRED: "expired"}.get(status, "rejected")
-        self._report(kind, client_id, o, None)
-        return True
-
-    def reports_since(self, since_seq: int) -> list[ExecReport]:
-        """The reports made so far (by polling or pushed), without asking the venue."""
-        return self.reports[since_seq:]
-
-    def _report(self, kind: str, cid: str, o: VenueOrder | None, fill: Fill | None) -> None:
-        self.reports.append(
-            ExecReport(
-                len(self.reports) + 1,
-                kind,
-                cid,
-                o.venue_order_id if o else "",
-                o.status if o else OrderStatus.FILLED,
-                o.filled if o else 0,
-                fill.ts_ns if fill else 0,
-                fill,
-            )
-        )
 
     async def close(self) -> None:
         await self.ex.close()

@@ -262,3 +262,42 @@ async def test_a_silent_stream_is_detected_and_reconnected(emu: BinanceEmulator)
 def test_decimal_strings_not_floats() -> None:
     # The adapter reads prices and sizes from Binance's strings: 0.1 + 0.2 stays exact.
     assert INST.price("61659.70") + INST.price("0.20") == INST.price(str(Decimal("61659.70") + Decimal("0.20")))
+
+
+async def test_a_restarted_engine_follows_the_resting_orders_it_reconciled(
+    emu: BinanceEmulator, tmp_path: object
+) -> None:
+    """Reconciliation reads the venue's open orders in one listing; a restarted process's adapter
+    (which placed none of them) then follows them: the venue cancelling one is seen by polling.
+    Polling asks for the open listing, not for each resting order."""
+    limits = RiskLimits.model_validate({"instrument": {INST.key: {"max_position": "1"}}})
+    cash = 100_000 * 10**CASH_PRECISION
+    first_venue = venue(emu)
+    first = Engine([INST], {INST.venue: first_venue}, RiskEngine(limits), SqliteJournal(f"{tmp_path}/j.db"), cash)
+    await first.start(compare_cash=False)
+    mid_x2 = emu.venue.books[INST.key].mid_x2()
+    first.on_mid(INST.key, mid_x2)
+    below = mid_x2 // 2 * 98 // 100 // INST.tick * INST.tick
+    placed = [await first.submit(limit(Side.BUY, "0.002", below - i * INST.tick, "")) for i in range(3)]
+    assert all(r.ok for r in placed), placed
+    first.journal.close()
+    await first_venue.close()
+
+    again_venue = venue(emu)
+    again = Engine([INST], {INST.venue: again_venue}, RiskEngine(limits), SqliteJournal(f"{tmp_path}/j.db"), cash)
+    try:
+        before = len(emu.requests)
+        assert await again.start(compare_cash=False) == []
+        lookups = [r for r in emu.requests[before:] if r[1] == "/fapi/v1/order"]
+        assert not lookups, lookups  # the three came from the one listing
+        gone = placed[1].client_id
+        await emu.venue.cancel_order(INST.key, gone)  # the venue ends one (an operator, a liquidation)
+        before = len(emu.requests)
+        await again.oms.catch_up(INST.venue)
+        assert again.ledger.orders[gone].status is OrderStatus.CANCELLED
+        assert {o.client_id for o in again.ledger.open_orders()} == {placed[0].client_id, placed[2].client_id}
+        lookups = [r for r in emu.requests[before:] if r[1] == "/fapi/v1/order"]
+        assert len(lookups) == 1, lookups  # only the order that left the listing was looked up
+    finally:
+        again.journal.close()
+        await again_venue.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from alephtx.core.model import (
@@ -61,6 +62,7 @@ class BybitVenue(CcxtVenue):
         }
         super().__init__(instruments, credentials, urls, options, self.config.timeout_s, self.config.rate_limit_ms)
         self.ex.has["fetchCurrencies"] = False
+        self.dcp_window_s = 0  # the dead-man's switch's window; the user stream subscribes dcp when set
 
     def ccxt_symbol(self, inst: Instrument) -> str:
         return f"{inst.base}/{inst.quote}:{inst.quote}"
@@ -132,3 +134,19 @@ class BybitVenue(CcxtVenue):
                 )
                 out.append(Balance(self.name, c["coin"], total, free, CASH_PRECISION))
         return out
+
+    async def arm_cancel_on_disconnect(self, seconds: float) -> bool:
+        """Bybit's disconnection protection: the venue cancels our derivatives orders once every
+        private stream subscribed to ``dcp`` has been dead for the window (3 to 300 whole
+        seconds; a shorter wish is raised to 3). Set once per window; the user stream's pings
+        keep it from firing, so it needs the stream. 0 unsubscribes the stream from ``dcp``."""
+        if seconds <= 0:
+            self.dcp_window_s = 0
+            return True
+        window = min(300, max(3, round(seconds)))
+        if window != self.dcp_window_s:
+            await self._markets()
+            params = {"product": "DERIVATIVES", "timeWindow": window}
+            await self._call(partial(self.ex.privatePostV5OrderDisconnectedCancelAll, params))
+            self.dcp_window_s = window
+        return True

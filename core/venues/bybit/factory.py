@@ -40,3 +40,8 @@ class BybitFactory(VenueFactory):
         self, config: VenueConfig, settings: Any, instruments: list[Instrument], credentials: Credentials
     ) -> VenueAdapter:
         return BybitVenue(instruments, credentials, settings)
+
+    def user_stream(self, settings: Any, adapter: Any, credentials: Credentials) -> Any:
+        from alephtx.core.venues.bybit.user_stream import BybitUserStream
+
+        return BybitUserStream(adapter, settings.ws_url, credentials)

@@ -30,6 +30,7 @@ from alephtx.core.venues.hyperliquid.config import CAPABILITIES, HyperliquidConf
 from alephtx.core.venues.hyperliquid.data import HyperliquidBookStream, HyperliquidTradeStream
 from alephtx.core.venues.hyperliquid.parsing import client_id_of, cloid_of
 from alephtx.core.venues.logscrub import register_secrets
+from alephtx.core.venues.reports import ReportLog
 
 TIF = {TimeInForce.GTC: "Gtc", TimeInForce.IOC: "Ioc", TimeInForce.POST_ONLY: "Alo", TimeInForce.FOK: "Ioc"}
 STATUS = {
@@ -42,7 +43,7 @@ STATUS = {
 }
 
 
-class HyperliquidVenue(VenueAdapter):
+class HyperliquidVenue(ReportLog, VenueAdapter):
     name = "hyperliquid"
     capabilities = CAPABILITIES
     book_stream_cls: Any = HyperliquidBookStream
@@ -61,9 +62,7 @@ class HyperliquidVenue(VenueAdapter):
         self._assets: dict[str, int] = {}
         self._last_nonce = 0
         self._next_call = 0.0
-        self._known: dict[str, VenueOrder] = {}
-        self._fill_ids: set[str] = set()
-        self.reports: list[ExecReport] = []
+        self._init_reports()
 
     def signer(self) -> EvmSigner:
         return self.wallet
@@ -232,59 +231,52 @@ class HyperliquidVenue(VenueAdapter):
 
     async def get_fills(self, since_ns: int = 0) -> list[Fill]:
         rows = await self._post("/info", {"type": "userFills", "user": self.address})
-        out = []
-        for r in rows:
-            inst = self.by_coin.get(r["coin"])
-            if inst is None or not r.get("cloid"):
-                continue
-            d = inst.price_precision + inst.size_precision
-            out.append(
-                Fill(
-                    inst.key,
-                    client_id_of(r["cloid"]),
-                    str(r["oid"]),
-                    str(r["tid"]),
-                    Side.BUY if r["side"] == "B" else Side.SELL,
-                    _px(inst, r["px"]),
-                    inst.size(r["sz"]),
-                    to_fixed(r["fee"], d, "fee", Rounding.UP),
-                    "taker" if r["crossed"] else "maker",
-                    int(r["time"]) * 1_000_000,
-                )
-            )
+        out = [f for f in map(self.parse_fill, rows) if f is not None]
         return [f for f in out if f.ts_ns >= since_ns]
 
+    def parse_fill(self, r: dict[str, Any]) -> Fill | None:
+        """One of the account's fills (``userFills``, by REST or pushed); None when it is not ours
+        to track (another coin, or an order placed without a client id)."""
+        inst = self.by_coin.get(r["coin"])
+        if inst is None or not r.get("cloid"):
+            return None
+        d = inst.price_precision + inst.size_precision
+        return Fill(
+            inst.key,
+            client_id_of(r["cloid"]),
+            str(r["oid"]),
+            str(r["tid"]),
+            Side.BUY if r["side"] == "B" else Side.SELL,
+            _px(inst, r["px"]),
+            inst.size(r["sz"]),
+            to_fixed(r["fee"], d, "fee", Rounding.UP),
+            "taker" if r["crossed"] else "maker",
+            int(r["time"]) * 1_000_000,
+        )
+
     async def get_reports(self, since_seq: int = 0) -> list[ExecReport]:
+        """Reports made by polling: new fills, and orders that left the book since the last poll."""
         for f in await self.get_fills(0):
-            if f.trade_id in self._fill_ids:
-                continue
-            self._fill_ids.add(f.trade_id)
-            o = self._known.get(f.client_id)
-            self.reports.append(
-                ExecReport(
-                    len(self.reports) + 1,
-                    "fill",
-                    f.client_id,
-                    f.venue_order_id,
-                    o.status if o else OrderStatus.FILLED,
-                    o.filled if o else 0,
-                    f.ts_ns,
-                    f,
-                )
-            )
+            self.ingest_fill(f)
+        # Only orders no longer in the open listing are looked up (see CcxtVenue.poll).
+        listed = {o.client_id for o in await self.get_open_orders()} if self._pending_known() else set()
         for cid, o in list(self._known.items()):
-            if o.status.is_terminal:
+            if o.status.is_terminal or cid in listed:
                 continue
             now = await self.get_order(o.instrument, cid)
             if now is not None and now.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-                o.status = now.status
-                kind = "cancelled" if now.status is OrderStatus.CANCELLED else "rejected"
-                self.reports.append(
-                    ExecReport(len(self.reports) + 1, kind, cid, o.venue_order_id, o.status, now.filled, 0)
-                )
-            elif now is not None:
-                o.status = now.status
+                self.ingest_done(cid, now.status)
         return self.reports[since_seq:]
+
+    async def check_keys(self) -> None:
+        """Reading an account needs no key on Hyperliquid (any address answers, an unknown one
+        with an empty account), so the proof is a signed action that changes nothing: cancelling a
+        client id never used. The venue checks the signature first ("User or API Wallet ... does
+        not exist" when the key is not the account's or its agent's), then finds no such order."""
+        await self.get_balances()
+        inst = next(iter(self.instruments.values()))
+        cancel = {"asset": await self._asset(inst.symbol), "cloid": "0x" + "0" * 32}
+        await self._action({"type": "cancelByCloid", "cancels": [cancel]})
 
     async def arm_cancel_on_disconnect(self, seconds: float) -> bool:
         """Hyperliquid's scheduleCancel: every open order cancelled at a time at least 5 s ahead

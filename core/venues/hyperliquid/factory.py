@@ -38,3 +38,8 @@ class HyperliquidFactory(VenueFactory):
         self, config: VenueConfig, settings: Any, instruments: list[Instrument], credentials: Credentials
     ) -> VenueAdapter:
         return HyperliquidVenue(instruments, credentials, settings)
+
+    def user_stream(self, settings: Any, adapter: Any, credentials: Credentials) -> Any:
+        from alephtx.core.venues.hyperliquid.user_stream import HyperliquidUserStream
+
+        return HyperliquidUserStream(adapter, settings.ws_url)

@@ -52,3 +52,9 @@ class OkxFactory(VenueFactory):
             raise FieldError("symbols", list(config.symbols), why)
         cls = OkxSpotVenue if spot else OkxVenue
         return cls(instruments, credentials, settings)
+
+    def user_stream(self, settings: Any, adapter: Any, credentials: Credentials) -> Any:
+        from alephtx.core.venues.okx.user_stream import OkxUserStream
+
+        inst_type = "SPOT" if isinstance(adapter, OkxSpotVenue) else "SWAP"
+        return OkxUserStream(adapter, settings.ws_url, credentials, inst_type)

@@ -1,0 +1,72 @@
+"""The execution reports an adapter makes from what it learns, by polling or pushed.
+
+A venue says what happened twice at times (a poll and its user-data stream, a reconnect's
+catch-up and a late push): each fill is reported once by its trade id, each order's end once.
+"""
+
+from __future__ import annotations
+
+from alephtx.core.model import Fill, OrderStatus
+from alephtx.core.venues.base import ExecReport, VenueOrder
+
+ENDS = {OrderStatus.CANCELLED: "cancelled", OrderStatus.EXPIRED: "expired"}
+
+
+class ReportLog:
+    """Mixed into an adapter: ``reports`` numbered from 1, ``_known`` orders by client id."""
+
+    reports: list[ExecReport]
+    _known: dict[str, VenueOrder]
+    _fill_ids: set[str]
+
+    def _init_reports(self) -> None:
+        self.reports = []
+        self._known = {}
+        self._fill_ids = set()
+
+    def ingest_fill(self, f: Fill) -> bool:
+        """A fill seen by polling or pushed by the venue's user-data stream: reported once."""
+        if f.trade_id in self._fill_ids:
+            return False
+        self._fill_ids.add(f.trade_id)
+        o = self._known.get(f.client_id)
+        if o is not None:
+            o.filled += f.quantity
+            o.status = OrderStatus.FILLED if o.filled >= o.quantity else OrderStatus.PARTIALLY_FILLED
+        self._report("fill", f.client_id, o, f)
+        return True
+
+    def ingest_done(self, client_id: str, status: OrderStatus) -> bool:
+        """An order that left the book (cancelled, expired, rejected), seen by polling or pushed:
+        reported once."""
+        o = self._known.get(client_id)
+        if o is None or o.status.is_terminal:
+            return False
+        o.status = status
+        self._report(ENDS.get(status, "rejected"), client_id, o, None)
+        return True
+
+    def track(self, order: VenueOrder) -> None:
+        self._known.setdefault(order.client_id, order)
+
+    def _pending_known(self) -> bool:
+        """Some order this adapter knows has not ended yet (polling has something to ask)."""
+        return any(not o.status.is_terminal for o in self._known.values())
+
+    def reports_since(self, since_seq: int) -> list[ExecReport]:
+        """The reports made so far (by polling or pushed), without asking the venue."""
+        return self.reports[since_seq:]
+
+    def _report(self, kind: str, cid: str, o: VenueOrder | None, fill: Fill | None) -> None:
+        self.reports.append(
+            ExecReport(
+                len(self.reports) + 1,
+                kind,
+                cid,
+                o.venue_order_id if o else (fill.venue_order_id if fill else ""),
+                o.status if o else OrderStatus.FILLED,
+                o.filled if o else 0,
+                fill.ts_ns if fill else 0,
+                fill,
+            )
+        )
