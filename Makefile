@@ -75,6 +75,7 @@ bench: build
 	$(BIN)/python -m bench.mcp
 	$(BIN)/python -m bench.node_attach
 	$(BIN)/python -m bench.reconcile
+	$(BIN)/python -m bench.live_tick_to_order
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

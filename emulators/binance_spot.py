@@ -1,9 +1,12 @@
 """Binance spot on loopback: the /api/v3 subset ccxt.binance uses and the ``<symbol>@depth@100ms``
 stream (U/u without pu: each diff starts right after the previous one), with spot balances
-(a sell needs the base asset, a buy the quote) and spot error codes (-2010, -2011, -2013)."""
+(a sell needs the base asset, a buy the quote) and spot error codes (-2010, -2011, -2013); the
+user-data stream on the WebSocket API (``/ws-api/v3``, ``userDataStream.subscribe.signature``)."""
 
 from __future__ import annotations
 
+import json
+import secrets
 import time
 from typing import Any
 
@@ -13,6 +16,7 @@ from alephtx.core.model import Instrument, OrderType, Side, TimeInForce
 from alephtx.core.model.accounting import CASH_PRECISION, to_cash
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.driver import TapeEvent
+from alephtx.core.signers import HmacSigner
 from alephtx.core.venues.base import VenueOrder
 from alephtx.emulators.binance import STATUS, TIF_OUT, BinanceBase, err
 
@@ -52,6 +56,71 @@ class BinanceSpotEmulator(BinanceBase):
         r.add_get("/api/v3/myTrades", self.signed(self.user_trades))
         r.add_get("/api/v3/account", self.signed(self.account_info))
         r.add_get("/ws/{stream}", self.ws_stream)
+        r.add_get("/ws-api/v3", self.websocket)  # the WebSocket API: the user-data stream's home
+
+    # -- the user-data stream, on the WebSocket API (spot's listenKey was retired in 2026) ----------
+
+    async def on_ws_text(self, ws: web.WebSocketResponse, text: str) -> None:
+        try:
+            req = json.loads(text)
+            rid, method, params = req.get("id"), req["method"], dict(req.get("params") or {})
+        except (ValueError, KeyError, TypeError, AttributeError):
+            await ws.send_str(json.dumps({"id": None, "status": 400, "error": {"code": -1100, "msg": "Malformed"}}))
+            return
+        if method != "userDataStream.subscribe.signature":
+            await ws.send_str(json.dumps({"id": rid, "status": 400, "error": {"code": -1100, "msg": "Unknown method"}}))
+            return
+        error = self._user_stream_refusal(params)
+        if error is not None:
+            await ws.send_str(json.dumps({"id": rid, "status": 400, "error": {"code": error[0], "msg": error[1]}}))
+            return
+        ws._aleph_kinds = {"user"}  # type: ignore[attr-defined]
+        await ws.send_str(json.dumps({"id": rid, "status": 200, "result": {"subscriptionId": 0}}))
+
+    def _user_stream_refusal(self, params: dict[str, Any]) -> tuple[int, str] | None:
+        """The WebSocket API's checks of a signed request: the key, the HMAC of the sorted
+        parameters without the signature, the timestamp window."""
+        if self.refuse_user_streams:
+            return -1001, "Internal error; unable to process your request. Please try again."
+        if params.get("apiKey") != self.account.api_key:
+            return -2015, "Invalid API-key, IP, or permissions for action."
+        sig = str(params.pop("signature", ""))
+        payload = "&".join(f"{k}={params[k]}" for k in sorted(params))
+        if not sig or not HmacSigner(self.account.secret).verify(payload, sig):
+            return -1022, "Signature for this request is not valid."
+        try:
+            ts = int(params.get("timestamp", 0))
+        except (TypeError, ValueError):
+            return -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."
+        now = int(time.time() * 1000) + self.faults.clock_skew_ms
+        if ts >= now + 1000 or now - ts > 5000:
+            return -1021, "Timestamp for this request is outside of the recvWindow."
+        return None
+
+    def user_messages(self, report: Any) -> list[str]:
+        """``executionReport`` events, wrapped with the subscription's id as the WebSocket API does."""
+        o = self.venue.orders.get(report.client_id)
+        if o is None or o.client_id not in self.order_ids:
+            return []
+        i, f = self.instrument, report.fill
+        d = i.price_precision + i.size_precision
+        execution = {"accepted": "NEW", "fill": "TRADE", "cancelled": "CANCELED", "expired": "EXPIRED"}
+        ms = (report.ts_ns or time.time_ns()) // 1_000_000
+        cancelled = report.kind in ("cancelled", "expired")
+        event = {
+            "e": "executionReport", "E": ms, "s": i.symbol,
+            # A cancel's "c" is the cancel request's own id; the order's is "C" then.
+            "c": "web_" + secrets.token_hex(8) if cancelled else o.client_id, "C": o.client_id if cancelled else "",
+            "S": o.side.value.upper(), "o": "LIMIT" if o.price else "MARKET", "f": "GTC",
+            "q": i.format_size(o.quantity), "p": i.format_price(o.price) if o.price else "0.00",
+            "x": execution.get(report.kind, "REJECTED"), "X": STATUS[o.status], "r": "NONE",
+            "i": self.order_ids[o.client_id], "l": i.format_size(f.quantity) if f else "0.00000",
+            "z": i.format_size(o.filled), "L": i.format_price(f.price) if f else "0.00",
+            "n": from_fixed(f.fee, d) if f else "0", "N": i.quote if f else None, "T": ms,
+            "t": int(f.trade_id.rsplit("-", 1)[-1]) if f else -1, "w": not o.status.is_terminal,
+            "m": bool(f and f.liquidity == "maker"), "O": o.ts_ns // 1_000_000,
+        }  # fmt: skip
+        return [json.dumps({"subscriptionId": 0, "event": event})]
 
     def weight_of(self, request: web.Request) -> int:
         return 5 if request.path.endswith(("account", "openOrders")) else 1

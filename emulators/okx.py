@@ -13,15 +13,20 @@ from typing import Any
 
 from aiohttp import web
 
-from alephtx.core.model import Instrument, Kind, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from alephtx.core.model import Instrument, Kind, OrderRequest, OrderStatus, OrderType, Side, TimeInForce, VenueRules
 from alephtx.core.model.accounting import CASH_PRECISION, to_cash
 from alephtx.core.model.fixed import from_fixed
 from alephtx.core.replay.driver import TapeEvent
 from alephtx.core.signers import HmacSigner
 from alephtx.core.venues.base import VenueOrder, VenueRejected
+from alephtx.core.venues.okx.units import base_size, venue_size
 from alephtx.emulators.base import Emulator
 
-BTC_SWAP = Instrument.from_strings("okx", "BTC-USDT-SWAP", "perp", "0.1", "0.001", "5", base="BTC", quote="USDT")
+# As OKX lists it: contracts of 0.01 BTC, a lot of 0.1 contract (0.001 BTC).
+BTC_SWAP = Instrument.from_strings(
+    "okx", "BTC-USDT-SWAP", "perp", "0.1", "0.001", "5", base="BTC", quote="USDT",
+    rules=VenueRules(contract_size="0.01"),
+)  # fmt: skip
 BTC_USDT_SPOT = Instrument.from_strings("okx", "BTC-USDT", "spot", "0.1", "0.00001", "5", base="BTC", quote="USDT")
 STATE = {
     OrderStatus.SUBMITTED: "live",
@@ -92,8 +97,17 @@ class OkxEmulator(Emulator):
             {"arg": {"channel": "books", "instId": self.instrument.symbol}, "action": action, "data": [data]}
         )
 
+    def levels(self, depth: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The book's top as OKX writes it: swap sizes in contracts."""
+        bids, asks = self.venue.books[self.instrument.key].depth(depth)
+        fp, fs = self.instrument.format_price, self.wire_size
+        return [(fp(p), fs(q)) for p, q in bids], [(fp(p), fs(q)) for p, q in asks]
+
+    def wire_size(self, quantity: int) -> str:
+        return venue_size(self.instrument, quantity)
+
     def depth_message(self, ev: TapeEvent) -> str:
-        fp, fs = self.instrument.format_price, self.instrument.format_size
+        fp, fs = self.instrument.format_price, self.wire_size
         bids = [(fp(p), fs(q)) for p, q in ev.bids]
         asks = [(fp(p), fs(q)) for p, q in ev.asks]
         return self._book_msg("update", bids, asks, ev.exch_ns // 1_000_000, self.seq)
@@ -104,7 +118,7 @@ class OkxEmulator(Emulator):
             "instId": i.symbol,
             "tradeId": str(ev.trade_id),
             "px": i.format_price(ev.price),
-            "sz": i.format_size(ev.quantity),
+            "sz": self.wire_size(ev.quantity),
             "side": "sell" if ev.aggressor is Side.SELL else "buy",
             "ts": str(ev.exch_ns // 1_000_000),
         }
@@ -182,7 +196,7 @@ class OkxEmulator(Emulator):
             d |= {
                 "tradeId": f.trade_id.rsplit("-", 1)[1],
                 "fillPx": i.format_price(f.price),
-                "fillSz": i.format_size(f.quantity),
+                "fillSz": self.wire_size(f.quantity),
                 "fillFee": "-" + from_fixed(f.fee, i.price_precision + i.size_precision),
                 "fillFeeCcy": "USDT",
                 "execType": "M" if f.liquidity == "maker" else "T",
@@ -297,13 +311,13 @@ class OkxEmulator(Emulator):
                     "quoteCcy": "",
                     "settleCcy": "USDT",
                     "ctValCcy": "BTC",
-                    "ctVal": "1",
+                    "ctVal": i.rules.contract_size or "1",
                     "ctMult": "1",
                     "ctType": "linear",
                     "lever": "100",
                     "tickSz": i.tick_size,
-                    "lotSz": i.lot_size,
-                    "minSz": i.lot_size,
+                    "lotSz": self.wire_size(i.lot),
+                    "minSz": self.wire_size(i.lot),
                     "state": "live",
                     "listTime": "1611916828000",
                     "expTime": "",
@@ -348,12 +362,12 @@ class OkxEmulator(Emulator):
             "ordId": self.order_ids[o.client_id],
             "clOrdId": o.client_id,
             "px": i.format_price(o.price) if o.price else "",
-            "sz": i.format_size(o.quantity),
+            "sz": self.wire_size(o.quantity),
             "ordType": kind,
             "side": "buy" if o.side is Side.BUY else "sell",
             "posSide": "net",
             "tdMode": "cross",
-            "accFillSz": i.format_size(o.filled),
+            "accFillSz": self.wire_size(o.filled),
             "fillPx": "",
             "avgPx": i.format_price(avg) if avg else "",
             "state": STATE[o.status],
@@ -382,7 +396,7 @@ class OkxEmulator(Emulator):
         try:
             typ, tif = ORD_TYPE[p["ordType"]]
             side = {"buy": Side.BUY, "sell": Side.SELL}[p["side"]]
-            qty = i.size(str(p["sz"]), "sz")
+            qty = base_size(i, str(p["sz"]), "sz")
             price = i.price(str(p["px"]), "px") if typ is OrderType.LIMIT else 0
         except (KeyError, ValueError) as exc:
             return web.json_response(
@@ -504,7 +518,7 @@ class OkxEmulator(Emulator):
                     "billId": f.trade_id.rsplit("-", 1)[1],
                     "tag": "",
                     "fillPx": i.format_price(f.price),
-                    "fillSz": i.format_size(f.quantity),
+                    "fillSz": self.wire_size(f.quantity),
                     "side": "buy" if f.side is Side.BUY else "sell",
                     "posSide": "net",
                     "execType": "M" if f.liquidity == "maker" else "T",
@@ -532,7 +546,7 @@ class OkxEmulator(Emulator):
                     "mgnMode": "cross",
                     "posId": "1",
                     "posSide": "net",
-                    "pos": i.format_size(pos.quantity),
+                    "pos": self.wire_size(pos.quantity),
                     "posCcy": "",
                     "availPos": "",
                     "avgPx": i.format_price(avg),

@@ -1,15 +1,19 @@
 """Start-up: rebuild state from the journal, then reconcile with each venue (the source of truth).
 
-Every difference is journaled (``Reconciled``) with what was done about it. What cannot be
-resolved halts that venue, loudly: its instruments stop trading until the operator looks.
+Every difference is journaled (``Reconciled``) with what was done about it: a missing fill is
+recorded, a position that differs is adopted (``settle_positions``), an order's end is taken from
+the venue. What cannot be resolved halts that venue alone, loudly: its instruments stop trading
+until the operator looks; the other venues trade on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 
 from alephtx.core.journal.events import Reconciled
-from alephtx.core.model import OrderStatus
+from alephtx.core.model import Fill, OrderStatus, Side
 from alephtx.core.model.accounting import PositionState
 from alephtx.core.oms.manager import OrderManager
 
@@ -48,7 +52,10 @@ async def reconcile(manager: OrderManager, venue_name: str, compare_cash: bool =
     for f in await venue.get_fills(0):
         if f.instrument in mine and (f.instrument, f.trade_id) not in ledger.fills:
             if f.client_id not in ledger.orders:
-                note(f"fill {f.trade_id} for unknown order {f.client_id}", "not recorded; halt venue")
+                if _ours(manager, f.client_id):  # the journal lost an order of this node's
+                    note(f"fill {f.trade_id} for unknown order {f.client_id}", "not recorded; halt venue")
+                else:  # a trade made outside the node: its effect is the position's (step 4)
+                    log.info("reconcile %s: fill %s of an order not sent by this node", venue_name, f.trade_id)
                 continue
             manager.fill(f)
             note(f"fill {f.trade_id} of {f.client_id} missing from the journal", "recorded")
@@ -87,18 +94,13 @@ async def reconcile(manager: OrderManager, venue_name: str, compare_cash: bool =
     # 3. Open orders at the venue that the journal does not know.
     for vo in listed.values():
         if vo.client_id not in ledger.orders:
-            ours = vo.client_id.startswith(manager.ids.prefix[:2])
+            ours = _ours(manager, vo.client_id)
             note(
                 f"open order {vo.client_id} at the venue is not in the journal", "halt venue" if ours else "left alone"
             )
-    # 4. Positions and cash must now agree exactly.
-    for p in await venue.get_positions():
-        if p.instrument not in mine:
-            continue
-        mine_p = ledger.positions.get(p.instrument, PositionState(p.instrument))
-        with_cost = venue.capabilities.position_cost
-        if mine_p.quantity != p.quantity or (with_cost and mine_p.cost != p.cost):
-            note(f"position {p.instrument}: venue {p.quantity}, journal {mine_p.quantity}", "halt venue")
+    # 4. Positions: a difference that stays put while no fill arrives is adopted (a trade made
+    # outside the node, a liquidation); one that cannot be priced halts the venue.
+    await settle_positions(manager, venue_name, note)
     if compare_cash:
         for b in await venue.get_balances():
             if b.total != ledger.cash():
@@ -107,3 +109,61 @@ async def reconcile(manager: OrderManager, venue_name: str, compare_cash: bool =
     if any("halt" in r.action for r in found):
         manager.risk.halt_venue(venue_name, f"reconciliation failed: {found[-1].difference}")
     return found
+
+
+def _ours(manager: OrderManager, client_id: str) -> bool:
+    """A client id this node's id factory makes (its prefix), as opposed to another program's."""
+    return client_id.startswith(manager.ids.prefix[:2])
+
+
+async def settle_positions(
+    manager: OrderManager,
+    venue_name: str,
+    note: Callable[[str, str], None],
+    attempts: int = 3,
+    pause_s: float = 0.2,
+) -> bool:
+    """Compare the venue's positions with the journal's without racing fills on their way.
+
+    The positions are read first, then every fill up to now is caught up, so the journal holds at
+    least what the positions include. Equal: settled. Different: either a fill landed in between
+    (read again after a pause) or the venue's position changed outside the node. A difference
+    that is the same on every attempt while the journal's fills did not move is adopted: the
+    journal records an adjustment fill (``liquidity = "adjust"``, no fee) at the venue's entry
+    price, replayed at every restart like any fill. No price to adopt it at (a spot holding): the
+    venue halts. Fills still arriving on every attempt: nothing is decided this time (False)."""
+    venue, ledger = manager.venues[venue_name], manager.ledger
+    mine = {k for k, i in manager.instruments.items() if i.venue == venue_name}
+    seen: dict[str, tuple[int, int]] | None = None
+    for attempt in range(attempts):
+        if attempt:
+            await asyncio.sleep(pause_s * attempt)
+        fills_before = len(ledger.fills)
+        positions = {p.instrument: p for p in await venue.get_positions() if p.instrument in mine}
+        await manager.catch_up(venue_name)
+        now = {
+            k: (p.quantity, p.cost)
+            for k, p in positions.items()
+            if p.quantity != ledger.positions.get(k, PositionState(k)).quantity
+        }
+        if not now:
+            return True
+        if now == seen and len(ledger.fills) == fills_before:
+            break  # the same difference twice, and no fill between: it is real
+        seen = now if len(ledger.fills) == fills_before else None
+    else:
+        log.warning("reconcile %s: positions not settled (fills in flight); checked again later", venue_name)
+        return False
+    for key, (venue_qty, venue_cost) in now.items():
+        journal_qty = ledger.positions.get(key, PositionState(key)).quantity
+        diff = venue_qty - journal_qty
+        price = venue_cost // venue_qty if venue_qty and venue_cost else 0
+        difference = f"position {key}: venue {venue_qty}, journal {journal_qty}"
+        if price <= 0:
+            note(difference, "halt venue: no price to adopt the difference at")
+            continue
+        ts = manager.clock()
+        side = Side.BUY if diff > 0 else Side.SELL
+        manager.fill(Fill(key, "", "", f"adjust-{venue_name}-{ts}", side, price, abs(diff), 0, "adjust", ts))
+        note(difference, f"adopted: adjusted by {diff} at {price}")
+    return True

@@ -18,11 +18,16 @@ class VenueRules(msgspec.Struct, frozen=True):
     ``max_sig_figs``: Hyperliquid allows at most 5 significant figures in a price (0 = no rule).
     ``client_id_alphabet`` and ``client_id_max_len``: what the venue accepts as a client order id
     (OKX: letters and digits only, at most 32).
+    ``contract_size``: base units per contract where the venue sizes orders, books and positions
+    in contracts (OKX swaps: ``ctVal``), as decimal text; "" where it sizes them in base units.
+    The instrument's own lot and sizes are always in base units; the venue's adapter and streams
+    convert at their boundary.
     """
 
     max_sig_figs: int = 0
     client_id_alphabet: str = ALPHABET
     client_id_max_len: int = 32
+    contract_size: str = ""
 
 
 class Instrument(msgspec.Struct, frozen=True):
@@ -82,6 +87,15 @@ class Instrument(msgspec.Struct, frozen=True):
         return f"{self.venue}:{self.symbol}"
 
     # -- boundary conversions -------------------------------------------------------------------
+
+    def average_price(self, value: str | Decimal, field: str = "avgPrice") -> int:
+        """An average price a venue reports (a position's entry): not on the tick nor bound to
+        the instrument's decimals, so rounded down to them; 0 for "0" or empty."""
+        try:
+            zero = not value or not Decimal(value)
+        except ArithmeticError:
+            raise FieldError(field, value, "not a decimal number") from None
+        return 0 if zero else to_fixed(value, self.price_precision, field, Rounding.DOWN)
 
     def price(self, value: str | Decimal, field: str = "price", rounding: Rounding = Rounding.EXACT) -> int:
         """Parse a price and check it is positive, on the tick grid and within the venue's rules.

@@ -411,14 +411,26 @@ class Node:
 
     def _catch_up_after_reconnect(self, venue: str) -> Any:
         """The stream was down: fills and cancels meanwhile were never pushed. Ask the venue for
-        them (its fills and the state of every order it knows, as polling does) before listening
-        again. Not the full start-up reconciliation: while trading goes on, comparing positions
-        races with fills on their way and would halt a healthy venue."""
+        them (its fills and the state of every order it knows, as polling does), then compare its
+        positions with the journal's the way that cannot race a fill on its way
+        (``settle_positions``: a difference is adopted only when it stays put while no fill
+        arrives), before listening again."""
+        from alephtx.core.engine.recovery import settle_positions
+
         oms = self.engine.oms
+
+        def note(difference: str, action: str) -> None:
+            ev = Reconciled(venue, difference, action, self._clock.now())
+            oms.record(ev)
+            self.reconciled.append(ev)
+            (log.error if "halt" in action else log.warning)("reconcile %s: %s -> %s", venue, difference, action)
+            if "halt" in action:
+                self.engine.risk.halt_venue(venue, f"reconciliation failed: {difference}")
 
         async def again() -> None:
             try:
                 await oms.catch_up(venue)
+                await settle_positions(oms, venue, note)
             except Exception as exc:  # the venue out of reach again: polling and the next reconnect retry
                 log.warning("node: catching up %s after a reconnect: %s", venue, exc)
                 return

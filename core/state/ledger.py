@@ -88,7 +88,8 @@ class Ledger:
         apply_fill(p, f.side, f.quantity, f.price, f.fee)
         o = self.orders.get(f.client_id)
         if o is None:
-            log.error("ledger: fill %s for unknown order %s", f.trade_id, f.client_id)
+            if f.liquidity != "adjust":  # an adjustment (reconciliation's adoption) has no order
+                log.error("ledger: fill %s for unknown order %s", f.trade_id, f.client_id)
             return
         o.filled += f.quantity
         o.avg_price_num += f.price * f.quantity

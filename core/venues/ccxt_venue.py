@@ -5,8 +5,9 @@ of ccxt's errors onto ours; a subclass gives the ccxt class, the symbol mapping,
 parameters and the parsers of the venue's raw answers (``info``), so that prices and sizes are
 read from the venue's own decimal strings, never from ccxt's floats.
 
-Rate limits: ccxt's own throttle (``enableRateLimit``) spaces requests by the venue's weights
-before the venue complains; on a 429 or 418 anyway, reads wait for Retry-After and try again.
+Rate limits: ccxt's own throttle (``enableRateLimit``) counts requests by the venue's weights
+over the venue's window (``rate_window_s``) before the venue complains; on a 429 or 418 anyway,
+reads wait for Retry-After and try again.
 Placing an order is never retried: no answer means "uncertain", resolved by the OMS by lookup.
 """
 
@@ -60,6 +61,7 @@ class CcxtVenue(ReportLog, VenueAdapter):
         options: dict[str, Any] | None = None,
         timeout_s: float = 5.0,
         rate_limit_ms: float | None = None,
+        rate_window_s: float | None = None,
     ) -> None:
         self.instruments = {i.key: i for i in instruments}
         self.by_symbol = {i.symbol: i for i in instruments}
@@ -76,6 +78,11 @@ class CcxtVenue(ReportLog, VenueAdapter):
             config["password"] = credentials.passphrase
         if rate_limit_ms is not None:
             config["rateLimit"] = rate_limit_ms
+        if rate_window_s:
+            # Count over the venue's own window, as it does: a burst within its budget goes at
+            # once (a quote's two sides together), instead of one request per cost x rateLimit.
+            config["rateLimiterAlgorithm"] = "rollingWindow"
+            config["rollingWindowSize"] = rate_window_s * 1000
         self.ex: Any = getattr(ccxta, self.ccxt_class)(config)
         if urls:
             self.point_at(urls)

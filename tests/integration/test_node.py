@@ -730,7 +730,11 @@ async def test_a_live_venue_through_the_node_pushed_reconnected_switched_and_res
     on the private stream with polling off; the stream killed and refused for a while: a fill
     meanwhile arrives when it reconnects (caught up); the node frozen past the venue's
     dead-man's switch: the venue cancels its resting order and the node learns of it; SIGKILL and
-    a restart: the position reconciled, nothing lost or twice."""
+    a restart: the position reconciled, nothing lost or twice. A trade made on the account
+    outside the node while the stream was down is adopted when it comes back."""
+    import msgspec
+
+    from alephtx.core.model import OrderRequest, OrderType, Side
     from alephtx.emulators.registry import EMULATORS, account_for
 
     info = EMULATORS[venue]
@@ -775,23 +779,27 @@ async def test_a_live_venue_through_the_node_pushed_reconnected_switched_and_res
             await place(order)
             assert await position(a, "0.002"), "the fill was not pushed"  # polling is off (60 s)
             assert "reports pushed" in (await venue_status())["market"]
-            # The private stream dies and cannot come back for a while: a fill meanwhile.
+            # The private stream dies and cannot come back for a while: a fill meanwhile, and a
+            # trade on the same account made outside the node (on the venue's website, say).
             emu.refuse_user_streams = True
             assert await emu.drop_user_streams() >= 1
             await place(order)
+            outside = OrderRequest(emu.instrument.key, Side.BUY, OrderType.MARKET, emu.instrument.size("0.002"))
+            await emu.venue.place_order(msgspec.structs.replace(outside, client_id="0" * 26 + "abcdef"))
             await asyncio.sleep(1.0)
             _, positions = await call(a, "get_positions")
             assert Decimal(positions[0]["quantity"]) == Decimal("0.002"), positions  # neither pushed nor polled
             emu.refuse_user_streams = False
             t0 = time.monotonic()
-            assert await position(a, "0.004", tries=100), "the reconnect did not catch up"
+            assert await position(a, "0.006", tries=100), "the reconnect did not catch up and adopt"
             assert time.monotonic() - t0 < 5.0
             for _ in range(50):
                 v = await venue_status()
-                if "caught up after" in v["market"]:
+                if "caught up after" in v["market"] and "adopted" in v["reconciliation"]:
                     break
                 await asyncio.sleep(0.1)
             assert "caught up after" in v["market"] and not v["halted"], v
+            assert "adopted" in v["reconciliation"], v
             # A resting order, then the node frozen past the venue's dead-man's switch.
             _, ticker = await call(a, "get_ticker", {"instrument": inst})
             price = str(int(float(ticker["bid"]) * 0.99))  # whole: within every venue's tick and 5 figures
@@ -814,10 +822,11 @@ async def test_a_live_venue_through_the_node_pushed_reconnected_switched_and_res
             proc.proc.wait(10)
         async with node_in_thread(env) as (proc, address), mcp_client(env, address) as a:
             _, positions = await call(a, "get_positions")
-            assert Decimal(positions[0]["quantity"]) == Decimal("0.004"), positions
+            assert Decimal(positions[0]["quantity"]) == Decimal("0.006"), positions
             v = await venue_status()
             assert v["reconciliation"] == "agreed with the journal" and not v["halted"], v
             fills = await asyncio.to_thread(env.json, "fills", "--node", address)
-            assert len(fills) == len(emu.venue.fills) == 2, fills  # each of the venue's fills, once
+            # The node's two fills once each, and the adoption of the outside trade.
+            assert sorted(f["liquidity"] for f in fills) == ["adjust", "taker", "taker"], fills
     finally:
         await emu.stop()

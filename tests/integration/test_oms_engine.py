@@ -145,12 +145,38 @@ async def test_a_written_order_that_never_reached_the_venue_is_rejected_at_resta
     assert found[0].action == "marked rejected" and not v.orders
 
 
+async def test_a_position_difference_is_adopted_once_and_survives_a_restart(tmp_path: Path) -> None:
+    """The venue holds more than the journal's fills say (a trade made outside the node): the
+    difference is adopted at the venue's entry price as an adjustment, journaled, and a second
+    restart finds nothing to do."""
+    v = make_venue()
+    e = make_engine(v, tmp_path / "j.db")
+    await e.start()
+    await e.submit(order("buy", "market", "0.100"))
+    pos = v.matchers[INST.key].position
+    assert pos is not None
+    entry = pos.cost // pos.quantity
+    pos.quantity += 5  # the venue disagrees
+    pos.cost += 5 * entry
+    e.journal.close()
+    e2 = make_engine(v, tmp_path / "j.db")
+    found = await e2.start()
+    assert [f.action for f in found] == [f"adopted: adjusted by 5 at {entry}"], found
+    assert e2.ledger.positions[INST.key].quantity == pos.quantity and not e2.risk.halted_venues
+    assert e2.risk.core.position(0) == pos.quantity
+    e2.journal.close()
+    e3 = make_engine(v, tmp_path / "j.db")
+    assert await e3.start() == [] and e3.ledger.positions[INST.key].quantity == pos.quantity
+
+
 async def test_an_unresolvable_difference_halts_the_venue(tmp_path: Path) -> None:
+    """A position the venue holds without a price to adopt it at (no cost: a spot holding)."""
     v = make_venue()
     e = make_engine(v, tmp_path / "j.db")
     await e.start()
     await e.submit(order("buy", "market", "0.100"))
     v.matchers[INST.key].position.quantity += 5  # type: ignore[union-attr]  # the venue disagrees
+    v.matchers[INST.key].position.cost = 0  # type: ignore[union-attr]  # and says nothing of its price
     e.journal.close()
     e2 = make_engine(v, tmp_path / "j.db")
     found = await e2.start()

@@ -146,7 +146,8 @@ async def test_429_418_and_5xx_are_retried_with_backoff(emu: BinanceEmulator) ->
 async def test_the_throttle_keeps_a_burst_under_the_venue_limit(emu: BinanceEmulator) -> None:
     emu.weight_limit, emu.weight_window_s = 12, 1.0
     emu.weight_of = lambda request: 1  # type: ignore[method-assign]
-    v = venue(emu, rate_limit_ms=100)  # ccxt spaces requests 100 ms apart: 10 a second
+    # ccxt counts 100 ms a unit over a rolling second (the venue's window here): 10 a second.
+    v = venue(emu, rate_limit_ms=100, rate_window_s=1.0)
     try:
         await v.get_open_orders()
         t0 = time.monotonic()

@@ -202,12 +202,15 @@ def test_listings_as_the_venues_write_them() -> None:
                 "state": "live",
                 "uly": "ETH-USDT",
                 "tickSz": "0.01",
-                "lotSz": "0.1",
+                "lotSz": "0.01",
+                "ctVal": "0.1",
             },
         ],
     }
     (swap,) = okx_instruments(okx, "okx")
     assert (swap.symbol, swap.base, swap.quote, swap.kind) == ("ETH-USDT-SWAP", "ETH", "USDT", Kind.PERP)
+    # Sized in contracts of 0.1 ETH: the lot is 0.01 contract, 0.001 ETH.
+    assert swap.lot_size == "0.001" and swap.rules.contract_size == "0.1"
     with pytest.raises(ValueError, match="50011"):
         okx_instruments({"code": "50011", "msg": "Too Many Requests"}, "okx")
     bybit = {

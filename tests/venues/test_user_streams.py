@@ -16,11 +16,15 @@ from alephtx.core.venues.factory import VenueConfig
 from alephtx.core.venues.registry import build
 from alephtx.emulators.registry import EMULATORS, account_for
 
-VENUES = ["binance-usdm", "okx", "bybit", "hyperliquid"]
+VENUES = ["binance-usdm", "binance", "okx", "bybit", "hyperliquid"]
 # What each venue's stream looks like when it is broken in a way a parser could trip on: the
 # right channel with fields missing or of the wrong type.
 MALFORMED: dict[str, list[Any]] = {
     "binance-usdm": [{"e": "ORDER_TRADE_UPDATE", "o": {"x": "TRADE"}}, {"e": "ORDER_TRADE_UPDATE", "o": None}],
+    "binance": [
+        {"subscriptionId": 0, "event": {"e": "executionReport", "x": "TRADE", "c": "u1"}},
+        {"subscriptionId": 0, "event": "not an object"},
+    ],
     "okx": [{"arg": {"channel": "orders"}, "data": [{"instId": "BTC-USDT-SWAP", "tradeId": "1", "fillSz": "x"}]}],
     "bybit": [{"topic": "execution", "data": [{"symbol": "BTCUSDT", "execType": "Trade"}]}, {"topic": "order"}],
     "hyperliquid": [{"channel": "userFills", "data": {"fills": [{"coin": "BTC", "cloid": "0x1"}]}}],
@@ -70,6 +74,17 @@ async def test_a_pushed_fill_is_reported_once_past_malformed_messages(venue: str
         assert len(fills) == 1 and fills[0].client_id == "u1" and fills[0].fill.quantity == 2 * inst.lot
         await adapter.get_reports(0)  # polling sees the same fill: not reported again
         assert len([r for r in adapter.reports if r.kind == "fill"]) == 1, adapter.reports
+        # A resting order the venue cancels (an operator on its website, a liquidation): pushed.
+        bid = emu.venue.books[emu.instrument.key].best_bid_price()
+        whole = 10**inst.price_precision  # a whole price: within every venue's tick and figures
+        await adapter.place_order(
+            OrderRequest(
+                inst.key, Side.BUY, OrderType.LIMIT, 2 * inst.lot, bid * 98 // 100 // whole * whole, client_id="u2"
+            )
+        )
+        for o in await emu.venue.get_open_orders():
+            await emu.venue.cancel_order(o.instrument, o.client_id)
+        assert await until(lambda: any(r.kind == "cancelled" and r.client_id == "u2" for r in adapter.reports))
     finally:
         stop.set()
         await task
@@ -79,6 +94,7 @@ async def test_a_pushed_fill_is_reported_once_past_malformed_messages(venue: str
 
 WRONG = {
     "binance-usdm": ("ALEPH_BINANCE_USDM_API_KEY", "-2015"),
+    "binance": ("ALEPH_BINANCE_API_SECRET", "-1022"),
     "okx": ("ALEPH_OKX_API_SECRET", "60007"),
     "bybit": ("ALEPH_BYBIT_API_SECRET", "Invalid sign"),
 }

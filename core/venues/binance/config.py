@@ -29,6 +29,9 @@ SPOT_REST = "https://api.binance.com"
 SPOT_WS = "wss://stream.binance.com:9443"
 SPOT_TESTNET_REST = "https://testnet.binance.vision"
 SPOT_TESTNET_WS = "wss://stream.testnet.binance.vision"
+# Spot's user-data stream lives on the WebSocket API (the listenKey was retired on 2026-02-20).
+SPOT_WS_API = "wss://ws-api.binance.com:443"
+SPOT_TESTNET_WS_API = "wss://ws-api.testnet.binance.vision"
 
 SPOT_CAPABILITIES = Capabilities(
     order_types=(OrderType.MARKET, OrderType.LIMIT),
@@ -49,8 +52,10 @@ SPOT_CAPABILITIES = Capabilities(
 class BinanceSpotConfig:
     rest_url: str = SPOT_REST
     ws_url: str = SPOT_WS
+    ws_api_url: str = SPOT_WS_API
     recv_window_ms: int = 5000
     rate_limit_ms: float = 50.0
+    rate_window_s: float = 60.0  # spot counts request weight per minute
     silence_timeout_s: float = 10.0
     timeout_s: float = 5.0
 
@@ -60,7 +65,9 @@ class BinanceConfig:
     rest_url: str = REST
     ws_url: str = WS
     recv_window_ms: int = 5000
-    # ccxt spaces requests by weight; 50 ms a unit keeps a burst under 2400 weight a minute.
+    # ccxt counts requests by its weights, 50 ms a unit: over a rolling minute (USD-M counts
+    # weight per minute), 1,200 units, spent in bursts as the venue allows, not spaced out.
     rate_limit_ms: float = 50.0
+    rate_window_s: float = 60.0
     silence_timeout_s: float = 10.0
     timeout_s: float = 5.0

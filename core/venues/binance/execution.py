@@ -69,7 +69,9 @@ class BinanceVenue(CcxtVenue):
         urls = {default_rest: config.rest_url} if config.rest_url != default_rest else None
         common = {"fetchCurrencies": False, "recvWindow": config.recv_window_ms, "adjustForTimeDifference": False}
         options = common | options
-        super().__init__(instruments, credentials, urls, options, config.timeout_s, config.rate_limit_ms)
+        super().__init__(
+            instruments, credentials, urls, options, config.timeout_s, config.rate_limit_ms, config.rate_window_s
+        )
 
     def lookup_params(self, client_id: str) -> dict[str, Any]:
         return {"origClientOrderId": client_id}
@@ -162,7 +164,7 @@ class BinanceUsdmVenue(BinanceVenue):
         for p in raw:
             inst = self._inst(p["symbol"])
             qty = to_fixed(p["positionAmt"], inst.size_precision)
-            entry = inst.price(p["entryPrice"]) if Decimal(p["entryPrice"]) else 0
+            entry = inst.average_price(p["entryPrice"], "entryPrice")
             out.append(Position(inst.key, qty, qty * entry, 0))
         return out
 

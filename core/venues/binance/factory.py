@@ -58,6 +58,8 @@ class BinanceSpotFactory(VenueFactory):
         return c.BinanceSpotConfig(
             rest_url=config.rest_url or (c.SPOT_TESTNET_REST if config.testnet else c.SPOT_REST),
             ws_url=config.ws_url or (c.SPOT_TESTNET_WS if config.testnet else c.SPOT_WS),
+            # An overridden ws_url (an emulator, a proxy) serves the WebSocket API too.
+            ws_api_url=config.ws_url or (c.SPOT_TESTNET_WS_API if config.testnet else c.SPOT_WS_API),
         )
 
     def credentials(self, config: VenueConfig, env: Mapping[str, str] | None = None) -> Credentials:
@@ -70,3 +72,8 @@ class BinanceSpotFactory(VenueFactory):
         self, config: VenueConfig, settings: Any, instruments: list[Instrument], credentials: Credentials
     ) -> VenueAdapter:
         return BinanceSpotVenue(instruments, credentials, settings)
+
+    def user_stream(self, settings: Any, adapter: Any, credentials: Credentials) -> Any:
+        from alephtx.core.venues.binance.user_stream import BinanceSpotUserStream
+
+        return BinanceSpotUserStream(adapter, settings.ws_api_url, credentials)

@@ -1,22 +1,32 @@
-"""Binance USD-M's user-data stream (see ``core/venues/user_stream.py`` for what all share).
+"""Binance's user-data streams (see ``core/venues/user_stream.py`` for what all share).
 
-A listenKey from ``POST /fapi/v1/listenKey`` (the API key alone), a WebSocket on
+USD-M: a listenKey from ``POST /fapi/v1/listenKey`` (the API key alone), a WebSocket on
 ``<ws>/ws/<listenKey>``, a keep-alive (``PUT``) every 30 minutes, a new key when the venue says
 ``listenKeyExpired`` or the socket drops. Each ``ORDER_TRADE_UPDATE`` becomes the adapter's own
 report (``ingest_fill`` / ``ingest_done``).
+
+Spot: the listenKey was retired (2026-02-20); the stream is a subscription on the WebSocket API
+(``<ws-api>/ws-api/v3``, ``userDataStream.subscribe.signature``: the API key and a timestamp,
+HMAC-signed like a REST request), and its ``executionReport`` events come wrapped with the
+subscription's id. A cancel's report names the order in ``C`` (``c`` is the cancel's own id).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
+import uuid
 from typing import Any
 
 import aiohttp
 import msgspec
 
 from alephtx.core.model import OrderStatus
-from alephtx.core.venues.user_stream import Reopen, StreamRefused, UserStream
+from alephtx.core.signers import HmacSigner
+from alephtx.core.venues.credentials import Credentials
+from alephtx.core.venues.user_stream import Reopen, StreamRefused, UserStream, expect
 
 DONE = {"CANCELED": OrderStatus.CANCELLED, "EXPIRED": OrderStatus.EXPIRED, "REJECTED": OrderStatus.REJECTED}
 
@@ -62,3 +72,47 @@ class BinanceUserStream(UserStream):
             return bool(self.adapter.ingest_fill(fill))
         status = DONE.get(x)
         return bool(status is not None and self.adapter.ingest_done(str(o["c"]), status))
+
+
+class BinanceSpotUserStream(UserStream):
+    def __init__(self, adapter: Any, ws_api_url: str, credentials: Credentials) -> None:
+        super().__init__(adapter, ws_api_url)
+        self._creds = credentials
+
+    async def open(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
+        ws = await session.ws_connect(f"{self.ws_url}/ws-api/v3", heartbeat=None)
+        params: dict[str, Any] = {"apiKey": self._creds.api_key, "timestamp": int(time.time() * 1000)}
+        payload = "&".join(f"{k}={params[k]}" for k in sorted(params))
+        params["signature"] = HmacSigner(self._creds.secret).sign(payload)
+        rid = str(uuid.uuid4())
+        await ws.send_str(json.dumps({"id": rid, "method": "userDataStream.subscribe.signature", "params": params}))
+        await expect(ws, self.name, lambda m: _answer(m, rid), self.backlog)
+        return ws
+
+    def handle(self, message: Any) -> bool:
+        event = message.get("event")
+        if not isinstance(event, dict):
+            return False
+        if event.get("e") == "eventStreamTerminated":
+            raise Reopen("the venue ended the subscription")
+        if event.get("e") != "executionReport":
+            return False
+        x, cid = event["x"], str(event.get("C") or event["c"])
+        if x == "TRADE":
+            row = {
+                "symbol": event["s"], "orderId": event["i"], "id": event["t"], "price": event["L"],
+                "qty": event["l"], "commission": event["n"], "time": event["T"],
+                "isBuyer": event["S"] == "BUY", "isMaker": event["m"],
+            }  # fmt: skip
+            fill = msgspec.structs.replace(self.adapter.parse_fill(row), client_id=str(event["c"]))
+            return bool(self.adapter.ingest_fill(fill))
+        status = DONE.get(x)
+        return bool(status is not None and self.adapter.ingest_done(cid, status))
+
+
+def _answer(message: Any, rid: str) -> str | None:
+    if message.get("id") != rid:
+        return None
+    if message.get("status") == 200:
+        return ""
+    return str((message.get("error") or {}).get("code", message.get("status")))

@@ -33,5 +33,6 @@ class BybitConfig:
     ws_url: str = WS
     recv_window_ms: int = 5000
     rate_limit_ms: float = 50.0
+    rate_window_s: float = 5.0  # Bybit counts requests per 5 seconds
     silence_timeout_s: float = 10.0
     timeout_s: float = 5.0

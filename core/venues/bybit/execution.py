@@ -60,7 +60,8 @@ class BybitVenue(CcxtVenue):
             "adjustForTimeDifference": False,
             "fetchCurrencies": False,
         }
-        super().__init__(instruments, credentials, urls, options, self.config.timeout_s, self.config.rate_limit_ms)
+        cfg = self.config
+        super().__init__(instruments, credentials, urls, options, cfg.timeout_s, cfg.rate_limit_ms, cfg.rate_window_s)
         self.ex.has["fetchCurrencies"] = False
         self.dcp_window_s = 0  # the dead-man's switch's window; the user stream subscribes dcp when set
 
@@ -121,7 +122,7 @@ class BybitVenue(CcxtVenue):
         for p in raw:
             inst = self.by_symbol[p["symbol"]]
             qty = to_fixed(p["size"], inst.size_precision) * (-1 if p.get("side") == "Sell" else 1)
-            out.append(Position(inst.key, qty, qty * inst.price(p["avgPrice"]) if qty else 0, 0))
+            out.append(Position(inst.key, qty, qty * inst.average_price(p["avgPrice"]) if qty else 0, 0))
         return out
 
     def parse_balances(self, raw: Any) -> list[Balance]:

@@ -220,7 +220,8 @@ class HyperliquidVenue(ReportLog, VenueAdapter):
         for coin, inst in self.by_coin.items():
             p = held.get(coin)
             qty = to_fixed(p["szi"], inst.size_precision) if p else 0
-            out.append(Position(inst.key, qty, qty * _px(inst, p["entryPx"]) if p and qty else 0, 0))
+            entry = inst.average_price(p["entryPx"], "entryPx") if p and qty else 0
+            out.append(Position(inst.key, qty, qty * entry, 0))
         return out
 
     async def get_balances(self) -> list[Balance]:

@@ -43,5 +43,6 @@ class OkxConfig:
     ws_url: str = WS
     demo: bool = False  # OKX's demo trading (its testnet): every REST request says x-simulated-trading
     rate_limit_ms: float = 40.0
+    rate_window_s: float = 2.0  # OKX counts requests per 2 seconds
     silence_timeout_s: float = 10.0
     timeout_s: float = 5.0

@@ -12,10 +12,10 @@ import numpy as np
 
 from alephtx.core.book import APPLIED, GAP
 from alephtx.core.model import Instrument, Side
-from alephtx.core.model.fixed import to_fixed
 from alephtx.core.venues.base import VenueUnavailable
 from alephtx.core.venues.okx.config import OkxConfig
 from alephtx.core.venues.okx.parsing import parse_instruments
+from alephtx.core.venues.okx.units import base_size
 from alephtx.core.venues.stream import BookStream, TradeStream, TradeTick
 
 
@@ -36,6 +36,9 @@ class OkxBookStream(BookStream):
         super().__init__(instrument, cfg.ws_url, cfg.rest_url, cfg.silence_timeout_s)
         self.seq = -1
         self.checksum_failures = 0
+        # Each level's price and size as OKX wrote them (per side, by fixed-point price): its
+        # checksum is over those strings ("8" is not "8.00"), so it is checked against them.
+        self.raw: tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]] = ({}, {})
 
     def stream_url(self) -> str:
         return f"{self.ws_url}/ws/v5/public"
@@ -47,18 +50,23 @@ class OkxBookStream(BookStream):
         )
 
     def _arrays(self, levels: list[list[str]], side: int) -> tuple[list[int], list[int], list[int]]:
-        inst = self.instrument
-        return (
-            [side] * len(levels),
-            [inst.price(lv[0]) for lv in levels],
-            [to_fixed(lv[1], inst.size_precision, "size") for lv in levels],  # "0" removes the level
-        )
+        inst, raw = self.instrument, self.raw[side]
+        prices = [inst.price(lv[0]) for lv in levels]
+        sizes = [base_size(inst, lv[1], "size") for lv in levels]  # contracts on a swap; "0" removes
+        for p, q, lv in zip(prices, sizes, levels, strict=True):
+            if q:
+                raw[p] = (lv[0], lv[1])
+            else:
+                raw.pop(p, None)
+        return [side] * len(levels), prices, sizes
 
     def apply(self, text: str) -> int | None:
         msg = json.loads(text)
         if "event" in msg or msg.get("arg", {}).get("channel") != "books":
             return None
         d = msg["data"][0]
+        if msg["action"] == "snapshot":
+            self.raw = ({}, {})
         bs, bp, bq = self._arrays(d["bids"], 1)
         as_, ap, aq = self._arrays(d["asks"], 0)
         if msg["action"] == "snapshot":
@@ -73,9 +81,9 @@ class OkxBookStream(BookStream):
             self.book.apply_levels(sides, np.array(bp + ap, dtype=np.int64), np.array(bq + aq, dtype=np.int64))
             self.seq = d["seqId"]
             status = APPLIED
-        fp, fs = self.instrument.format_price, self.instrument.format_size
         bids, asks = self.book.depth(25)
-        mine = okx_checksum([(fp(p), fs(q)) for p, q in bids], [(fp(p), fs(q)) for p, q in asks])
+        raw_b, raw_a = self.raw[1], self.raw[0]
+        mine = okx_checksum([raw_b.get(p, ("", "")) for p, _ in bids], [raw_a.get(p, ("", "")) for p, _ in asks])
         if mine != d["checksum"]:
             self.checksum_failures += 1
             self.book.stale = True
@@ -113,7 +121,7 @@ class OkxTradeStream(TradeStream):
                 inst.key,
                 d["tradeId"],
                 inst.price(d["px"]),
-                inst.size(d["sz"]),
+                base_size(inst, d["sz"]),
                 Side.BUY if d["side"] == "buy" else Side.SELL,
                 int(d["ts"]) * 1_000_000,
             )

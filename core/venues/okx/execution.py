@@ -24,6 +24,7 @@ from alephtx.core.venues.ccxt_venue import CcxtVenue
 from alephtx.core.venues.credentials import Credentials
 from alephtx.core.venues.okx.config import CAPABILITIES, REST, SPOT_CAPABILITIES, OkxConfig
 from alephtx.core.venues.okx.data import OkxBookStream, OkxTradeStream
+from alephtx.core.venues.okx.units import base_size, venue_size
 
 STATE = {
     "live": OrderStatus.ACCEPTED,
@@ -61,6 +62,7 @@ class OkxVenue(CcxtVenue):
             {"fetchMarkets": {"types": ["swap"]}, "fetchCurrencies": False, "createOrder": "privatePostTradeOrder"},
             timeout_s=self.config.timeout_s,
             rate_limit_ms=self.config.rate_limit_ms,
+            rate_window_s=self.config.rate_window_s,
         )
         self.ex.has["fetchCurrencies"] = False
         if self.config.demo:
@@ -73,13 +75,14 @@ class OkxVenue(CcxtVenue):
         params: dict[str, Any] = {"clientOrderId": req.client_id, "tdMode": "cross"}
         if req.reduce_only:
             params["reduceOnly"] = True
+        size = venue_size(inst, req.quantity)  # contracts on a swap
         if req.type is OrderType.MARKET:
-            return "market", req.side.value, inst.format_size(req.quantity), None, params
+            return "market", req.side.value, size, None, params
         if req.tif is TimeInForce.POST_ONLY:
             params["postOnly"] = True
         elif req.tif in (TimeInForce.IOC, TimeInForce.FOK):
             params["timeInForce"] = req.tif.value.upper()
-        return "limit", req.side.value, inst.format_size(req.quantity), inst.format_price(req.price), params
+        return "limit", req.side.value, size, inst.format_price(req.price), params
 
     def lookup_params(self, client_id: str) -> dict[str, Any]:
         return {"clOrdId": client_id}
@@ -94,12 +97,12 @@ class OkxVenue(CcxtVenue):
             instrument=inst.key,
             side=Side.BUY if info["side"] == "buy" else Side.SELL,
             type=typ,
-            quantity=inst.size(info["sz"]),
+            quantity=base_size(inst, info["sz"]),
             price=inst.price(px) if Decimal(px) else 0,
             tif=tif,
             reduce_only=info.get("reduceOnly") == "true",
             status=STATE[info["state"]],
-            filled=to_fixed(info.get("accFillSz") or "0", inst.size_precision),
+            filled=base_size(inst, info.get("accFillSz") or "0", "accFillSz"),
             ts_ns=int(info.get("uTime") or 0) * 1_000_000,
         )
 
@@ -113,7 +116,7 @@ class OkxVenue(CcxtVenue):
             trade_id=info["tradeId"],
             side=Side.BUY if info["side"] == "buy" else Side.SELL,
             price=inst.price(info["fillPx"]),
-            quantity=inst.size(info["fillSz"]),
+            quantity=base_size(inst, info["fillSz"], "fillSz"),
             fee=to_fixed(info["fee"].lstrip("-"), d, "fee", Rounding.UP),  # OKX reports fees paid as negatives
             liquidity="maker" if info.get("execType") == "M" else "taker",
             ts_ns=int(info["ts"]) * 1_000_000,
@@ -123,8 +126,8 @@ class OkxVenue(CcxtVenue):
         out = []
         for p in raw:
             inst = self.by_symbol[p["instId"]]
-            qty = to_fixed(p["pos"], inst.size_precision)
-            out.append(Position(inst.key, qty, qty * inst.price(p["avgPx"]) if qty else 0, 0))
+            qty = base_size(inst, p["pos"], "pos")
+            out.append(Position(inst.key, qty, qty * inst.average_price(p["avgPx"], "avgPx") if qty else 0, 0))
         return out
 
     def parse_balances(self, raw: Any) -> list[Balance]:
