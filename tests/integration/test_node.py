@@ -440,6 +440,26 @@ def test_a_node_on_postgresql_keeps_its_positions_and_refuses_a_second_node(tmp_
                 db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+async def frozen_for(proc: Running, seconds: float) -> None:
+    """SIGSTOP the node for ``seconds`` (it stops answering, as a hung process would), then SIGCONT."""
+    os.kill(proc.proc.pid, signal.SIGSTOP)
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        os.kill(proc.proc.pid, signal.SIGCONT)
+
+
+async def open_orders_gone(session: ClientSession, tries: int = 100) -> list[Any]:
+    """Until the node has no open order (a cancel on its way back); what is left otherwise."""
+    still: list[Any] = []
+    for _ in range(tries):
+        _, still = await call(session, "get_open_orders")
+        if not still:
+            break
+        await asyncio.sleep(0.1)
+    return still
+
+
 LIVE = "bnt:BTCUSDT"
 LIVE_KEY, LIVE_SECRET = "k" * 40, "s" * 40
 
@@ -574,17 +594,9 @@ async def test_the_venues_dead_mans_switch_cancels_when_the_node_goes_silent(tmp
         assert len(await emu.venue.get_open_orders()) == 1 and emu.countdown_fired == 0
         status = await asyncio.to_thread(env.json, "status", "--node", address)
         assert "cancel-on-disconnect 1.5 s" in status["venues"][0]["market"], status["venues"][0]
-        os.kill(proc.proc.pid, signal.SIGSTOP)  # the node stops answering, as a hung process would
-        try:
-            await asyncio.sleep(3.0)
-        finally:
-            os.kill(proc.proc.pid, signal.SIGCONT)
+        await frozen_for(proc, 3.0)
         assert emu.countdown_fired == 1 and not await emu.venue.get_open_orders()
-        for _ in range(50):
-            ok, still = await call(a, "get_open_orders")
-            if not still:
-                break
-            await asyncio.sleep(0.1)
+        still = await open_orders_gone(a)
         assert not still, still  # the node saw the venue's cancel
 
 
@@ -806,17 +818,9 @@ async def test_a_live_venue_through_the_node_pushed_reconnected_switched_and_res
             await place(order | {"type": "limit", "price": price})
             assert len(await emu.venue.get_open_orders()) == 1
             assert "cancel-on-disconnect" in (await venue_status())["market"]
-            os.kill(proc.proc.pid, signal.SIGSTOP)
-            try:
-                await asyncio.sleep(frozen)
-            finally:
-                os.kill(proc.proc.pid, signal.SIGCONT)
+            await frozen_for(proc, frozen)
             assert emu.countdown_fired == 1 and not await emu.venue.get_open_orders()
-            for _ in range(100):
-                _, still = await call(a, "get_open_orders")
-                if not still:
-                    break
-                await asyncio.sleep(0.1)
+            still = await open_orders_gone(a)
             assert not still, still  # the venue's cancel reached the node
             proc.proc.send_signal(signal.SIGKILL)
             proc.proc.wait(10)
@@ -828,5 +832,58 @@ async def test_a_live_venue_through_the_node_pushed_reconnected_switched_and_res
             fills = await asyncio.to_thread(env.json, "fills", "--node", address)
             # The node's two fills once each, and the adoption of the outside trade.
             assert sorted(f["liquidity"] for f in fills) == ["adjust", "taker", "taker"], fills
+    finally:
+        await emu.stop()
+
+
+async def test_a_strategy_places_fills_and_cancels_on_a_live_venue(tmp_path: Path) -> None:
+    """A grid strategy in the node's config on Bybit's emulator: its orders rest at the venue,
+    fill as the market moves (reports pushed) and re-arm; stopped through MCP, it cancels what
+    rests; the node's fills and position are the venue's."""
+    from alephtx.core.model import OrderStatus
+    from alephtx.emulators.registry import EMULATORS, account_for
+
+    info = EMULATORS["bybit"]
+    inst = f"bybit:{info.instrument.symbol}"
+    who = account_for("bybit", env={})
+    emu = info.cls(instrument=info.instrument, account=who.account, speed=4.0)
+    env = Env(tmp_path)
+    env.vars |= who.exports
+    risk = tmp_path / "risk.toml"
+    risk.write_text(f'[instrument."{inst}"]\nmax_position = "1"\n')
+    await emu.start()
+    try:
+        env.config.write_text(
+            f'[node]\nname = "grid-live"\n[risk]\nlimits = "{risk}"\n[[venue]]\nname = "bybit"\nkind = "bybit"\n'
+            f'symbol = "{info.instrument.symbol}"\nrest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\n'
+            f'[[strategy]]\nname = "grid"\nkind = "grid"\n'
+            f'params = {{ instrument = "{inst}", levels = 3, spacing_ticks = 50, size = "0.002" }}\n'
+        )
+        async with node_in_thread(env) as (_, address), mcp_client(env, address) as a:
+            for _ in range(300):  # the grid rests, the market moves through some of it
+                resting = await emu.venue.get_open_orders()
+                if emu.venue.fills and resting:
+                    break
+                await asyncio.sleep(0.1)
+            assert emu.venue.fills, "the strategy's orders never filled"
+            assert resting, "the grid has nothing resting at the venue"
+            ok, stopped = await call(a, "stop_strategy", {"name": "grid"})
+            assert ok, stopped
+            for _ in range(100):
+                if not await emu.venue.get_open_orders():
+                    break
+                await asyncio.sleep(0.1)
+            assert not await emu.venue.get_open_orders(), "stopping the strategy left orders at the venue"
+            statuses = [o.status for o in emu.venue.orders.values()]
+            assert OrderStatus.CANCELLED in statuses and OrderStatus.FILLED in statuses, statuses
+            for _ in range(50):  # the last fills and cancels on their way back
+                fills = await asyncio.to_thread(env.json, "fills", "--node", address, "--limit", "1000")
+                if len(fills) == len(emu.venue.fills):
+                    break
+                await asyncio.sleep(0.1)
+            assert len(fills) == len(emu.venue.fills), (fills, emu.venue.fills)
+            _, positions = await call(a, "get_positions")
+            venue_qty = emu.venue.matchers[info.instrument.key].position.quantity  # type: ignore[union-attr]
+            assert Decimal(positions[0]["quantity"]).scaleb(info.instrument.size_precision) == venue_qty, positions
     finally:
         await emu.stop()
