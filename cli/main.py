@@ -7,7 +7,7 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -110,26 +110,39 @@ def config(path: ConfigOpt = None) -> None:
 @app.command()
 def replay(
     file: Annotated[
-        Path | None, typer.Argument(help="A Binance USD-M capture (.gz or text); default: the bundled sample.")
+        Path | None,
+        typer.Argument(help="A Binance capture (USD-M, COIN-M or spot; .gz or text; a pipe too); default: the sample."),
     ] = None,
-    symbol: Annotated[str | None, typer.Option(help="Instrument symbol (default from config).")] = None,
+    symbol: Annotated[str | None, typer.Option(help="Instrument symbol (default: the capture's own).")] = None,
     tick_size: Annotated[str | None, typer.Option(help="Price tick, e.g. 0.10 (default from config).")] = None,
     lot_size: Annotated[str | None, typer.Option(help="Size step, e.g. 0.001 (default from config).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     config_path: ConfigOpt = None,
 ) -> None:
-    """Replay a recorded capture through the order book and summarise what it saw."""
+    """Replay a recorded capture through the order book and summarise what it saw.
+
+    Exits 1 (after the summary) when no book could be built, when the book is stale at the end
+    (a gap with no snapshot after it) or when the file could not be read to its end."""
     from alephtx.core.config.resources import sample_capture
+    from alephtx.core.replay.binance_capture import CaptureError, capture_symbol
     from alephtx.core.replay.book_replay import replay_book
 
     cfg = _config(config_path).replay
     path = file or (Path(cfg.path) if cfg.path else sample_capture())
     if not path.exists():
         raise fail(f"replay: file {path} does not exist")
-    try:
-        inst = Instrument.from_strings(
-            cfg.venue, symbol or cfg.symbol, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size
+    if path.is_dir():
+        raise fail(f"replay: {path} is a folder, not a capture file")
+    regular = path.is_file()
+    found = capture_symbol(path) if regular else ""  # a pipe reads once: the replay itself
+    chosen = symbol or found or cfg.symbol
+    if found and found != cfg.symbol and not (symbol or tick_size or lot_size):
+        raise fail(
+            f"replay: {path.name} holds {found}, and its tick and lot are not known here (the configured "
+            f"instrument is {cfg.symbol}); pass --tick-size and --lot-size (Binance's exchangeInfo states them)"
         )
+    try:
+        inst = Instrument.from_strings(cfg.venue, chosen, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size)
     except FieldError as exc:
         raise fail(f"replay: {exc}") from None
     with Progress(
@@ -140,17 +153,27 @@ def replay(
         console=Console(stderr=True),
         transient=json_out,
     ) as bar:
-        task = bar.add_task("replay", total=path.stat().st_size)
-        s = replay_book(path, inst, on_progress=lambda done, total: bar.update(task, completed=done, total=total))
-    fp = inst.format_price
-    fs = inst.format_size
+        task = bar.add_task("replay", total=path.stat().st_size if regular else None)
+        try:
+            s = replay_book(
+                path, inst, on_progress=lambda done, total: bar.update(task, completed=done, total=total or None)
+            )
+        except CaptureError as exc:
+            raise fail(f"replay: {exc}") from None
+    venue = "binance" if s.market == "spot" else cfg.venue
+    key = f"{venue}:{inst.symbol}"
+    fp, fs = inst.format_price, inst.format_size
     top = {
         "best_bid": [fp(s.best_bid[0]), fs(s.best_bid[1])] if s.best_bid else None,
         "best_ask": [fp(s.best_ask[0]), fs(s.best_ask[1])] if s.best_ask else None,
     }
+    covered = round((s.last_recv_ns - s.first_recv_ns) / 1e9, 3) if s.first_recv_ns else None
     summary = {
         "file": str(path),
-        "instrument": inst.key,
+        "instrument": key,
+        "market": s.market or None,
+        "capture_symbol": found or None,
+        "lines": s.lines,
         "messages": dict(s.messages),
         "level_updates": s.level_updates,
         "diffs_skipped_before_snapshot": s.skipped_old,
@@ -158,34 +181,51 @@ def replay(
         "crossed": s.crossed,
         "diffs_waiting_for_snapshot": s.waiting,
         "bad_lines": len(s.bad_lines),
+        "bad_lines_by_reason": [{"reason": r, "count": n, "first_line": first} for r, n, first in s.bad_reasons()],
         **top,
-        "matches_last_book_ticker": s.matches_ticker,
-        "capture_seconds": round((s.last_recv_ns - s.first_recv_ns) / 1e9, 3),
+        "stale": s.stale,
+        "matches_last_book_ticker": s.matches_ticker if s.book_built else None,
+        "capture_seconds": covered,
         "seconds": round(s.seconds, 3),
+        "problems": s.problems,
     }
     if json_out:
         print(json.dumps(summary))
-        return
-    table = Table(title=f"Replay of {path.name} ({inst.key})", show_header=False)
+    else:
+        _replay_table(path, key, s, top, covered)
+    if s.problems:
+        raise typer.Exit(1)
+
+
+def _replay_table(path: Path, key: str, s: Any, top: dict[str, Any], covered: float | None) -> None:
+    table = Table(title=f"Replay of {path.name} ({key}{', spot' if s.market == 'spot' else ''})", show_header=False)
+    table.add_row("lines read", f"{s.lines:,}")
     for kind, n in sorted(s.messages.items()):
         table.add_row(f"{kind} messages", f"{n:,}")
     table.add_row("level updates applied", f"{s.level_updates:,}")
     table.add_row("diffs older than the snapshot (dropped)", f"{s.skipped_old:,}")
+    table.add_row("diffs waiting for a snapshot that never came", f"{s.waiting:,}")
     table.add_row("sequence gaps", f"{s.gaps:,}")
     table.add_row("crossed books", f"{s.crossed:,}")
     table.add_row("bad lines", f"{len(s.bad_lines):,}")
-    if s.best_bid and s.best_ask:
-        table.add_row("final best bid", f"{fp(s.best_bid[0])} ({fs(s.best_bid[1])})")
-        table.add_row("final best ask", f"{fp(s.best_ask[0])} ({fs(s.best_ask[1])})")
-    table.add_row(
-        "equals the last bookTicker", {True: "yes", False: "[red]NO[/red]", None: "no ticker"}[s.matches_ticker]
-    )
-    table.add_row("market time covered", f"{(s.last_recv_ns - s.first_recv_ns) / 1e9:,.1f} s")
+    if s.book_built:
+        stale = " [red](STALE: a gap with no snapshot after it)[/red]" if s.stale else ""
+        bid, ask = top["best_bid"], top["best_ask"]
+        table.add_row("final best bid", (f"{bid[0]} ({bid[1]})" if bid else "none") + stale)
+        table.add_row("final best ask", (f"{ask[0]} ({ask[1]})" if ask else "none") + stale)
+        table.add_row(
+            "equals the last bookTicker", {True: "yes", False: "[red]NO[/red]", None: "no ticker"}[s.matches_ticker]
+        )
+    else:
+        table.add_row("final top of book", "[red]none: no book could be built[/red]")
+    table.add_row("market time covered", f"{covered:,.1f} s" if covered is not None else "none (no message read)")
     rate = (sum(s.messages.values()) / s.seconds) if s.seconds else 0.0
     table.add_row("time taken", f"{s.seconds:.3f} s ({rate:,.0f} messages/s)")
     console.print(table)
-    for bad in s.bad_lines[:5]:
-        console.print(f"[yellow]line {bad.line_no}: {bad.error}[/yellow]")
+    for reason, n, first in s.bad_reasons()[:8]:
+        console.print(f"[yellow]{n:,} bad line(s), first at line {first}: {reason}[/yellow]")
+    for problem in s.problems:
+        console.print(f"[red]replay: {problem}[/red]")
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
@@ -203,11 +243,13 @@ from alephtx.cli import venues as _venues  # noqa: E402, F401
 
 
 def main() -> None:
-    """The `aleph` script. A journal that another engine holds, or that is damaged, is a message
-    and exit 2 from every command that starts an engine, never a traceback."""
+    """The `aleph` script. A journal that another engine holds, or that is damaged, and a capture
+    that cannot be read to its end, are a message and exit 2 from every command, never a
+    traceback."""
     from alephtx.core.journal import JournalError
+    from alephtx.core.replay.binance_capture import CaptureError
 
     try:
         app(prog_name="aleph")  # the same name in help and errors for `python -m alephtx.cli`
-    except JournalError as exc:
+    except (JournalError, CaptureError) as exc:
         raise SystemExit(fail(str(exc)).exit_code) from None

@@ -8,6 +8,10 @@ time and the exchange time, both in ns since the epoch.
 from __future__ import annotations
 
 import gzip
+import os
+import re
+import stat
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,19 +74,47 @@ class BadLine:
 Event = DepthEvent | TradeEvent | TickerEvent | BadLine
 
 
+class CaptureError(ValueError):
+    """A capture that cannot be read (at all, or past some point): one line a person can act on."""
+
+
 def open_lines(path: str | Path) -> tuple[BinaryIO, Iterator[bytes], Callable[[], int], int]:
-    """Open a capture (gzipped or plain); also returns a position function over the file size."""
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the returned handle
-    size = Path(path).stat().st_size
-    head = raw.read(2)
-    raw.seek(0)
+    """Open a capture (gzipped or plain, by its first bytes); also returns a position function
+    over the file size. Never seeks: a pipe (``<(zcat ...)``) reads as well as a file (its size is
+    then unknown: 0)."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the returned handle
+    except OSError as exc:
+        raise CaptureError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+    info = os.fstat(raw.fileno())
+    regular = stat.S_ISREG(info.st_mode)
+    head = raw.peek(2)[:2]
     stream: BinaryIO = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[assignment]
-    return stream, iter(stream), raw.tell, size
+    return stream, iter(stream), raw.tell if regular else (lambda: 0), info.st_size if regular else 0
+
+
+def unreadable(exc: BaseException) -> str:
+    """Why a capture stopped reading, in words (gzip's own errors are terse)."""
+    text = str(exc)
+    if isinstance(exc, EOFError):
+        return "truncated: the gzip stream ends before its end-of-stream marker (a copy cut short?)"
+    if "CRC" in text:
+        return "corrupt: the gzip checksum (CRC) does not match its content"
+    if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
+        return f"not a readable gzip stream ({text})"
+    return f"unreadable ({type(exc).__name__}: {text})"
 
 
 class BinanceCapture:
     """Iterate a capture as typed events for one instrument. ``tickers=False`` skips the book
-    tickers before decoding them (the engine's replay does not use them; they are 70% of lines)."""
+    tickers before decoding them (the engine's replay does not use them; they are 70% of lines).
+
+    USD-M and COIN-M depth diffs carry ``pu`` (the previous diff's ``u``); spot diffs do not, and
+    chain by ``U`` = previous ``u`` + 1 instead: the first diff without ``pu`` (before any with
+    it) switches the reader to spot's rule, which it states in USD-M's terms (``pu`` = ``U`` - 1,
+    and the first diff covering ``lastUpdateId`` + 1) so that one book sync serves both, as the
+    live spot stream does (``market`` says which). A capture that cannot be read past some point
+    (truncated, corrupt) ends the iteration with ``error`` set: what was read is kept."""
 
     def __init__(self, path: str | Path, instrument: Instrument, tickers: bool = True) -> None:
         self.path = Path(path)
@@ -90,14 +122,43 @@ class BinanceCapture:
         self.instrument = instrument
         self.parser = DepthParser(instrument.price_precision, instrument.size_precision)
         self.position: Callable[[], int] = lambda: 0
-        self.size = self.path.stat().st_size
+        self.size = 0
+        self.market = ""  # "spot" or "futures", from the first depth diff
+        self.lines = 0
+        self.error = ""
 
     def __iter__(self) -> Iterator[Event]:
+        handle, lines, self.position, self.size = open_lines(self.path)
+        with handle:
+            yield from self._events(lines)
+
+    def _depth(self, line: bytes, sp_at: int) -> tuple[int, int]:
+        """Parse a depth line; its receive time and first update id, in USD-M's terms."""
+        parser = self.parser
+        if self.market == "spot":
+            parser.parse_spot(line[sp_at + 1 :])
+            recv = int(line[:sp_at])
+        else:
+            try:
+                recv = parser.parse_line(line)
+            except ValueError as exc:
+                if self.market or "pu: field is missing" not in str(exc):
+                    raise
+                self.market = "spot"  # the first diff has no pu: a spot capture
+                return self._depth(line, sp_at)
+        if parser.is_snapshot:
+            return recv, parser.first_id
+        if not self.market:
+            self.market = "futures"
+        # Spot's first diff covers lastUpdateId + 1, as the live spot stream states it.
+        return recv, parser.first_id - 1 if self.market == "spot" else parser.first_id
+
+    def _events(self, lines: Iterator[bytes]) -> Iterator[Event]:
         pp, sp = self.instrument.price_precision, self.instrument.size_precision
         parser = self.parser
         tickers = self.tickers
-        handle, lines, self.position, self.size = open_lines(self.path)
-        with handle:
+        no = 0
+        try:
             for no, line in enumerate(lines, 1):
                 sp_at = line.find(b" ")
                 if sp_at <= 0:
@@ -107,21 +168,10 @@ class BinanceCapture:
                 head = line[sp_at + 1 : sp_at + 40]
                 try:
                     if b"@depth" in head or head.startswith(b'{"lastUpdateId"'):
-                        recv = parser.parse_line(line)
+                        recv, first = self._depth(line, sp_at)
                         ex = parser.event_ms * MS if parser.event_ms else recv
-                        yield DepthEvent(
-                            recv, ex, parser.is_snapshot, parser.first_id, parser.final_id, parser.prev_final_id, parser
-                        )
-                    elif b"@trade" in head:
-                        t = TRADE_DECODER.decode(line[sp_at + 1 :]).data
-                        yield TradeEvent(
-                            int(line[:sp_at]),
-                            t.T * MS,
-                            t.t,
-                            parse_fixed(t.p, pp),
-                            parse_fixed(t.q, sp),
-                            Side.SELL if t.m else Side.BUY,
-                        )
+                        final, prev = parser.final_id, parser.prev_final_id
+                        yield DepthEvent(recv, ex, parser.is_snapshot, first, final, prev, parser)
                     elif b"@bookTicker" in head:
                         if not tickers:
                             continue
@@ -135,7 +185,38 @@ class BinanceCapture:
                             parse_fixed(k.a, pp),
                             parse_fixed(k.A, sp),
                         )
+                    elif b"@trade" in head:  # after the book tickers: they are 70% of lines
+                        t = TRADE_DECODER.decode(line[sp_at + 1 :]).data
+                        yield TradeEvent(
+                            int(line[:sp_at]),
+                            t.T * MS,
+                            t.t,
+                            parse_fixed(t.p, pp),
+                            parse_fixed(t.q, sp),
+                            Side.SELL if t.m else Side.BUY,
+                        )
                     else:
-                        yield BadLine(no, "unknown stream")
+                        yield BadLine(no, "unknown stream (not a Binance depth, trade or bookTicker message)")
                 except (ValueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
                     yield BadLine(no, str(exc))
+
+        except (EOFError, OSError, zlib.error) as exc:  # gzip's errors: truncated, CRC, not gzip
+            self.error = unreadable(exc)
+        finally:
+            self.lines = no  # read after the loop: a store per line costs 4% of the reading
+
+
+def capture_symbol(path: str | Path, lines: int = 200) -> str:
+    """The symbol a Binance capture's streams name (``btcusdt@depth@0ms`` -> BTCUSDT), read from
+    its first lines; "" when none names one."""
+    found = re.compile(rb'"stream"\s*:\s*"([a-z0-9_]+)@')
+    try:
+        handle, it, _, _ = open_lines(path)
+        with handle:
+            for _, line in zip(range(lines), it, strict=False):
+                m = found.search(line, 0, 200)
+                if m:
+                    return m.group(1).decode().upper()
+    except (CaptureError, EOFError, OSError, zlib.error):
+        return ""
+    return ""

@@ -26,9 +26,40 @@ class ReplaySummary:
     best_bid: tuple[int, int] | None = None
     best_ask: tuple[int, int] | None = None
     last_ticker: TickerEvent | None = None
-    first_recv_ns: int = 0
+    first_recv_ns: int = 0  # of the first and last message read, whatever its kind
     last_recv_ns: int = 0
     seconds: float = 0.0
+    lines: int = 0
+    market: str = ""  # "futures" (diffs with pu) or "spot" (without), from the first diff
+    stale: bool = False  # the book broke (a gap) and no snapshot came after: its top is not the market's
+    error: str = ""  # why the capture could not be read to its end ("" when it was)
+
+    @property
+    def book_built(self) -> bool:
+        return self.best_bid is not None or self.best_ask is not None
+
+    def bad_reasons(self) -> list[tuple[str, int, int]]:
+        """The bad lines grouped by reason: (reason, how many, first line number)."""
+        out: dict[str, list[int]] = {}
+        for b in self.bad_lines:
+            reason = b.error.split(" (at ", 1)[0]  # the same rule broken at different places
+            out.setdefault(reason, []).append(b.line_no)
+        return [(r, len(nos), nos[0]) for r, nos in out.items()]
+
+    @property
+    def problems(self) -> list[str]:
+        """What makes this replay's result unusable, in words (empty: none)."""
+        out = []
+        if self.error:
+            out.append(self.error)
+        if not self.lines:
+            out.append("the capture is empty")
+        elif not self.book_built:
+            why = "no depth snapshot" if self.waiting else "no depth message could be read"
+            out.append(f"no book could be built ({why})")
+        elif self.stale:
+            out.append("the book is stale at the end: a sequence gap with no snapshot after it")
+        return out
 
     @property
     def matches_ticker(self) -> bool | None:
@@ -86,10 +117,12 @@ def replay_book(
             s.last_recv_ns = ev.recv_ns
         elif isinstance(ev, TradeEvent):
             s.messages["trade"] += 1
+            s.first_recv_ns = s.first_recv_ns or ev.recv_ns
             s.last_recv_ns = ev.recv_ns
         elif isinstance(ev, TickerEvent):
             s.messages["bookTicker"] += 1
             s.last_ticker = ev
+            s.first_recv_ns = s.first_recv_ns or ev.recv_ns
             s.last_recv_ns = ev.recv_ns
         else:
             s.messages["bad"] += 1
@@ -102,4 +135,6 @@ def replay_book(
     s.waiting = sync.buffered
     s.best_bid = book.best_bid()
     s.best_ask = book.best_ask()
+    s.stale = bool(getattr(book, "stale", False)) and s.book_built
+    s.lines, s.market, s.error = cap.lines, cap.market, cap.error
     return s

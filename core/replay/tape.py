@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from alephtx.core.model import Instrument, Side
-from alephtx.core.replay.binance_capture import BadLine, BinanceCapture, DepthEvent, TradeEvent
+from alephtx.core.replay.binance_capture import BadLine, BinanceCapture, CaptureError, DepthEvent, TradeEvent
 
 FORMAT = 1
 DEPTH, SNAPSHOT, TRADE = 0, 1, 2
@@ -104,6 +104,8 @@ class Tape:
                 cols[c].append(v)
             if on_progress is not None and n % 4096 == 0:
                 on_progress(cap.position(), cap.size)
+        if cap.error:  # a market cut short is not replayed as if it were whole
+            raise CaptureError(f"{path}: {cap.error} (after line {cap.lines:,})")
         if on_progress is not None:
             on_progress(cap.size, cap.size)
 

@@ -1,0 +1,129 @@
+"""`aleph replay` on the captures a person meets, as a subprocess from an empty folder: spot
+(depth without ``pu``), another symbol, a stale end, no snapshot, Hyperliquid lines, an empty
+file, a truncated and a corrupt gzip, a pipe. Each says what was read and skipped, exits 1 when
+the result is not a book, and never prints a traceback."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.test_cli import ALEPH
+
+SNAPSHOT = {
+    "lastUpdateId": 100,
+    "E": 1723161000000,
+    "T": 1723161000000,
+    "bids": [["60000.00", "1.000"], ["59999.90", "2.000"]],
+    "asks": [["60000.10", "1.500"], ["60000.20", "3.000"]],
+}
+
+
+def spot_lines(symbol: str = "btcusdt", diffs: int = 20) -> list[str]:
+    """A spot capture: a REST snapshot, then diffs chained by U = previous u + 1 (no pu)."""
+    lines, u = [f"1723161000000000000 {json.dumps(SNAPSHOT)}"], 100
+    for i in range(diffs):
+        data = {
+            "e": "depthUpdate", "E": 1723161000100 + i, "s": symbol.upper(), "U": u + 1, "u": u + 3,
+            "b": [["60000.00", f"{1 + i / 1000:.3f}"]], "a": [["60000.10", "1.400"]],
+        }  # fmt: skip
+        lines.append(
+            f"{1723161000100000000 + i * 1_000_000} " + json.dumps({"stream": f"{symbol}@depth@100ms", "data": data})
+        )
+        u += 3
+    return lines
+
+
+def aleph(folder: Path, *args: str, shell: str | None = None) -> subprocess.CompletedProcess[str]:
+    folder.mkdir(exist_ok=True)
+    cmd: Any = ["bash", "-c", shell] if shell else [*ALEPH, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=folder)
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_spot_capture_builds_its_book_and_names_the_market(tmp_path: Path) -> None:
+    out = aleph(tmp_path / "empty", "replay", str(write(tmp_path / "spot.txt", spot_lines())), "--json")
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert s["market"] == "spot" and s["instrument"] == "binance:BTCUSDT" and s["gaps"] == 0, s
+    assert s["level_updates"] == 40 and s["best_bid"] == ["60000.00", "1.019"], s  # every diff applied
+    assert s["problems"] == [] and not s["stale"]
+
+
+def test_a_gap_at_the_end_is_flagged_stale_and_exits_1(tmp_path: Path) -> None:
+    lines = spot_lines()
+    out = aleph(tmp_path / "empty", "replay", str(write(tmp_path / "gap.txt", [*lines[:10], lines[12]])))
+    assert out.returncode == 1, out.stdout
+    assert "STALE" in out.stdout and "stale at the end" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_no_snapshot_says_so_and_shows_the_waiting_diffs(tmp_path: Path) -> None:
+    out = aleph(tmp_path / "empty", "replay", str(write(tmp_path / "nosnap.txt", spot_lines()[1:])), "--json")
+    s = json.loads(out.stdout)
+    assert out.returncode == 1 and s["diffs_waiting_for_snapshot"] == 20 and s["best_bid"] is None, s
+    assert s["problems"] == ["no book could be built (no depth snapshot)"], s
+
+
+def test_another_symbol_needs_its_tick_and_lot_and_is_named_from_the_data(tmp_path: Path) -> None:
+    eth = write(tmp_path / "eth.txt", spot_lines("ethusdt"))
+    out = aleph(tmp_path / "empty", "replay", str(eth))
+    assert out.returncode == 2 and "holds ETHUSDT" in out.stderr and "--tick-size" in out.stderr, out.stderr
+    out = aleph(tmp_path / "empty", "replay", str(eth), "--tick-size", "0.01", "--lot-size", "0.001", "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["instrument"] == "binance:ETHUSDT", out.stderr
+
+
+def test_lines_of_another_venue_are_counted_by_reason_with_the_first_line(tmp_path: Path) -> None:
+    hl = [
+        '1723161000000000000 {"channel":"l2Book","data":{"coin":"BTC"}}',
+        '1723161000000000001 {"channel":"trades","data":[]}',
+        "garbage-without-a-space",
+    ]
+    out = aleph(tmp_path / "empty", "replay", str(write(tmp_path / "hl.txt", hl)), "--json")
+    s = json.loads(out.stdout)
+    assert out.returncode == 1 and s["bad_lines"] == 3 and s["capture_seconds"] is None, s
+    reasons = {r["reason"]: (r["count"], r["first_line"]) for r in s["bad_lines_by_reason"]}
+    assert reasons["unknown stream (not a Binance depth, trade or bookTicker message)"] == (2, 1), reasons
+    assert reasons["expected '<recv ns> <json>'"] == (1, 3), reasons
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "crc", "not gzip"])
+def test_unreadable_files_give_one_line_and_keep_what_was_read(tmp_path: Path, damage: str) -> None:
+    data = gzip.compress(("\n".join(spot_lines()) + "\n").encode())
+    f = tmp_path / "capture.gz"
+    if damage == "empty":
+        f.write_bytes(b"")
+    elif damage == "truncated":
+        f.write_bytes(data[: len(data) // 2])
+    elif damage == "crc":
+        f.write_bytes(data[:-8] + bytes([data[-8] ^ 0xFF]) + data[-7:])
+    else:
+        f.write_bytes(b"\x1f\x8b" + b"\x00" * 40)
+    out = aleph(tmp_path / "empty", "replay", str(f), "--json")
+    s = json.loads(out.stdout)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    expected = {"empty": "empty", "truncated": "truncated", "crc": "CRC", "not gzip": "not a readable gzip"}[damage]
+    assert any(expected in p for p in s["problems"]), s["problems"]
+    if damage == "truncated":
+        assert s["lines"] > 0 and s["messages"].get("snapshot") == 1, s  # what was read is kept
+    # A command that trades on the capture refuses it with one line instead of a cut-short market.
+    if damage in ("truncated", "crc"):
+        paper = aleph(tmp_path / "empty", "paper", str(f))
+        assert paper.returncode == 2 and "Traceback" not in paper.stderr, paper.stderr
+        assert expected in paper.stderr, paper.stderr
+
+
+def test_a_pipe_reads_without_seeking(tmp_path: Path) -> None:
+    spot = write(tmp_path / "spot.txt", spot_lines())
+    out = aleph(tmp_path / "empty", shell=f"{' '.join(ALEPH)} replay <(gzip -c {spot}) --json")
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert s["market"] == "spot" and s["level_updates"] == 40, s
