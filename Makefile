@@ -76,6 +76,7 @@ bench: build
 	$(BIN)/python -m bench.node_attach
 	$(BIN)/python -m bench.reconcile
 	$(BIN)/python -m bench.live_tick_to_order
+	$(BIN)/python -m bench.data_import
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

@@ -11,7 +11,7 @@ from typing import Any
 
 from alephtx.core.book import APPLIED, CROSSED, GAP, SKIPPED_OLD, BookSync, L2Book
 from alephtx.core.model import Instrument
-from alephtx.core.replay.binance_capture import BadLine, BinanceCapture, DepthEvent, TickerEvent, TradeEvent
+from alephtx.core.replay.binance_capture import BadLine, BinanceCapture, DepthEvent, Event, TickerEvent, TradeEvent
 
 
 @dataclass
@@ -75,10 +75,13 @@ def replay_book(
     instrument: Instrument,
     book: Any | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_event: Callable[[Event], None] | None = None,
 ) -> ReplaySummary:
     """Feed every depth message of ``path`` to ``book`` (a new L2Book by default).
 
-    ``on_progress(done_bytes, total_bytes)`` is called every few thousand messages.
+    ``on_progress(done_bytes, total_bytes)`` is called every few thousand messages;
+    ``on_event(event)`` sees every event first (the catalog's import keeps them: one pass over the
+    file for the data and its integrity). A depth event's arrays change with the next event.
     """
     book = book if book is not None else L2Book(tick=instrument.tick)
     sync = BookSync(book)
@@ -96,6 +99,8 @@ def replay_book(
 
     t0 = time.perf_counter()
     for n, ev in enumerate(cap):
+        if on_event is not None:
+            on_event(ev)
         if isinstance(ev, DepthEvent):
             p = ev.parser
             if ev.is_snapshot:

@@ -1,0 +1,1 @@
+"""Recorded market data: the catalog (Parquet, polars)."""

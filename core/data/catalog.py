@@ -1,0 +1,315 @@
+"""A catalog of recorded market data: Parquet files written and read with polars.
+
+One dataset per venue, market and symbol; under it one folder per kind of data and one per UTC
+day, so that a query over a range reads only its days::
+
+    <catalog>/<venue>/<market>/<symbol>/<kind>/date=<YYYY-MM-DD>/<source>.parquet
+    <catalog>/catalog.json      what was imported, the instrument's precision, integrity
+
+Kinds and their columns (prices and sizes are int64 fixed-point at the instrument's precision;
+times are ns since the epoch, UTC):
+
+- ``book``: one row per price level of a depth diff or snapshot: ``recv_ns``, ``exch_ns``,
+  ``msg`` (the message's number in its file), ``snapshot`` (bool), ``first_id``, ``final_id``,
+  ``prev_id``, ``side`` (1 bid, 0 ask), ``price``, ``size`` (0 removes the level);
+- ``trades``: ``recv_ns``, ``exch_ns``, ``trade_id``, ``price``, ``size``, ``aggressor`` (1 sell);
+- ``top``: the venue's top of book (Binance's bookTicker): ``recv_ns``, ``exch_ns``,
+  ``update_id``, ``bid``, ``bid_size``, ``ask``, ``ask_size``.
+
+Importing a file again replaces what it wrote before (its files are named after it), so an
+import can be repeated. Integrity is measured on import, in the same pass, by replaying the book
+with the same sync as every other reader (sequence gaps, diffs waiting for a snapshot, crossed books, stale end, bad
+lines by reason) and stored in the manifest, with the coverage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from alephtx.core.model import Instrument
+from alephtx.core.replay.binance_capture import BadLine, DepthEvent, Event, TickerEvent, TradeEvent
+from alephtx.core.replay.book_replay import replay_book
+
+MANIFEST = "catalog.json"
+KINDS = ("book", "trades", "top")
+DAY_NS = 86_400 * 10**9
+_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class CatalogError(ValueError):
+    """A catalog that cannot be used as asked (a path, a dataset name, a damaged manifest)."""
+
+
+@dataclass
+class DatasetImport:
+    """What one file brought to one dataset."""
+
+    source: str
+    rows: dict[str, int]
+    days: list[str]
+    first_exch_ns: int
+    last_exch_ns: int
+    messages: dict[str, int]
+    gaps: int
+    crossed: int
+    waiting: int
+    stale: bool
+    out_of_order: int  # messages received before the previous one (receive time going back)
+    duplicate_trades: int
+    bad_lines: list[dict[str, Any]]
+    problems: list[str]
+
+
+@dataclass
+class Dataset:
+    venue: str
+    market: str
+    symbol: str
+    price_precision: int
+    size_precision: int
+    tick_size: str
+    lot_size: str
+    imports: list[DatasetImport] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.venue}/{self.market}/{self.symbol}"
+
+    def rows(self, kind: str) -> int:
+        return sum(i.rows.get(kind, 0) for i in self.imports)
+
+    @property
+    def days(self) -> list[str]:
+        return sorted({d for i in self.imports for d in i.days})
+
+    @property
+    def coverage_ns(self) -> tuple[int, int]:
+        if not self.imports:
+            return 0, 0
+        return min(i.first_exch_ns for i in self.imports), max(i.last_exch_ns for i in self.imports)
+
+
+class Catalog:
+    """A catalog folder: its manifest, and Parquet files read lazily with polars scans."""
+
+    def __init__(self, root: str | Path) -> None:
+        text = str(root)
+        if "://" in text and not text.startswith("file://"):
+            raise CatalogError(f"catalog={text!r}: only a local folder (or file://) is supported yet")
+        self.root = Path(text.removeprefix("file://")).expanduser()
+        if self.root.exists() and not self.root.is_dir():
+            raise CatalogError(f"catalog={text!r}: not a folder")
+
+    # -- the manifest ------------------------------------------------------------------------------
+
+    def datasets(self) -> dict[str, Dataset]:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return {}
+        try:
+            raw = json.loads(path.read_text())
+            out = {}
+            for name, d in raw["datasets"].items():
+                imports = [DatasetImport(**i) for i in d.pop("imports")]
+                out[name] = Dataset(**d, imports=imports)
+            return out
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CatalogError(f"{path}: damaged manifest ({type(exc).__name__}: {exc})") from None
+
+    def dataset(self, name: str) -> Dataset:
+        found = self.datasets()
+        if name not in found:
+            known = ", ".join(sorted(found)) or "none"
+            raise CatalogError(f"dataset={name!r}: not in {self.root} (datasets: {known})")
+        return found[name]
+
+    def _save(self, datasets: dict[str, Dataset]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        body = {"version": 1, "datasets": {n: asdict(d) for n, d in sorted(datasets.items())}}
+        tmp = self.root / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(body, indent=1))
+        tmp.replace(self.root / MANIFEST)  # never half a manifest
+
+    def folder(self, ds: Dataset, kind: str) -> Path:
+        return self.root / ds.venue / ds.market / ds.symbol / kind
+
+    def scan(self, name: str, kind: str) -> pl.LazyFrame:
+        """A dataset's rows of one kind, lazily (only the days a filter keeps are read)."""
+        if kind not in KINDS:
+            raise CatalogError(f"kind={kind!r}: one of {', '.join(KINDS)}")
+        ds = self.dataset(name)
+        files = sorted(self.folder(ds, kind).glob("date=*/*.parquet"))
+        if not files:
+            raise CatalogError(f"dataset {name}: no {kind} rows")
+        return pl.scan_parquet(files)
+
+    # -- import ----------------------------------------------------------------------------------
+
+    def import_capture(
+        self,
+        path: str | Path,
+        instrument: Instrument,
+        venue: str = "",
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[Dataset, DatasetImport]:
+        """A Binance capture into the catalog (see the module's docstring)."""
+        path = Path(path)
+        book_cols = ("recv_ns", "exch_ns", "msg", "snapshot", "first_id", "final_id", "prev_id")
+        book: dict[str, list[Any]] = {c: [] for c in book_cols}
+        sides: list[Any] = []
+        prices: list[Any] = []
+        sizes: list[Any] = []
+        trades: dict[str, list[int]] = {c: [] for c in ("recv_ns", "exch_ns", "trade_id", "price", "size", "aggressor")}
+        top: dict[str, list[int]] = {
+            c: [] for c in ("recv_ns", "exch_ns", "update_id", "bid", "bid_size", "ask", "ask_size")
+        }
+        seen = [0, 0, 0]  # events, the latest receive time, receive times that went back
+
+        def keep(ev: Event) -> None:
+            n = seen[0]
+            seen[0] += 1
+            if isinstance(ev, BadLine):
+                return
+            if ev.recv_ns < seen[1]:
+                seen[2] += 1
+            seen[1] = max(seen[1], ev.recv_ns)
+            if isinstance(ev, DepthEvent):
+                p = ev.parser
+                k = int(p.count)
+                row = (ev.recv_ns, ev.exch_ns, n, ev.is_snapshot, ev.first_id, ev.final_id, ev.prev_final_id)
+                for c, v in zip(book_cols, row, strict=True):
+                    book[c].append(v)
+                sides.append(p.sides[:k].copy())
+                prices.append(p.prices[:k].copy())
+                sizes.append(p.qtys[:k].copy())
+            elif isinstance(ev, TradeEvent):
+                sell = int(ev.aggressor.value == "sell")
+                for c, v in zip(
+                    trades, (ev.recv_ns, ev.exch_ns, ev.trade_id, ev.price, ev.quantity, sell), strict=True
+                ):
+                    trades[c].append(v)
+            elif isinstance(ev, TickerEvent):
+                row_t = (ev.recv_ns, ev.exch_ns, ev.update_id, ev.bid, ev.bid_qty, ev.ask, ev.ask_qty)
+                for c, v in zip(top, row_t, strict=True):
+                    top[c].append(v)
+
+        # One pass: the rows, and the integrity by the same sync as every reader.
+        s = replay_book(path, instrument, on_progress=on_progress, on_event=keep)
+        if s.error:
+            raise CatalogError(f"{path}: {s.error} (after line {s.lines:,}); nothing was imported")
+        out_of_order = seen[2]
+        frames = {
+            "book": _book_frame(book, sides, prices, sizes),
+            "trades": pl.DataFrame(trades, schema=dict.fromkeys(trades, pl.Int64)),
+            "top": pl.DataFrame(top, schema=dict.fromkeys(top, pl.Int64)),
+        }
+        market = s.market or "futures"
+        venue = venue or ("binance" if market == "spot" else "binance-usdm")
+        ds_name = f"{venue}/{market}/{instrument.symbol}"
+        datasets = self.datasets()
+        ds = datasets.get(ds_name) or Dataset(
+            venue,
+            market,
+            instrument.symbol,
+            instrument.price_precision,
+            instrument.size_precision,
+            instrument.tick_size,
+            instrument.lot_size,
+        )
+        if (ds.price_precision, ds.size_precision) != (instrument.price_precision, instrument.size_precision):
+            raise CatalogError(
+                f"dataset {ds_name} is stored at tick {ds.tick_size} and lot {ds.lot_size}; "
+                f"{path.name} was read at {instrument.tick_size} and {instrument.lot_size}"
+            )
+        source = _NAME.sub("_", path.name)
+        rows, days = {}, set()
+        for kind, frame in frames.items():
+            rows[kind] = frame.height
+            days |= self._write(ds, kind, source, frame)
+        exch = [f["exch_ns"] for f in frames.values() if f.height]
+        trade_ids = frames["trades"]["trade_id"]
+        result = DatasetImport(
+            source=source,
+            rows=rows,
+            days=sorted(days),
+            first_exch_ns=min(int(e.min()) for e in exch) if exch else 0,  # type: ignore[arg-type]
+            last_exch_ns=max(int(e.max()) for e in exch) if exch else 0,  # type: ignore[arg-type]
+            messages=dict(s.messages),
+            gaps=s.gaps,
+            crossed=s.crossed,
+            waiting=s.waiting,
+            stale=s.stale,
+            out_of_order=out_of_order,
+            duplicate_trades=trade_ids.len() - trade_ids.n_unique(),
+            bad_lines=[{"reason": r, "count": c, "first_line": f} for r, c, f in s.bad_reasons()],
+            problems=s.problems,
+        )
+        ds.imports = [i for i in ds.imports if i.source != source] + [result]
+        datasets[ds_name] = ds
+        self._save(datasets)
+        return ds, result
+
+    def _write(self, ds: Dataset, kind: str, source: str, frame: pl.DataFrame) -> set[str]:
+        """One Parquet file per UTC day of ``frame``; this source's earlier files of the kind go."""
+        folder = self.folder(ds, kind)
+        for old in folder.glob(f"date=*/{source}.parquet"):
+            old.unlink()
+        if not frame.height:
+            return set()
+        frame = frame.with_columns((pl.col("exch_ns") // DAY_NS).alias("_day"))
+        days = set()
+        for (day,), part in frame.group_by("_day", maintain_order=True):
+            name = dt.datetime.fromtimestamp(int(day) * 86_400, tz=dt.UTC).date().isoformat()
+            out = folder / f"date={name}"
+            out.mkdir(parents=True, exist_ok=True)
+            part.drop("_day").write_parquet(out / f"{source}.parquet", compression="zstd")
+            days.add(name)
+        return days
+
+    # -- verify ------------------------------------------------------------------------------------
+
+    def verify(self) -> list[str]:
+        """Every dataset's files read back (lazily, counting rows) against its manifest: what is
+        wrong, in words; empty when nothing is."""
+        problems = []
+        for name, ds in self.datasets().items():
+            for kind in KINDS:
+                expected = ds.rows(kind)
+                files = sorted(self.folder(ds, kind).glob("date=*/*.parquet"))
+                try:
+                    found = pl.scan_parquet(files).select(pl.len()).collect().item() if files else 0
+                except (pl.exceptions.ComputeError, OSError) as exc:
+                    problems.append(f"{name} {kind}: unreadable ({str(exc).splitlines()[0][:160]})")
+                    continue
+                if found != expected:
+                    problems.append(f"{name} {kind}: {found:,} rows in its files, {expected:,} in the manifest")
+        return problems
+
+
+def _book_frame(book: dict[str, list[Any]], sides: list[Any], prices: list[Any], sizes: list[Any]) -> pl.DataFrame:
+    """One row per level: the message's columns repeated over its levels."""
+    import numpy as np
+
+    counts = np.array([len(p) for p in prices], dtype=np.int64)
+    head = pl.DataFrame(
+        {c: book[c] for c in book},
+        schema={c: (pl.Boolean if c == "snapshot" else pl.Int64) for c in book},
+    )
+    if not head.height:
+        return head.with_columns(
+            pl.Series("side", [], pl.UInt8), pl.Series("price", [], pl.Int64), pl.Series("size", [], pl.Int64)
+        )
+    rows = head[np.repeat(np.arange(head.height), counts)]
+    return rows.with_columns(
+        pl.Series("side", np.concatenate(sides), pl.UInt8),
+        pl.Series("price", np.concatenate(prices), pl.Int64),
+        pl.Series("size", np.concatenate(sizes), pl.Int64),
+    )
