@@ -51,7 +51,9 @@ async def local_tools(
     ORIGIN.set(origin)
     desk = desk or (Desk.attached(node) if node else await make_desk(cfg, workdir))
     audit = AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
-    server = build_server(desk, memory or LazyMemory(memory_location(cfg)), audit)
+    server = build_server(
+        desk, memory or LazyMemory(memory_location(cfg)), audit, catalog=Path(cfg.data_dir) / "catalog"
+    )
     try:
         instruments = await desk.instrument_keys()
         async with create_connected_server_and_client_session(server) as session:

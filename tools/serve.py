@@ -49,7 +49,8 @@ def memory_location(cfg: AlephConfig) -> str | Path:
 
 def _server(cfg: AlephConfig, desk: Desk) -> Any:
     audit = AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
-    return build_server(desk, LazyMemory(memory_location(cfg)), audit, cfg.agent.rpc_urls)
+    catalog = Path(cfg.data_dir) / "catalog"
+    return build_server(desk, LazyMemory(memory_location(cfg)), audit, cfg.agent.rpc_urls, catalog)
 
 
 def risk_state_path(cfg: AlephConfig) -> Path:

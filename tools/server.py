@@ -15,6 +15,7 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from mcp.server.fastmcp import FastMCP
@@ -22,9 +23,10 @@ from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import ValidationError
 
+from alephtx.core.config.resources import default_data_dir
 from alephtx.core.errors import AlephError, FieldError, shorten
 from alephtx.core.redact import redact
-from alephtx.tools import mev_tools
+from alephtx.tools import data_tools, mev_tools
 from alephtx.tools.audit import ORIGIN, AuditLog, untrusted
 from alephtx.tools.desk import Desk
 
@@ -97,10 +99,16 @@ def _crash(tool: str, exc: BaseException) -> str:
 
 
 def build_server(
-    desk: Desk, memory: Any | None = None, audit: AuditLog | None = None, rpc_urls: Sequence[str] = ()
+    desk: Desk,
+    memory: Any | None = None,
+    audit: AuditLog | None = None,
+    rpc_urls: Sequence[str] = (),
+    catalog: str | Path | None = None,
 ) -> FastMCP:
     """A FastMCP server whose tools act on ``desk`` (and ``memory`` for notes). ``rpc_urls``: the
-    chain endpoints ``simulate_bundle`` may fork (from the configuration; none by default)."""
+    chain endpoints ``simulate_bundle`` may fork (from the configuration; none by default).
+    ``catalog``: the market-data catalog the research tools read (default: catalog/ in the
+    per-user data folder)."""
     mcp = GuardedMCP("alephtx", instructions=INSTRUCTIONS, log_level="WARNING")
     audit = audit or AuditLog()
     mcp.audit = audit
@@ -259,6 +267,7 @@ def build_server(
             ]
 
     mev_tools.register(tool, READ, rpc_urls)
+    data_tools.register(tool, READ, catalog or default_data_dir() / "catalog")
     return mcp
 
 
