@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alephtx.cli.main import _config, app, console, data_dir, fail
+from alephtx.cli.main import _config, app, capture_instrument, console, data_dir, fail, file_progress
 
 data_app = typer.Typer(
     help="Recorded market data: import captures into a catalog, list, show, verify.", no_args_is_help=True
@@ -51,9 +49,7 @@ def import_(
     """Import captures into the catalog: one dataset per venue, market and symbol, one Parquet
     file per kind and day; integrity measured and stored. Importing a file again replaces it."""
     from alephtx.core.data.catalog import CatalogError
-    from alephtx.core.errors import FieldError
-    from alephtx.core.model import Instrument
-    from alephtx.core.replay.binance_capture import CaptureError, capture_symbol
+    from alephtx.core.replay.binance_capture import CaptureError
 
     cat = _catalog(catalog)
     cfg = _config(None).replay
@@ -61,26 +57,8 @@ def import_(
     for path in files:
         if not path.is_file():
             raise fail(f"data import: {path} is not a file")
-        found = capture_symbol(path)
-        if found and found != cfg.symbol and not (symbol or tick_size or lot_size):
-            raise fail(
-                f"data import: {path.name} holds {found}, and its tick and lot are not known here; "
-                "pass --tick-size and --lot-size"
-            )
-        try:
-            inst = Instrument.from_strings(
-                cfg.venue, symbol or found or cfg.symbol, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size
-            )
-        except FieldError as exc:
-            raise fail(f"data import: {exc}") from None
-        with Progress(
-            TextColumn("[bold]import[/bold] " + path.name),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
+        inst, _ = capture_instrument(cfg, path, symbol, tick_size, lot_size, "data import")
+        with file_progress("import", path, transient=True) as bar:
             task = bar.add_task("import", total=path.stat().st_size)
             try:
                 ds, imp = cat.import_capture(

@@ -107,6 +107,41 @@ def config(path: ConfigOpt = None) -> None:
     console.print_json(json.dumps(redacted_view(cfg)))
 
 
+def capture_instrument(
+    cfg: Any, path: Path, symbol: str | None, tick_size: str | None, lot_size: str | None, command: str
+) -> tuple[Instrument, str]:
+    """The instrument a Binance capture is read at, and the symbol its streams name: its own
+    symbol (not read from a pipe, which reads once) unless ``--symbol`` says; tick and lot from
+    the flags or the ``[replay]`` configuration, which knows only its own symbol's: a capture of
+    another symbol needs them given."""
+    from alephtx.core.replay.binance_capture import capture_symbol
+
+    found = capture_symbol(path) if path.is_file() else ""
+    if found and found != cfg.symbol and not (symbol or tick_size or lot_size):
+        raise fail(
+            f"{command}: {path.name} holds {found}, and its tick and lot are not known here (the configured "
+            f"instrument is {cfg.symbol}); pass --tick-size and --lot-size (Binance's exchangeInfo states them)"
+        )
+    try:
+        chosen = symbol or found or cfg.symbol
+        inst = Instrument.from_strings(cfg.venue, chosen, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size)
+    except FieldError as exc:
+        raise fail(f"{command}: {exc}") from None
+    return inst, found
+
+
+def file_progress(verb: str, path: Path, transient: bool) -> Progress:
+    """A progress bar over a file's bytes, on stderr (stdout stays the command's output)."""
+    return Progress(
+        TextColumn(f"[bold]{verb}[/bold] " + path.name),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=transient,
+    )
+
+
 @app.command()
 def replay(
     file: Annotated[
@@ -124,7 +159,7 @@ def replay(
     Exits 1 (after the summary) when no book could be built, when the book is stale at the end
     (a gap with no snapshot after it) or when the file could not be read to its end."""
     from alephtx.core.config.resources import sample_capture
-    from alephtx.core.replay.binance_capture import CaptureError, capture_symbol
+    from alephtx.core.replay.binance_capture import CaptureError
     from alephtx.core.replay.book_replay import replay_book
 
     cfg = _config(config_path).replay
@@ -134,25 +169,8 @@ def replay(
     if path.is_dir():
         raise fail(f"replay: {path} is a folder, not a capture file")
     regular = path.is_file()
-    found = capture_symbol(path) if regular else ""  # a pipe reads once: the replay itself
-    chosen = symbol or found or cfg.symbol
-    if found and found != cfg.symbol and not (symbol or tick_size or lot_size):
-        raise fail(
-            f"replay: {path.name} holds {found}, and its tick and lot are not known here (the configured "
-            f"instrument is {cfg.symbol}); pass --tick-size and --lot-size (Binance's exchangeInfo states them)"
-        )
-    try:
-        inst = Instrument.from_strings(cfg.venue, chosen, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size)
-    except FieldError as exc:
-        raise fail(f"replay: {exc}") from None
-    with Progress(
-        TextColumn("[bold]replay[/bold] " + path.name),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=json_out,
-    ) as bar:
+    inst, found = capture_instrument(cfg, path, symbol, tick_size, lot_size, "replay")
+    with file_progress("replay", path, transient=json_out) as bar:
         task = bar.add_task("replay", total=path.stat().st_size if regular else None)
         try:
             s = replay_book(
