@@ -34,8 +34,8 @@ from typing import Any
 
 import polars as pl
 
-from alephtx.core.model import Instrument
-from alephtx.core.replay.binance_capture import BadLine, DepthEvent, Event, TickerEvent, TradeEvent
+from alephtx.core.model import Instrument, Side
+from alephtx.core.replay.binance_capture import DepthEvent, Event, TickerEvent, TradeEvent
 from alephtx.core.replay.book_replay import replay_book
 
 MANIFEST = "catalog.json"
@@ -163,53 +163,46 @@ class Catalog:
         """A Binance capture into the catalog (see the module's docstring)."""
         path = Path(path)
         book_cols = ("recv_ns", "exch_ns", "msg", "snapshot", "first_id", "final_id", "prev_id")
-        book: dict[str, list[Any]] = {c: [] for c in book_cols}
+        trade_cols = ("recv_ns", "exch_ns", "trade_id", "price", "size", "aggressor")
+        top_cols = ("recv_ns", "exch_ns", "update_id", "bid", "bid_size", "ask", "ask_size")
+        # Rows as tuples, columns made once at the end: a list append per event, not one per field.
+        book: list[tuple[Any, ...]] = []
+        trades: list[tuple[int, ...]] = []
+        top: list[tuple[int, ...]] = []
         sides: list[Any] = []
         prices: list[Any] = []
         sizes: list[Any] = []
-        trades: dict[str, list[int]] = {c: [] for c in ("recv_ns", "exch_ns", "trade_id", "price", "size", "aggressor")}
-        top: dict[str, list[int]] = {
-            c: [] for c in ("recv_ns", "exch_ns", "update_id", "bid", "bid_size", "ask", "ask_size")
-        }
-        seen = [0, 0, 0]  # events, the latest receive time, receive times that went back
+        recv: list[int] = []  # every event's receive time, in file order (out-of-order count)
+        sell = Side.SELL
 
         def keep(ev: Event) -> None:
-            n = seen[0]
-            seen[0] += 1
-            if isinstance(ev, BadLine):
-                return
-            if ev.recv_ns < seen[1]:
-                seen[2] += 1
-            seen[1] = max(seen[1], ev.recv_ns)
-            if isinstance(ev, DepthEvent):
+            if isinstance(ev, TickerEvent):  # most lines: first
+                recv.append(ev.recv_ns)
+                top.append((ev.recv_ns, ev.exch_ns, ev.update_id, ev.bid, ev.bid_qty, ev.ask, ev.ask_qty))
+            elif isinstance(ev, TradeEvent):
+                recv.append(ev.recv_ns)
+                trades.append((ev.recv_ns, ev.exch_ns, ev.trade_id, ev.price, ev.quantity, int(ev.aggressor is sell)))
+            elif isinstance(ev, DepthEvent):
+                recv.append(ev.recv_ns)
                 p = ev.parser
                 k = int(p.count)
-                row = (ev.recv_ns, ev.exch_ns, n, ev.is_snapshot, ev.first_id, ev.final_id, ev.prev_final_id)
-                for c, v in zip(book_cols, row, strict=True):
-                    book[c].append(v)
+                book.append(
+                    (ev.recv_ns, ev.exch_ns, len(recv), ev.is_snapshot, ev.first_id, ev.final_id, ev.prev_final_id)
+                )
                 sides.append(p.sides[:k].copy())
                 prices.append(p.prices[:k].copy())
                 sizes.append(p.qtys[:k].copy())
-            elif isinstance(ev, TradeEvent):
-                sell = int(ev.aggressor.value == "sell")
-                for c, v in zip(
-                    trades, (ev.recv_ns, ev.exch_ns, ev.trade_id, ev.price, ev.quantity, sell), strict=True
-                ):
-                    trades[c].append(v)
-            elif isinstance(ev, TickerEvent):
-                row_t = (ev.recv_ns, ev.exch_ns, ev.update_id, ev.bid, ev.bid_qty, ev.ask, ev.ask_qty)
-                for c, v in zip(top, row_t, strict=True):
-                    top[c].append(v)
 
         # One pass: the rows, and the integrity by the same sync as every reader.
         s = replay_book(path, instrument, on_progress=on_progress, on_event=keep)
         if s.error:
             raise CatalogError(f"{path}: {s.error} (after line {s.lines:,}); nothing was imported")
-        out_of_order = seen[2]
+        times = pl.Series(recv, dtype=pl.Int64)
+        out_of_order = int((times < times.cum_max().shift(1)).sum() or 0)
         frames = {
-            "book": _book_frame(book, sides, prices, sizes),
-            "trades": pl.DataFrame(trades, schema=dict.fromkeys(trades, pl.Int64)),
-            "top": pl.DataFrame(top, schema=dict.fromkeys(top, pl.Int64)),
+            "book": _book_frame(book_cols, book, sides, prices, sizes),
+            "trades": pl.DataFrame(trades, schema=dict.fromkeys(trade_cols, pl.Int64), orient="row"),
+            "top": pl.DataFrame(top, schema=dict.fromkeys(top_cols, pl.Int64), orient="row"),
         }
         market = s.market or "futures"
         venue = venue or ("binance" if market == "spot" else "binance-usdm")
@@ -294,19 +287,19 @@ class Catalog:
         return problems
 
 
-def _book_frame(book: dict[str, list[Any]], sides: list[Any], prices: list[Any], sizes: list[Any]) -> pl.DataFrame:
+def _book_frame(
+    cols: tuple[str, ...], book: list[tuple[Any, ...]], sides: list[Any], prices: list[Any], sizes: list[Any]
+) -> pl.DataFrame:
     """One row per level: the message's columns repeated over its levels."""
     import numpy as np
 
-    counts = np.array([len(p) for p in prices], dtype=np.int64)
-    head = pl.DataFrame(
-        {c: book[c] for c in book},
-        schema={c: (pl.Boolean if c == "snapshot" else pl.Int64) for c in book},
-    )
+    schema = {c: (pl.Boolean if c == "snapshot" else pl.Int64) for c in cols}
+    head = pl.DataFrame(book, schema=schema, orient="row")
     if not head.height:
         return head.with_columns(
             pl.Series("side", [], pl.UInt8), pl.Series("price", [], pl.Int64), pl.Series("size", [], pl.Int64)
         )
+    counts = np.array([len(p) for p in prices], dtype=np.int64)
     rows = head[np.repeat(np.arange(head.height), counts)]
     return rows.with_columns(
         pl.Series("side", np.concatenate(sides), pl.UInt8),
