@@ -114,13 +114,13 @@ def capture_instrument(
     symbol (not read from a pipe, which reads once) unless ``--symbol`` says; tick and lot from
     the flags or the ``[replay]`` configuration, which knows only its own symbol's: a capture of
     another symbol needs them given."""
-    from alephtx.core.replay.binance_capture import capture_symbol
+    from alephtx.core.replay.captures import capture_symbol
 
-    found = capture_symbol(path) if path.is_file() else ""
+    found = capture_symbol(path)
     if found and found != cfg.symbol and not (symbol or tick_size or lot_size):
         raise fail(
             f"{command}: {path.name} holds {found}, and its tick and lot are not known here (the configured "
-            f"instrument is {cfg.symbol}); pass --tick-size and --lot-size (Binance's exchangeInfo states them)"
+            f"instrument is {cfg.symbol}); pass --tick-size and --lot-size (the venue's instrument listing states them)"
         )
     try:
         chosen = symbol or found or cfg.symbol
@@ -178,8 +178,7 @@ def replay(
             )
         except CaptureError as exc:
             raise fail(f"replay: {exc}") from None
-    venue = "binance" if s.market == "spot" else cfg.venue
-    key = f"{venue}:{inst.symbol}"
+    key = f"{s.venue or cfg.venue}:{inst.symbol}"
     fp, fs = inst.format_price, inst.format_size
     top = {
         "best_bid": [fp(s.best_bid[0]), fs(s.best_bid[1])] if s.best_bid else None,
@@ -216,7 +215,7 @@ def replay(
 
 
 def _replay_table(path: Path, key: str, s: Any, top: dict[str, Any], covered: float | None) -> None:
-    table = Table(title=f"Replay of {path.name} ({key}{', spot' if s.market == 'spot' else ''})", show_header=False)
+    table = Table(title=f"Replay of {path.name} ({key}, {s.market or 'no depth read'})", show_header=False)
     table.add_row("lines read", f"{s.lines:,}")
     for kind, n in sorted(s.messages.items()):
         table.add_row(f"{kind} messages", f"{n:,}")

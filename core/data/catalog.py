@@ -160,7 +160,8 @@ class Catalog:
         venue: str = "",
         on_progress: Callable[[int, int], None] | None = None,
     ) -> tuple[Dataset, DatasetImport]:
-        """A Binance capture into the catalog (see the module's docstring)."""
+        """A capture (Binance's or Hyperliquid's, by content) into the catalog (see the module's
+        docstring)."""
         path = Path(path)
         book_cols = ("recv_ns", "exch_ns", "msg", "snapshot", "first_id", "final_id", "prev_id")
         trade_cols = ("recv_ns", "exch_ns", "trade_id", "price", "size", "aggressor")
@@ -197,6 +198,9 @@ class Catalog:
         s = replay_book(path, instrument, on_progress=on_progress, on_event=keep)
         if s.error:
             raise CatalogError(f"{path}: {s.error} (after line {s.lines:,}); nothing was imported")
+        if not recv:
+            why = "; ".join(s.problems) or "no message could be read"
+            raise CatalogError(f"{path}: nothing to import ({why})")
         times = pl.Series(recv, dtype=pl.Int64)
         out_of_order = int((times < times.cum_max().shift(1)).sum() or 0)
         frames = {
@@ -205,7 +209,7 @@ class Catalog:
             "top": pl.DataFrame(top, schema=dict.fromkeys(top_cols, pl.Int64), orient="row"),
         }
         market = s.market or "futures"
-        venue = venue or ("binance" if market == "spot" else "binance-usdm")
+        venue = venue or s.venue or "binance-usdm"
         ds_name = f"{venue}/{market}/{instrument.symbol}"
         datasets = self.datasets()
         ds = datasets.get(ds_name) or Dataset(

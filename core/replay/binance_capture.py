@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import re
 import stat
 import zlib
 from collections.abc import Callable, Iterator
@@ -127,6 +126,10 @@ class BinanceCapture:
         self.lines = 0
         self.error = ""
 
+    @property
+    def venue(self) -> str:
+        return "binance" if self.market == "spot" else "binance-usdm"
+
     def __iter__(self) -> Iterator[Event]:
         handle, lines, self.position, self.size = open_lines(self.path)
         with handle:
@@ -204,19 +207,3 @@ class BinanceCapture:
             self.error = unreadable(exc)
         finally:
             self.lines = no  # read after the loop: a store per line costs 4% of the reading
-
-
-def capture_symbol(path: str | Path, lines: int = 200) -> str:
-    """The symbol a Binance capture's streams name (``btcusdt@depth@0ms`` -> BTCUSDT), read from
-    its first lines; "" when none names one."""
-    found = re.compile(rb'"stream"\s*:\s*"([a-z0-9_]+)@')
-    try:
-        handle, it, _, _ = open_lines(path)
-        with handle:
-            for _, line in zip(range(lines), it, strict=False):
-                m = found.search(line, 0, 200)
-                if m:
-                    return m.group(1).decode().upper()
-    except (CaptureError, EOFError, OSError, zlib.error):
-        return ""
-    return ""

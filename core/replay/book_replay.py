@@ -11,7 +11,8 @@ from typing import Any
 
 from alephtx.core.book import APPLIED, CROSSED, GAP, SKIPPED_OLD, BookSync, L2Book
 from alephtx.core.model import Instrument
-from alephtx.core.replay.binance_capture import BadLine, BinanceCapture, DepthEvent, Event, TickerEvent, TradeEvent
+from alephtx.core.replay.binance_capture import BadLine, DepthEvent, Event, TickerEvent, TradeEvent
+from alephtx.core.replay.captures import reader_for
 
 
 @dataclass
@@ -30,7 +31,8 @@ class ReplaySummary:
     last_recv_ns: int = 0
     seconds: float = 0.0
     lines: int = 0
-    market: str = ""  # "futures" (diffs with pu) or "spot" (without), from the first diff
+    market: str = ""  # "futures" (diffs with pu) or "spot" (without), from the first diff; "perp"
+    venue: str = ""  # whose capture it is: binance-usdm, binance (spot), hyperliquid
     stale: bool = False  # the book broke (a gap) and no snapshot came after: its top is not the market's
     error: str = ""  # why the capture could not be read to its end ("" when it was)
 
@@ -85,7 +87,7 @@ def replay_book(
     """
     book = book if book is not None else L2Book(tick=instrument.tick)
     sync = BookSync(book)
-    cap = BinanceCapture(path, instrument)
+    cap = reader_for(path, instrument)
     s = ReplaySummary()
 
     def count(st: int, levels: int) -> None:
@@ -141,5 +143,5 @@ def replay_book(
     s.best_bid = book.best_bid()
     s.best_ask = book.best_ask()
     s.stale = bool(getattr(book, "stale", False)) and s.book_built
-    s.lines, s.market, s.error = cap.lines, cap.market, cap.error
+    s.lines, s.market, s.venue, s.error = cap.lines, cap.market, cap.venue, cap.error
     return s

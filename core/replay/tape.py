@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from alephtx.core.model import Instrument, Side
-from alephtx.core.replay.binance_capture import BadLine, BinanceCapture, CaptureError, DepthEvent, TradeEvent
+from alephtx.core.replay.binance_capture import BadLine, CaptureError, DepthEvent, TradeEvent
+from alephtx.core.replay.captures import reader_for
 
 FORMAT = 1
 DEPTH, SNAPSHOT, TRADE = 0, 1, 2
@@ -73,7 +74,7 @@ class Tape:
     def from_capture(
         cls, path: str | Path, instrument: Instrument, on_progress: Callable[[int, int], None] | None = None
     ) -> Tape:
-        cap = BinanceCapture(path, instrument, tickers=False)
+        cap = reader_for(path, instrument, tickers=False)
         cols: dict[str, list[int]] = {c: [] for c in COLUMNS}
         sides: list[np.ndarray] = []
         prices: list[np.ndarray] = []

@@ -82,12 +82,12 @@ def test_another_symbol_needs_its_tick_and_lot_and_is_named_from_the_data(tmp_pa
 
 
 def test_lines_of_another_venue_are_counted_by_reason_with_the_first_line(tmp_path: Path) -> None:
-    hl = [
-        '1723161000000000000 {"channel":"l2Book","data":{"coin":"BTC"}}',
-        '1723161000000000001 {"channel":"trades","data":[]}',
+    other = [  # OKX's and Bybit's public messages: not read yet
+        '1723161000000000000 {"arg":{"channel":"books","instId":"BTC-USDT-SWAP"},"action":"snapshot","data":[]}',
+        '1723161000000000001 {"topic":"orderbook.50.BTCUSDT","type":"delta","data":{}}',
         "garbage-without-a-space",
     ]
-    out = aleph(tmp_path / "empty", "replay", str(write(tmp_path / "hl.txt", hl)), "--json")
+    out = aleph(tmp_path / "empty", "replay", str(write(tmp_path / "other.txt", other)), "--json")
     s = json.loads(out.stdout)
     assert out.returncode == 1 and s["bad_lines"] == 3 and s["capture_seconds"] is None, s
     reasons = {r["reason"]: (r["count"], r["first_line"]) for r in s["bad_lines_by_reason"]}
@@ -127,3 +127,35 @@ def test_a_pipe_reads_without_seeking(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)
     assert s["market"] == "spot" and s["level_updates"] == 40, s
+
+
+def hyperliquid_lines(books: int = 10) -> list[str]:
+    """A Hyperliquid capture: a subscription answer, then l2Book snapshots and trades of BTC."""
+    answer = {"channel": "subscriptionResponse", "data": {"method": "subscribe", "subscription": {"type": "l2Book"}}}
+    lines = [f"1723161000000000000 {json.dumps(answer)}"]
+    for i in range(books):
+        px = 61800 + i
+        levels = [
+            [{"px": f"{px - 0.5}", "sz": "1.2", "n": 3}, {"px": f"{px - 1}", "sz": "0.5", "n": 1}],
+            [{"px": f"{px + 0.5}", "sz": "0.7", "n": 2}, {"px": f"{px + 1}", "sz": "2.0", "n": 4}],
+        ]
+        book = {"channel": "l2Book", "data": {"coin": "BTC", "time": 1723161000000 + i * 500, "levels": levels}}
+        trade = {"coin": "BTC", "side": "AB"[i % 2], "px": f"{px}", "sz": "0.01", "time": 1723161000000 + i * 500,
+                 "hash": "0x0", "tid": 1000 + i}  # fmt: skip
+        lines.append(f"{1723161000000000000 + i * 500_000_000 + 1000} {json.dumps(book)}")
+        lines.append(
+            f"{1723161000000000000 + i * 500_000_000 + 2000} {json.dumps({'channel': 'trades', 'data': [trade]})}"
+        )
+    return lines
+
+
+def test_a_hyperliquid_capture_is_read_by_its_content(tmp_path: Path) -> None:
+    hl = write(tmp_path / "hl.txt", hyperliquid_lines())
+    out = aleph(tmp_path / "empty", "replay", str(hl))
+    assert out.returncode == 2 and "holds BTC" in out.stderr, out.stderr  # its tick and lot are the venue's
+    out = aleph(tmp_path / "empty", "replay", str(hl), "--tick-size", "0.1", "--lot-size", "0.00001", "--json")
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert s["instrument"] == "hyperliquid:BTC" and s["messages"] == {"snapshot": 10, "trade": 10}, s
+    assert s["best_bid"] == ["61808.5", "1.20000"] and s["best_ask"] == ["61809.5", "0.70000"], s  # the last book
+    assert s["bad_lines"] == 0 and s["problems"] == [], s

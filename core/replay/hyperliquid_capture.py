@@ -1,0 +1,102 @@
+"""Reader for Hyperliquid WebSocket captures: one ``<recv ns> <json>`` message per line, as the
+public channels send them: ``l2Book`` (the top levels of both sides, a whole book every time)
+and ``trades`` (a list of trades, ``side`` "B" when the buyer took liquidity, "A" when the seller
+did). Subscription answers and pongs are skipped.
+
+Events are the Binance reader's (``binance_capture``), so that the book replay, the tape and
+every command behind them read both: each ``l2Book`` is a snapshot (numbered in the file's order,
+there are no update ids), each trade a trade. ``venue`` is "hyperliquid", ``market`` "perp".
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from alephtx.core.model import Instrument, Side
+from alephtx.core.model.fixed import to_fixed
+from alephtx.core.replay.binance_capture import BadLine, DepthEvent, Event, TradeEvent, open_lines, unreadable
+
+MS = 1_000_000
+SKIP = {"subscriptionResponse", "pong"}
+_DECODER = msgspec.json.Decoder()
+
+
+class Levels:
+    """A snapshot's levels in the shape of the Binance depth parser (bids first, then asks)."""
+
+    __slots__ = ("bid_count", "count", "prices", "qtys", "sides")
+
+    def __init__(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> None:
+        both = bids + asks
+        self.count = len(both)
+        self.bid_count = len(bids)
+        self.sides = np.array([1] * len(bids) + [0] * len(asks), dtype=np.uint8)
+        self.prices = np.array([p for p, _ in both], dtype=np.int64)
+        self.qtys = np.array([q for _, q in both], dtype=np.int64)
+
+
+class HyperliquidCapture:
+    venue = "hyperliquid"
+    market = "perp"
+
+    def __init__(self, path: str | Path, instrument: Instrument, tickers: bool = True) -> None:
+        self.path = Path(path)
+        self.instrument = instrument
+        self.position: Callable[[], int] = lambda: 0
+        self.size = 0
+        self.lines = 0
+        self.error = ""
+        self._books = 0
+
+    def __iter__(self) -> Iterator[Event]:
+        handle, lines, self.position, self.size = open_lines(self.path)
+        no = 0
+        with handle:
+            try:
+                for no, line in enumerate(lines, 1):
+                    sp_at = line.find(b" ")
+                    if sp_at <= 0:
+                        if line.strip():
+                            yield BadLine(no, "expected '<recv ns> <json>'")
+                        continue
+                    try:
+                        yield from self._message(no, int(line[:sp_at]), _DECODER.decode(line[sp_at + 1 :]))
+                    except (ValueError, KeyError, TypeError, IndexError, msgspec.DecodeError) as exc:
+                        yield BadLine(no, f"{type(exc).__name__}: {exc}")
+            except (EOFError, OSError, zlib.error) as exc:
+                self.error = unreadable(exc)
+            finally:
+                self.lines = no
+
+    def _message(self, no: int, recv: int, msg: Any) -> Iterator[Event]:
+        channel = msg.get("channel") if isinstance(msg, dict) else None
+        if channel in SKIP:
+            return
+        inst = self.instrument
+        pp, sp = inst.price_precision, inst.size_precision
+        if channel == "l2Book":
+            data = msg["data"]
+            if data["coin"] != inst.symbol:
+                yield BadLine(no, f"another coin: {data['coin']}")
+                return
+            sides = [
+                [(to_fixed(lv["px"], pp, "px"), to_fixed(lv["sz"], sp, "sz")) for lv in side] for side in data["levels"]
+            ]
+            self._books += 1
+            levels = Levels(sides[0], sides[1])
+            yield DepthEvent(recv, int(data["time"]) * MS, True, self._books, self._books, self._books, levels)
+        elif channel == "trades":
+            for t in msg["data"]:
+                if t["coin"] != inst.symbol:
+                    continue
+                side = Side.BUY if t["side"] == "B" else Side.SELL
+                px, sz = to_fixed(t["px"], pp, "px"), to_fixed(t["sz"], sp, "sz")
+                yield TradeEvent(recv, int(t["time"]) * MS, int(t["tid"]), px, sz, side)
+        else:
+            yield BadLine(no, "unknown stream (not a Hyperliquid l2Book or trades message)")
