@@ -40,13 +40,7 @@ async def reconcile(manager: OrderManager, venue_name: str, compare_cash: bool =
     venue = manager.venues[venue_name]
     ledger = manager.ledger
     found: list[Reconciled] = []
-
-    def note(difference: str, action: str) -> None:
-        ev = Reconciled(venue_name, difference, action, manager.clock())
-        manager.record(ev)
-        found.append(ev)
-        (log.error if "halt" in action else log.warning)("reconcile %s: %s -> %s", venue_name, difference, action)
-
+    note = recorder(manager, venue_name, found)
     mine = {k for k, i in manager.instruments.items() if i.venue == venue_name}
     # 1. Fills the venue has and the journal does not (the engine died before writing them).
     for f in await venue.get_fills(0):
@@ -109,6 +103,19 @@ async def reconcile(manager: OrderManager, venue_name: str, compare_cash: bool =
     if any("halt" in r.action for r in found):
         manager.risk.halt_venue(venue_name, f"reconciliation failed: {found[-1].difference}")
     return found
+
+
+def recorder(manager: OrderManager, venue_name: str, found: list[Reconciled]) -> Callable[[str, str], None]:
+    """``note(difference, action)``: one difference journaled (``Reconciled``), logged and kept in
+    ``found``; an action that says "halt" is logged as an error (the caller halts the venue)."""
+
+    def note(difference: str, action: str) -> None:
+        ev = Reconciled(venue_name, difference, action, manager.clock())
+        manager.record(ev)
+        found.append(ev)
+        (log.error if "halt" in action else log.warning)("reconcile %s: %s -> %s", venue_name, difference, action)
+
+    return note
 
 
 def _ours(manager: OrderManager, client_id: str) -> bool:

@@ -415,25 +415,23 @@ class Node:
         positions with the journal's the way that cannot race a fill on its way
         (``settle_positions``: a difference is adopted only when it stays put while no fill
         arrives), before listening again."""
-        from alephtx.core.engine.recovery import settle_positions
+        from alephtx.core.engine.recovery import recorder, settle_positions
 
         oms = self.engine.oms
 
-        def note(difference: str, action: str) -> None:
-            ev = Reconciled(venue, difference, action, self._clock.now())
-            oms.record(ev)
-            self.reconciled.append(ev)
-            (log.error if "halt" in action else log.warning)("reconcile %s: %s -> %s", venue, difference, action)
-            if "halt" in action:
-                self.engine.risk.halt_venue(venue, f"reconciliation failed: {difference}")
-
         async def again() -> None:
+            found: list[Reconciled] = []
             try:
                 await oms.catch_up(venue)
-                await settle_positions(oms, venue, note)
+                await settle_positions(oms, venue, recorder(oms, venue, found))
             except Exception as exc:  # the venue out of reach again: polling and the next reconnect retry
                 log.warning("node: catching up %s after a reconnect: %s", venue, exc)
                 return
+            finally:
+                self.reconciled += found
+                halts = [r for r in found if "halt" in r.action]
+                if halts:
+                    self.engine.risk.halt_venue(venue, f"reconciliation failed: {halts[-1].difference}")
             self.live_catch_ups[venue] = self.live_catch_ups.get(venue, 0) + 1
             log.info("node: %s caught up after a reconnect", venue)
 

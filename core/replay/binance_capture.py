@@ -104,7 +104,41 @@ def unreadable(exc: BaseException) -> str:
     return f"unreadable ({type(exc).__name__}: {text})"
 
 
-class BinanceCapture:
+class CaptureReader:
+    """What every capture reader shares: the file, opened without seeking (a pipe reads too), its
+    position for a progress bar, the lines read, and why reading stopped early: a capture that
+    cannot be read past some point (truncated, corrupt) ends the iteration with ``error`` set,
+    and what was read is kept. A reader states ``_events(lines)``, which keeps ``lines``."""
+
+    market = ""
+
+    def __init__(self, path: str | Path, instrument: Instrument, tickers: bool = True) -> None:
+        self.path = Path(path)
+        self.instrument = instrument
+        self.tickers = tickers
+        self.position: Callable[[], int] = lambda: 0
+        self.size = 0
+        self.lines = 0
+        self.error = ""
+
+    def __iter__(self) -> Iterator[Event]:
+        handle, lines, self.position, self.size = open_lines(self.path)
+        with handle:
+            try:
+                yield from self._events(lines)
+            except (EOFError, OSError, zlib.error) as exc:  # gzip's errors: truncated, CRC, not gzip
+                self.error = unreadable(exc)
+
+    @property
+    def venue(self) -> str:
+        """Whose capture it is (a key of the venue registry)."""
+        raise NotImplementedError
+
+    def _events(self, lines: Iterator[bytes]) -> Iterator[Event]:
+        raise NotImplementedError
+
+
+class BinanceCapture(CaptureReader):
     """Iterate a capture as typed events for one instrument. ``tickers=False`` skips the book
     tickers before decoding them (the engine's replay does not use them; they are 70% of lines).
 
@@ -112,28 +146,16 @@ class BinanceCapture:
     chain by ``U`` = previous ``u`` + 1 instead: the first diff without ``pu`` (before any with
     it) switches the reader to spot's rule, which it states in USD-M's terms (``pu`` = ``U`` - 1,
     and the first diff covering ``lastUpdateId`` + 1) so that one book sync serves both, as the
-    live spot stream does (``market`` says which). A capture that cannot be read past some point
-    (truncated, corrupt) ends the iteration with ``error`` set: what was read is kept."""
+    live spot stream does (``market`` says which)."""
 
     def __init__(self, path: str | Path, instrument: Instrument, tickers: bool = True) -> None:
-        self.path = Path(path)
-        self.tickers = tickers
-        self.instrument = instrument
+        super().__init__(path, instrument, tickers)
         self.parser = DepthParser(instrument.price_precision, instrument.size_precision)
-        self.position: Callable[[], int] = lambda: 0
-        self.size = 0
         self.market = ""  # "spot" or "futures", from the first depth diff
-        self.lines = 0
-        self.error = ""
 
     @property
     def venue(self) -> str:
         return "binance" if self.market == "spot" else "binance-usdm"
-
-    def __iter__(self) -> Iterator[Event]:
-        handle, lines, self.position, self.size = open_lines(self.path)
-        with handle:
-            yield from self._events(lines)
 
     def _depth(self, line: bytes, sp_at: int) -> tuple[int, int]:
         """Parse a depth line; its receive time and first update id, in USD-M's terms."""
@@ -203,7 +225,5 @@ class BinanceCapture:
                 except (ValueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
                     yield BadLine(no, str(exc))
 
-        except (EOFError, OSError, zlib.error) as exc:  # gzip's errors: truncated, CRC, not gzip
-            self.error = unreadable(exc)
         finally:
             self.lines = no  # read after the loop: a store per line costs 4% of the reading

@@ -12,10 +12,9 @@ import zlib
 from pathlib import Path
 
 from alephtx.core.model import Instrument
-from alephtx.core.replay.binance_capture import BinanceCapture, CaptureError, open_lines
+from alephtx.core.replay.binance_capture import BinanceCapture, CaptureError, CaptureReader, open_lines
 from alephtx.core.replay.hyperliquid_capture import HyperliquidCapture
 
-Reader = BinanceCapture | HyperliquidCapture
 _STREAM = re.compile(rb'"stream"\s*:\s*"([a-z0-9_]+)@')
 _COIN = re.compile(rb'"channel"\s*:\s*"(?:l2Book|trades)".*?"coin"\s*:\s*"([A-Za-z0-9_/:-]+)"')
 
@@ -51,7 +50,7 @@ def capture_symbol(path: str | Path) -> str:
     return _sniff(path)[1]
 
 
-def reader_for(path: str | Path, instrument: Instrument, tickers: bool = True) -> Reader:
+def reader_for(path: str | Path, instrument: Instrument, tickers: bool = True) -> CaptureReader:
     """The reader ``path`` needs (see the module's docstring)."""
     if _sniff(path)[0] == "hyperliquid":
         return HyperliquidCapture(path, instrument, tickers)

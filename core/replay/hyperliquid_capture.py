@@ -10,8 +10,7 @@ there are no update ids), each trade a trade. ``venue`` is "hyperliquid", ``mark
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
-from alephtx.core.replay.binance_capture import BadLine, DepthEvent, Event, TradeEvent, open_lines, unreadable
+from alephtx.core.replay.binance_capture import BadLine, CaptureReader, DepthEvent, Event, TradeEvent
 
 MS = 1_000_000
 SKIP = {"subscriptionResponse", "pong"}
@@ -41,38 +40,32 @@ class Levels:
         self.qtys = np.array([q for _, q in both], dtype=np.int64)
 
 
-class HyperliquidCapture:
-    venue = "hyperliquid"
+class HyperliquidCapture(CaptureReader):
     market = "perp"
 
+    @property
+    def venue(self) -> str:
+        return "hyperliquid"
+
     def __init__(self, path: str | Path, instrument: Instrument, tickers: bool = True) -> None:
-        self.path = Path(path)
-        self.instrument = instrument
-        self.position: Callable[[], int] = lambda: 0
-        self.size = 0
-        self.lines = 0
-        self.error = ""
+        super().__init__(path, instrument, tickers)
         self._books = 0
 
-    def __iter__(self) -> Iterator[Event]:
-        handle, lines, self.position, self.size = open_lines(self.path)
+    def _events(self, lines: Iterator[bytes]) -> Iterator[Event]:
         no = 0
-        with handle:
-            try:
-                for no, line in enumerate(lines, 1):
-                    sp_at = line.find(b" ")
-                    if sp_at <= 0:
-                        if line.strip():
-                            yield BadLine(no, "expected '<recv ns> <json>'")
-                        continue
-                    try:
-                        yield from self._message(no, int(line[:sp_at]), _DECODER.decode(line[sp_at + 1 :]))
-                    except (ValueError, KeyError, TypeError, IndexError, msgspec.DecodeError) as exc:
-                        yield BadLine(no, f"{type(exc).__name__}: {exc}")
-            except (EOFError, OSError, zlib.error) as exc:
-                self.error = unreadable(exc)
-            finally:
-                self.lines = no
+        try:
+            for no, line in enumerate(lines, 1):
+                sp_at = line.find(b" ")
+                if sp_at <= 0:
+                    if line.strip():
+                        yield BadLine(no, "expected '<recv ns> <json>'")
+                    continue
+                try:
+                    yield from self._message(no, int(line[:sp_at]), _DECODER.decode(line[sp_at + 1 :]))
+                except (ValueError, KeyError, TypeError, IndexError, msgspec.DecodeError) as exc:
+                    yield BadLine(no, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.lines = no
 
     def _message(self, no: int, recv: int, msg: Any) -> Iterator[Event]:
         channel = msg.get("channel") if isinstance(msg, dict) else None

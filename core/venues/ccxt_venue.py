@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 import ccxt.async_support as ccxta
 from ccxt.base import errors as cx
 
-from alephtx.core.model import Balance, Fill, Instrument, OrderRequest, OrderStatus, Position
-from alephtx.core.venues.base import Capabilities, ExecReport, VenueAdapter, VenueOrder, VenueRejected, VenueUnavailable
+from alephtx.core.model import Balance, Fill, Instrument, OrderRequest, Position
+from alephtx.core.venues.base import Capabilities, VenueAdapter, VenueOrder, VenueRejected, VenueUnavailable
 from alephtx.core.venues.credentials import Credentials
 from alephtx.core.venues.logscrub import register_secrets
 from alephtx.core.venues.reports import ReportLog
@@ -277,24 +277,6 @@ class CcxtVenue(ReportLog, VenueAdapter):
             rows = await self._call(partial(self.ex.fetch_my_trades, self.ccxt_symbol(inst), since_ms))
             out += [self.parse_fill(r["info"]) for r in rows]
         return [f for f in out if f.ts_ns >= since_ns]
-
-    async def get_reports(self, since_seq: int = 0) -> list[ExecReport]:
-        """Reports made by polling: new fills, and orders that left the book since the last poll."""
-        await self.poll()
-        return self.reports[since_seq:]
-
-    async def poll(self) -> None:
-        for f in await self.get_fills(0):
-            self.ingest_fill(f)
-        # Orders still in the venue's open listing have not ended: only the others are looked
-        # up (one request for the listing, not one per resting order at every poll).
-        listed = {o.client_id for o in await self.get_open_orders()} if self._pending_known() else set()
-        for cid, o in list(self._known.items()):
-            if o.status.is_terminal or cid in listed:
-                continue
-            now = await self.get_order(o.instrument, cid)
-            if now is not None and now.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
-                self.ingest_done(cid, now.status)
 
     async def close(self) -> None:
         await self.ex.close()

@@ -6,10 +6,13 @@ catch-up and a late push): each fill is reported once by its trade id, each orde
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from alephtx.core.model import Fill, OrderStatus
 from alephtx.core.venues.base import ExecReport, VenueOrder
 
 ENDS = {OrderStatus.CANCELLED: "cancelled", OrderStatus.EXPIRED: "expired"}
+LEFT_THE_BOOK = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
 
 
 class ReportLog:
@@ -18,11 +21,33 @@ class ReportLog:
     reports: list[ExecReport]
     _known: dict[str, VenueOrder]
     _fill_ids: set[str]
+    # The adapter's own calls (VenueAdapter), which polling asks.
+    get_fills: Callable[..., Awaitable[list[Fill]]]
+    get_open_orders: Callable[[], Awaitable[list[VenueOrder]]]
+    get_order: Callable[[str, str], Awaitable[VenueOrder | None]]
 
     def _init_reports(self) -> None:
         self.reports = []
         self._known = {}
         self._fill_ids = set()
+
+    async def get_reports(self, since_seq: int = 0) -> list[ExecReport]:
+        """Reports made by polling: new fills, and orders that left the book since the last poll."""
+        await self.poll()
+        return self.reports[since_seq:]
+
+    async def poll(self) -> None:
+        for f in await self.get_fills(0):
+            self.ingest_fill(f)
+        # Orders still in the venue's open listing have not ended: only the others are looked
+        # up (one request for the listing, not one per resting order at every poll).
+        listed = {o.client_id for o in await self.get_open_orders()} if self._pending_known() else set()
+        for cid, o in list(self._known.items()):
+            if o.status.is_terminal or cid in listed:
+                continue
+            now = await self.get_order(o.instrument, cid)
+            if now is not None and now.status in LEFT_THE_BOOK:
+                self.ingest_done(cid, now.status)
 
     def ingest_fill(self, f: Fill) -> bool:
         """A fill seen by polling or pushed by the venue's user-data stream: reported once."""

@@ -24,7 +24,7 @@ from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.model.fixed import Rounding, to_fixed
 from alephtx.core.signers import EvmSigner
 from alephtx.core.signers import hyperliquid as hl
-from alephtx.core.venues.base import ExecReport, VenueAdapter, VenueOrder, VenueRejected, VenueUnavailable
+from alephtx.core.venues.base import VenueAdapter, VenueOrder, VenueRejected, VenueUnavailable
 from alephtx.core.venues.credentials import Credentials
 from alephtx.core.venues.hyperliquid.config import CAPABILITIES, HyperliquidConfig
 from alephtx.core.venues.hyperliquid.data import HyperliquidBookStream, HyperliquidTradeStream
@@ -254,20 +254,6 @@ class HyperliquidVenue(ReportLog, VenueAdapter):
             "taker" if r["crossed"] else "maker",
             int(r["time"]) * 1_000_000,
         )
-
-    async def get_reports(self, since_seq: int = 0) -> list[ExecReport]:
-        """Reports made by polling: new fills, and orders that left the book since the last poll."""
-        for f in await self.get_fills(0):
-            self.ingest_fill(f)
-        # Only orders no longer in the open listing are looked up (see CcxtVenue.poll).
-        listed = {o.client_id for o in await self.get_open_orders()} if self._pending_known() else set()
-        for cid, o in list(self._known.items()):
-            if o.status.is_terminal or cid in listed:
-                continue
-            now = await self.get_order(o.instrument, cid)
-            if now is not None and now.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-                self.ingest_done(cid, now.status)
-        return self.reports[since_seq:]
 
     async def check_keys(self) -> None:
         """Reading an account needs no key on Hyperliquid (any address answers, an unknown one
