@@ -119,3 +119,37 @@ def test_what_cannot_be_imported_or_read_says_so_in_one_line(tmp_path: Path) -> 
 def test_bad_arguments_are_named(tmp_path: Path, args: list[str]) -> None:
     out = Env(tmp_path).run(*args)
     assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_every_option_with_another_catalog_and_the_tables(tmp_path: Path) -> None:
+    """--catalog on each command (the default one untouched), --symbol/--tick-size/--lot-size on
+    import, and the tables a person reads (without --json)."""
+    env = Env(tmp_path)
+    env.vars["COLUMNS"] = "200"  # the tables unwrapped, names whole
+    where = str(tmp_path / "elsewhere")
+    eth = write(tmp_path / "eth.txt", spot_lines("ethusdt"))
+    out = env.run(
+        "import", str(eth), "--catalog", where, "--symbol", "ETHUSDT", "--tick-size", "0.01", "--lot-size", "0.001"
+    )
+    assert out.returncode == 0 and "binance/spot/ETHUSDT" in out.stdout and "none" in out.stdout, (
+        out.stdout + out.stderr
+    )
+    out = env.run("import", str(sample_capture()), "--catalog", where)
+    assert out.returncode == 0 and "binance-usdm/futures/BTCUSDT" in out.stdout, out.stderr
+    manifest = json.loads((Path(where) / "catalog.json").read_text())["datasets"]
+    assert manifest["binance/spot/ETHUSDT"]["tick_size"] == "0.01", manifest  # the flags, not the config
+    assert not (env.data / "catalog").exists()  # the default catalog was not touched
+    listed = env.run("ls", "--catalog", where)
+    assert listed.returncode == 0 and "binance/spot/ETHUSDT" in listed.stdout and "15,377" in listed.stdout, (
+        listed.stdout
+    )
+    shown = env.run("show", "binance-usdm/futures/BTCUSDT", "--catalog", where)
+    assert shown.returncode == 0 and "23:54:00" in shown.stdout and "0 gaps" in shown.stdout, shown.stdout
+    verified = env.run("verify", "--catalog", where)
+    assert verified.returncode == 0 and "2 dataset(s) checked: ok" in verified.stdout, verified.stdout
+    # --symbol on replay names the instrument it reads at (the configured tick and lot fit here).
+    out = subprocess.run(
+        [*ALEPH, "replay", str(eth), "--symbol", "ETHUSDT", "--json"],
+        capture_output=True, text=True, timeout=120, env=env.vars, cwd=env.cwd,
+    )  # fmt: skip
+    assert out.returncode == 0 and json.loads(out.stdout)["instrument"] == "binance:ETHUSDT", out.stderr
