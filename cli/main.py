@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -130,6 +131,26 @@ def capture_instrument(
     return inst, found
 
 
+DATASET_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+def market_source(data: str, catalog: str | None, start: str, end: str, command: str) -> Any:
+    """A catalog dataset (``venue/market/symbol``) over [start, end) as a MarketSource; every
+    problem is one line naming what is wrong (exit 2)."""
+    from alephtx.core.data.catalog import Catalog, CatalogError
+    from alephtx.core.data.source import MarketSource
+
+    try:
+        return MarketSource.of_dataset(Catalog(catalog or (data_dir() / "catalog")), data, start, end)
+    except (CatalogError, FieldError) as exc:
+        raise fail(f"{command}: {exc}") from None
+
+
+def is_dataset_name(text: str) -> bool:
+    """``venue/market/symbol`` that is not a file here: a dataset of the catalog."""
+    return bool(DATASET_NAME.match(text)) and not Path(text).exists()
+
+
 def file_progress(verb: str, path: Path, transient: bool) -> Progress:
     """A progress bar over a file's bytes, on stderr (stdout stays the command's output)."""
     return Progress(
@@ -145,16 +166,26 @@ def file_progress(verb: str, path: Path, transient: bool) -> Progress:
 @app.command()
 def replay(
     file: Annotated[
-        Path | None,
-        typer.Argument(help="A Binance capture (USD-M, COIN-M or spot; .gz or text; a pipe too); default: the sample."),
+        str | None,
+        typer.Argument(
+            help="A Binance or Hyperliquid capture (.gz or text; a pipe too), or a catalog dataset "
+            "(venue/market/symbol, see `aleph data ls`); default: the sample.",
+            show_default=False,
+        ),
     ] = None,
     symbol: Annotated[str | None, typer.Option(help="Instrument symbol (default: the capture's own).")] = None,
     tick_size: Annotated[str | None, typer.Option(help="Price tick, e.g. 0.10 (default from config).")] = None,
     lot_size: Annotated[str | None, typer.Option(help="Size step, e.g. 0.001 (default from config).")] = None,
+    catalog: Annotated[
+        str | None, typer.Option("--catalog", help="A dataset's catalog (default: catalog/ in the data folder).")
+    ] = None,
+    start: Annotated[str, typer.Option("--from", help="A dataset from this time (ISO 8601, UTC).")] = "",
+    end: Annotated[str, typer.Option("--to", help="A dataset up to this time (excluded).")] = "",
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     config_path: ConfigOpt = None,
 ) -> None:
-    """Replay a recorded capture through the order book and summarise what it saw.
+    """Replay a recorded capture, or a dataset of the catalog, through the order book and
+    summarise what it saw.
 
     Exits 1 (after the summary) when no book could be built, when the book is stale at the end
     (a gap with no snapshot after it) or when the file could not be read to its end."""
@@ -163,7 +194,13 @@ def replay(
     from alephtx.core.replay.book_replay import replay_book
 
     cfg = _config(config_path).replay
-    path = file or (Path(cfg.path) if cfg.path else sample_capture())
+    if file is not None and is_dataset_name(file):
+        if symbol or tick_size or lot_size:
+            raise fail("replay: a dataset states its instrument; --symbol, --tick-size and --lot-size are for captures")
+        return _replay_dataset(market_source(file, catalog, start, end, "replay"), json_out)
+    if catalog or start or end:
+        raise fail("replay: --catalog, --from and --to read a dataset (venue/market/symbol); a capture is read whole")
+    path = Path(file) if file else (Path(cfg.path) if cfg.path else sample_capture())
     if not path.exists():
         raise fail(f"replay: file {path} does not exist")
     if path.is_dir():
@@ -178,7 +215,27 @@ def replay(
             )
         except CaptureError as exc:
             raise fail(f"replay: {exc}") from None
-    key = f"{s.venue or cfg.venue}:{inst.symbol}"
+    _replay_report(str(path), path.name, f"{s.venue or cfg.venue}:{inst.symbol}", inst, s, found, json_out)
+
+
+def _replay_dataset(source: Any, json_out: bool) -> None:
+    from alephtx.core.data.book_check import replay_dataset
+
+    ds = source.info()
+    inst = Instrument.from_strings(ds.venue, ds.symbol, "perp", ds.tick_size, ds.lot_size)
+    with Progress(
+        TextColumn("[bold]replay[/bold] " + source.name),
+        BarColumn(),
+        TextColumn("{task.completed:,} events"),
+        console=Console(stderr=True),
+        transient=json_out,
+    ) as bar:
+        task = bar.add_task("replay", total=source.events_hint() or None)
+        s = replay_dataset(source, inst, lambda done, total: bar.update(task, completed=done, total=total))
+    _replay_report(source.name, source.name, f"{ds.venue}:{ds.symbol}", inst, s, ds.symbol, json_out)
+
+
+def _replay_report(where: str, title: str, key: str, inst: Instrument, s: Any, found: str, json_out: bool) -> None:
     fp, fs = inst.format_price, inst.format_size
     top = {
         "best_bid": [fp(s.best_bid[0]), fs(s.best_bid[1])] if s.best_bid else None,
@@ -186,7 +243,7 @@ def replay(
     }
     covered = round((s.last_recv_ns - s.first_recv_ns) / 1e9, 3) if s.first_recv_ns else None
     summary = {
-        "file": str(path),
+        "file": where,
         "instrument": key,
         "market": s.market or None,
         "capture_symbol": found or None,
@@ -209,14 +266,14 @@ def replay(
     if json_out:
         print(json.dumps(summary))
     else:
-        _replay_table(path, key, s, top, covered)
+        _replay_table(title, key, s, top, covered, dataset=where == title)
     if s.problems:
         raise typer.Exit(1)
 
 
-def _replay_table(path: Path, key: str, s: Any, top: dict[str, Any], covered: float | None) -> None:
-    table = Table(title=f"Replay of {path.name} ({key}, {s.market or 'no depth read'})", show_header=False)
-    table.add_row("lines read", f"{s.lines:,}")
+def _replay_table(title: str, key: str, s: Any, top: dict[str, Any], covered: float | None, dataset: bool) -> None:
+    table = Table(title=f"Replay of {title} ({key}, {s.market or 'no depth read'})", show_header=False)
+    table.add_row("lines read" if not dataset else "events read", f"{s.lines:,}")
     for kind, n in sorted(s.messages.items()):
         table.add_row(f"{kind} messages", f"{n:,}")
     table.add_row("level updates applied", f"{s.level_updates:,}")
@@ -261,13 +318,14 @@ from alephtx.cli import venues as _venues  # noqa: E402, F401
 
 
 def main() -> None:
-    """The `aleph` script. A journal that another engine holds, or that is damaged, and a capture
-    that cannot be read to its end, are a message and exit 2 from every command, never a
-    traceback."""
+    """The `aleph` script. A journal that another engine holds, or that is damaged, a capture
+    that cannot be read to its end and a damaged catalog are a message and exit 2 from every
+    command, never a traceback."""
+    from alephtx.core.data.catalog import CatalogError
     from alephtx.core.journal import JournalError
     from alephtx.core.replay.binance_capture import CaptureError
 
     try:
         app(prog_name="aleph")  # the same name in help and errors for `python -m alephtx.cli`
-    except (JournalError, CaptureError) as exc:
+    except (JournalError, CaptureError, CatalogError) as exc:
         raise SystemExit(fail(str(exc)).exit_code) from None

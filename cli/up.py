@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from alephtx.cli.main import app, console, data_dir, errors, fail
+from alephtx.cli.main import app, console, data_dir, errors, fail, market_source
 from alephtx.core.config import ConfigError
+from alephtx.core.errors import FieldError
 
 
 @app.command()
@@ -34,6 +35,15 @@ def up(
     capture: Annotated[
         Path | None, typer.Option(help="Capture to replay (default: the config's, else the sample).")
     ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(help="A catalog dataset to replay instead of a capture (venue/market/symbol; `aleph data ls`)."),
+    ] = None,
+    catalog: Annotated[
+        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
+    ] = None,
+    start: Annotated[str, typer.Option("--from", help="The dataset from this time (ISO 8601, UTC).")] = "",
+    end: Annotated[str, typer.Option("--to", help="The dataset up to this time (excluded).")] = "",
     live: Annotated[
         str | None,
         typer.Option(help="Paper-trade on this venue's live book when reachable (else replay, saying so)."),
@@ -63,6 +73,13 @@ def up(
         raise fail(f"up: risk limits file {risk} does not exist")
 
     notes: list[str] = []
+    source: Any = capture
+    if data:
+        if capture:
+            raise fail("up: --capture and --data both name the market; keep one")
+        source = market_source(data, catalog, start, end, "up")
+    elif catalog or start or end:
+        raise fail("up: --catalog, --from and --to read a dataset; name it with --data")
 
     if (live_rest or live_ws) and not live:
         raise fail("up: --live-rest and --live-ws override the endpoints of --live VENUE, which is missing")
@@ -72,7 +89,7 @@ def up(
         with Progress(
             TextColumn("[bold]aleph up[/bold]"),
             BarColumn(),
-            DownloadColumn(),
+            TaskProgressColumn(),
             console=console,
             transient=True,
             disable=json_out,
@@ -82,7 +99,7 @@ def up(
                 cfg,
                 risk,
                 out,
-                capture=capture,
+                capture=source,
                 on_progress=lambda done, total: bar.update(task, completed=done, total=total),
                 live=live,
                 live_urls=urls,
@@ -95,6 +112,8 @@ def up(
         result = asyncio.run(main())
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    except FieldError as exc:
+        raise fail(f"up: {exc}") from None
     for note in notes:
         (errors if json_out else console).print(f"[yellow]{note}[/yellow]")
     if json_out:

@@ -12,9 +12,13 @@ times are ns since the epoch, UTC):
 - ``book``: one row per price level of a depth diff or snapshot: ``recv_ns``, ``exch_ns``,
   ``msg`` (the message's number in its file), ``snapshot`` (bool), ``first_id``, ``final_id``,
   ``prev_id``, ``side`` (1 bid, 0 ask), ``price``, ``size`` (0 removes the level);
-- ``trades``: ``recv_ns``, ``exch_ns``, ``trade_id``, ``price``, ``size``, ``aggressor`` (1 sell);
-- ``top``: the venue's top of book (Binance's bookTicker): ``recv_ns``, ``exch_ns``,
+- ``trades``: ``recv_ns``, ``exch_ns``, ``msg``, ``trade_id``, ``price``, ``size``, ``aggressor``
+  (1 sell);
+- ``top``: the venue's top of book (Binance's bookTicker): ``recv_ns``, ``exch_ns``, ``msg``,
   ``update_id``, ``bid``, ``bid_size``, ``ask``, ``ask_size``.
+
+``msg`` numbers every message of a source file from 1, whatever its kind: a replay from the
+catalog merges the kinds back into the file's order by it (``core/data/tapes.py``).
 
 Importing a file again replaces what it wrote before (its files are named after it), so an
 import can be repeated. Integrity is measured on import, in the same pass, by replaying the book
@@ -39,8 +43,10 @@ from alephtx.core.replay.binance_capture import DepthEvent, Event, TickerEvent, 
 from alephtx.core.replay.book_replay import replay_book
 
 MANIFEST = "catalog.json"
+VERSION = 2  # 2: every kind numbers its messages (msg), so that a replay restores the file's order
 KINDS = ("book", "trades", "top")
 DAY_NS = 86_400 * 10**9
+ROW_GROUP = 131_072
 _NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -116,11 +122,20 @@ class Catalog:
             return {}
         try:
             raw = json.loads(path.read_text())
+            if not isinstance(raw, dict):
+                raise TypeError("not a JSON object")
+            if raw.get("version") != VERSION:
+                raise CatalogError(
+                    f"{path}: written by another version of AlephTX (catalog version {raw.get('version')}, this one "
+                    f"reads {VERSION}); import its captures again into a new catalog"
+                )
             out = {}
             for name, d in raw["datasets"].items():
                 imports = [DatasetImport(**i) for i in d.pop("imports")]
                 out[name] = Dataset(**d, imports=imports)
             return out
+        except CatalogError:
+            raise
         except (ValueError, KeyError, TypeError) as exc:
             raise CatalogError(f"{path}: damaged manifest ({type(exc).__name__}: {exc})") from None
 
@@ -133,7 +148,7 @@ class Catalog:
 
     def _save(self, datasets: dict[str, Dataset]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        body = {"version": 1, "datasets": {n: asdict(d) for n, d in sorted(datasets.items())}}
+        body = {"version": VERSION, "datasets": {n: asdict(d) for n, d in sorted(datasets.items())}}
         tmp = self.root / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(body, indent=1))
         tmp.replace(self.root / MANIFEST)  # never half a manifest
@@ -164,8 +179,8 @@ class Catalog:
         docstring)."""
         path = Path(path)
         book_cols = ("recv_ns", "exch_ns", "msg", "snapshot", "first_id", "final_id", "prev_id")
-        trade_cols = ("recv_ns", "exch_ns", "trade_id", "price", "size", "aggressor")
-        top_cols = ("recv_ns", "exch_ns", "update_id", "bid", "bid_size", "ask", "ask_size")
+        trade_cols = ("recv_ns", "exch_ns", "msg", "trade_id", "price", "size", "aggressor")
+        top_cols = ("recv_ns", "exch_ns", "msg", "update_id", "bid", "bid_size", "ask", "ask_size")
         # Rows as tuples, columns made once at the end: a list append per event, not one per field.
         book: list[tuple[Any, ...]] = []
         trades: list[tuple[int, ...]] = []
@@ -179,10 +194,12 @@ class Catalog:
         def keep(ev: Event) -> None:
             if isinstance(ev, TickerEvent):  # most lines: first
                 recv.append(ev.recv_ns)
-                top.append((ev.recv_ns, ev.exch_ns, ev.update_id, ev.bid, ev.bid_qty, ev.ask, ev.ask_qty))
+                top.append((ev.recv_ns, ev.exch_ns, len(recv), ev.update_id, ev.bid, ev.bid_qty, ev.ask, ev.ask_qty))
             elif isinstance(ev, TradeEvent):
                 recv.append(ev.recv_ns)
-                trades.append((ev.recv_ns, ev.exch_ns, ev.trade_id, ev.price, ev.quantity, int(ev.aggressor is sell)))
+                trades.append(
+                    (ev.recv_ns, ev.exch_ns, len(recv), ev.trade_id, ev.price, ev.quantity, int(ev.aggressor is sell))
+                )
             elif isinstance(ev, DepthEvent):
                 recv.append(ev.recv_ns)
                 p = ev.parser
@@ -267,7 +284,8 @@ class Catalog:
             name = dt.datetime.fromtimestamp(int(day) * 86_400, tz=dt.UTC).date().isoformat()
             out = folder / f"date={name}"
             out.mkdir(parents=True, exist_ok=True)
-            part.drop("_day").write_parquet(out / f"{source}.parquet", compression="zstd")
+            # Row groups small enough that a replay reads a window of a day, not the whole day.
+            part.drop("_day").write_parquet(out / f"{source}.parquet", compression="zstd", row_group_size=ROW_GROUP)
             days.add(name)
         return days
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from alephtx.core.config.resources import sample_capture
 from alephtx.core.config.session import SessionConfig
+from alephtx.core.data.source import MarketSource
 from alephtx.core.engine.session import SessionHandles, SessionResult, StrategySpec, VenueFeed, run_session
 from alephtx.core.metrics import Metrics
 from alephtx.core.model import Instrument
@@ -36,7 +37,7 @@ async def replay(
     limits: RiskLimits,
     journal: Path,
     *,
-    capture: Path | None = None,
+    capture: Path | MarketSource | None = None,
     strategies: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
     metrics: Metrics | None = None,
@@ -46,7 +47,8 @@ async def replay(
     risk_state: Path | None = None,
     ids: str = "s",
 ) -> SessionResult:
-    """Replay a capture (``capture``, else the config's, else the bundled sample) through the
+    """Replay a capture or a catalog dataset (``capture``, else the config's capture, else the
+    bundled sample) through the
     engine, the config's paper venues and (unless ``strategies`` is False) its strategies, under
     ``limits``. The rest is ``run_session``'s."""
     feeds, specs = feeds_and_strategies(config)

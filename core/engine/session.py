@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alephtx.core.data.source import MarketSource
 from alephtx.core.engine.clock import MarketClock
 from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
@@ -22,7 +23,7 @@ from alephtx.core.metrics import Metrics
 from alephtx.core.model import Fill, Instrument, Order
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
-from alephtx.core.replay.driver import make_deliver
+from alephtx.core.replay.driver import Deliver, make_deliver
 from alephtx.core.replay.tape import Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.risk.state_store import RiskStateStore
@@ -141,7 +142,7 @@ def _sample(run: _Running, first_ns: int, metrics: Metrics | None) -> None:
 
 
 async def run_session(
-    capture: str | Path,
+    capture: str | Path | MarketSource,
     feeds: list[VenueFeed],
     strategies: list[StrategySpec],
     limits: RiskLimits,
@@ -156,63 +157,81 @@ async def run_session(
     on_timer: Callable[[SessionHandles, float], Awaitable[None]] | None = None,
     ids: str = "s",
 ) -> SessionResult:
-    """Replay ``capture`` through the engine and the strategies. ``keep_open`` leaves the engine
+    """Replay ``capture`` (a capture file, or a ``MarketSource``: a catalog dataset over a range,
+    played window by window) through the engine and the strategies. ``keep_open`` leaves the engine
     and its journal open afterwards (the agent's desk keeps trading on the final books).
     ``risk_state``: a file that keeps the trading state (halts) and the agent's spend across runs.
     ``on_timer(handles, seconds)``: called on each timer tick (every ``timer_ms`` of market time,
     ``seconds`` since the first event) after the strategies' ``on_timer`` and the mark: a script
     that acts at moments of market time (`aleph paper`) runs there."""
     base = feeds[0].instrument
-    tape = Tape.cached(capture, base, on_progress)  # decoded once per capture, then read as columns
+    source = capture if isinstance(capture, MarketSource) else MarketSource.of_capture(capture)
+    for f in feeds:
+        source.check(f.instrument)
+    total = source.events_hint()
+    chunks = source.tapes(base, on_progress if source.is_capture else None)
+    first_tape = next(chunks, None)  # a capture is decoded here, before the engine starts
     run = await start_engine(feeds, strategies, limits, Path(journal), cash, metrics, on_ready, risk_state, ids)
     venues, engine, host, accounts, clock = run.venues, run.engine, run.host, run.accounts, run.clock
     handles = SessionHandles(engine, host, venues, clock)
-    # Late venues queue (due time, event index): the tape's arrays never change, so nothing is copied.
-    delayed: dict[str, deque[tuple[int, int]]] = {k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms}
+    # Late venues queue (due time, the deliver of the event's tape, event index, its time): a
+    # tape's arrays never change, so nothing is copied.
+    delayed: dict[str, deque[tuple[int, Deliver, int, int]]] = {
+        k: deque() for k, f in zip(venues, feeds, strict=True) if f.delay_ms
+    }
     delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
-    exch = tape.exch_ns.tolist()
     book_updates = metrics.book_updates if metrics is not None else None
-    deliver = make_deliver(  # reads the tape's columns into lists: set-up, before the clock starts
-        tape,
-        venues,
-        listener=host,
-        on_mid=engine.on_mid,
-        now=clock.now,
-        on_book_update=(lambda key: book_updates.labels(key).inc()) if book_updates is not None else None,
-    )
+
+    def deliver_for(tape: Tape) -> Deliver:  # reads the tape's columns into lists
+        return make_deliver(
+            tape,
+            venues,
+            listener=host,
+            on_mid=engine.on_mid,
+            now=clock.now,
+            on_book_update=(lambda key: book_updates.labels(key).inc()) if book_updates is not None else None,
+        )
+
+    deliver = deliver_for(first_tape) if first_tape is not None else None  # set-up, before the clock starts
     t_start = time.perf_counter()
     first_ns = 0
     next_timer = 0
+    events = 0
 
     plain = [k for k in venues if k not in delayed]
     # Only this loop moves the clock during the replay: it keeps market time in a local (the
     # loop's hottest reads) and stores it in the clock when it moves (MarketClock.set, inlined).
     now_ns = clock.ns
-    for i, t in enumerate(exch):
-        if t > now_ns:
-            now_ns = clock.ns = t
-        if delayed:
-            first_ns = first_ns or t
-            for key, q in delayed.items():  # what the late venues see by now
-                while q and q[0][0] <= now_ns:
-                    _, j = q.popleft()
-                    if (pending := deliver(key, j, exch[j] + delays[key])) is not None:
-                        await pending
-                q.append((now_ns + delays[key], i))
-        for key in plain:
-            if (pending := deliver(key, i, t)) is not None:
-                await pending
-        if now_ns >= next_timer:
-            first_ns = first_ns or t
-            next_timer = now_ns + timer_ms * MS
-            await host.on_timer()
-            await engine.mark()
-            _sample(run, first_ns, metrics)
-            if on_timer is not None:
-                await on_timer(handles, (now_ns - first_ns) / 1e9)
-        if on_progress is not None and i % 2000 == 0:
-            on_progress(i, len(exch))
-    events = len(exch)
+    tape = first_tape
+    while tape is not None and deliver is not None:
+        exch = tape.exch_ns.tolist()
+        for i, t in enumerate(exch):
+            if t > now_ns:
+                now_ns = clock.ns = t
+            if delayed:
+                first_ns = first_ns or t
+                for key, q in delayed.items():  # what the late venues see by now
+                    while q and q[0][0] <= now_ns:
+                        _, late, j, tj = q.popleft()
+                        if (pending := late(key, j, tj + delays[key])) is not None:
+                            await pending
+                    q.append((now_ns + delays[key], deliver, i, t))
+            for key in plain:
+                if (pending := deliver(key, i, t)) is not None:
+                    await pending
+            if now_ns >= next_timer:
+                first_ns = first_ns or t
+                next_timer = now_ns + timer_ms * MS
+                await host.on_timer()
+                await engine.mark()
+                _sample(run, first_ns, metrics)
+                if on_timer is not None:
+                    await on_timer(handles, (now_ns - first_ns) / 1e9)
+            if on_progress is not None and i % 2000 == 0:
+                on_progress(events + i, max(total, events + len(exch)) if total else len(exch))
+        events += len(exch)
+        tape = next(chunks, None)
+        deliver = deliver_for(tape) if tape is not None else None
     for s in strategies:
         await host.stop(s.name, "session ended")
     if not keep_open:

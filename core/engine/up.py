@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from alephtx.core.config.loader import ConfigError
 from alephtx.core.config.session import SessionConfig, UpConfig, load_session_config, load_up_config
+from alephtx.core.data.source import MarketSource
 from alephtx.core.engine import bootstrap
 from alephtx.core.engine.bootstrap import feeds_and_strategies
 from alephtx.core.engine.report import equity_picture, html_report
@@ -40,7 +41,7 @@ async def up(
     risk_path: Path,
     out: Path,
     metrics_port: int = 0,
-    capture: Path | None = None,
+    capture: Path | MarketSource | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     on_ready: Callable[[Any], Any] | None = None,
     live: str | None = None,

@@ -45,7 +45,25 @@ class RiskSection(_M):
 
 
 class MarketSection(_M):
-    capture: str = ""  # empty: the bundled sample
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    capture: str = ""  # empty: the bundled sample (unless a dataset is named)
+    # A dataset of the catalog instead of a capture ("binance-usdm/futures/BTCUSDT"), read window
+    # by window over [from, to) (ISO 8601, UTC; empty: all of it); catalog: a folder, empty: the
+    # data folder's catalog/.
+    dataset: str = Field("", pattern=r"^$|^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    catalog: str = ""
+    from_: str = Field("", alias="from")
+    to: str = ""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MarketSection:
+        if self.capture and self.dataset:
+            raise ValueError("capture and dataset both name the market's data; keep one")
+        if (self.catalog or self.from_ or self.to) and not self.dataset:
+            raise ValueError('catalog, from and to read a dataset; name it (dataset = "venue/market/symbol")')
+        return self
+
     at_end: Literal["loop", "hold"] = "loop"  # what the market does when the capture ends
     speed: float = Field(1.0, gt=0, le=1000)  # market seconds per wall second
     # A venue kind whose public book the paper venues follow when it can be reached (else the

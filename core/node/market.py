@@ -1,5 +1,5 @@
-"""The market of a node's paper venues: a recorded capture replayed on the wall clock, or a live
-venue's public book.
+"""The market of a node's paper venues: a recorded capture or a catalog dataset replayed on the
+wall clock, or a live venue's public book.
 
 Each event is applied when its moment comes (its offset in the capture divided by ``speed``, from
 the time the replay started), through the one replay driver (``core/replay/driver.py``), at
@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from alephtx.core.data.source import MarketSource
 from alephtx.core.engine.clock import MarketClock
+from alephtx.core.model import Instrument
 from alephtx.core.replay.driver import Deliver
 from alephtx.core.replay.tape import Tape
 
@@ -28,10 +30,17 @@ log = logging.getLogger("alephtx.node.market")
 MS = 1_000_000
 
 
+Late = deque[tuple[int, Deliver, int]]  # (due, the deliver of the event's tape, event index)
+
+
 @dataclass
 class ReplayMarket:
-    tape: Tape
-    deliver: Deliver
+    """``source`` is read window by window (a dataset) or as one tape (a capture); ``deliver_for``
+    makes the driver of each tape."""
+
+    source: MarketSource
+    instrument: Instrument
+    deliver_for: Callable[[Tape], Deliver]
     keys: list[str]
     delays_ms: dict[str, int]
     clock: MarketClock
@@ -41,42 +50,47 @@ class ReplayMarket:
     loops: int = 0  # how many times the capture has been played to its end
     events: int = 0
     holding: bool = False
+    kept: list[Tape] | None = None  # a capture's one tape, decoded at the start and played each loop
     _behind: int = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        exch = self.tape.exch_ns.tolist()
-        if not exch:
-            log.warning("node market: the capture has no events; the books stay empty")
-            self.holding = True
-            await stop.wait()
-            return
         plain = [k for k in self.keys if not self.delays_ms.get(k)]
         late = {k: self.delays_ms[k] * MS for k in self.keys if self.delays_ms.get(k)}
-        queues: dict[str, deque[tuple[int, int]]] = {k: deque() for k in late}
-        span = max(1, exch[-1] - exch[0])
+        queues: dict[str, Late] = {k: deque() for k in late}
         while not stop.is_set():
-            start, first = self.now(), exch[0]
-            for i, t in enumerate(exch):
-                due = start + int((t - first) / self.speed)
-                if not await self._until(due, stop, queues):
-                    return
-                at = self.clock.ns = max(self.clock.ns, self.now())
-                for key in plain:
-                    if (pending := self.deliver(key, i, at)) is not None:
-                        await pending
-                for key, q in queues.items():
-                    q.append((due + late[key], i))
-                self.events += 1
+            start, first, last = self.now(), None, None
+            for tape in self.kept if self.kept is not None else self.source.tapes(self.instrument):
+                deliver = self.deliver_for(tape)
+                exch = tape.exch_ns.tolist()
+                first = exch[0] if first is None and exch else first
+                for i, t in enumerate(exch):
+                    due = start + int((t - first) / self.speed)
+                    if not await self._until(due, stop, queues):
+                        return
+                    at = self.clock.ns = max(self.clock.ns, self.now())
+                    for key in plain:
+                        if (pending := deliver(key, i, at)) is not None:
+                            await pending
+                    for key, q in queues.items():
+                        q.append((due + late[key], deliver, i))
+                    self.events += 1
+                last = exch[-1] if exch else last
+            if first is None:
+                log.warning("node market: %s has no events; the books stay empty", self.source.name)
+                self.holding = True
+                await stop.wait()
+                return
             self.loops += 1
             if self.at_end == "hold":
                 self.holding = True
-                log.info("node market: the capture ended; the books hold")
+                log.info("node market: the replay ended; the books hold")
                 await self._drain_late(queues, stop)
                 await stop.wait()
                 return
-            log.info("node market: the capture ended (%d); playing it again (%.0f s)", self.loops, span / 1e9)
+            span = max(1, (last or first) - first)
+            log.info("node market: the replay ended (%d); playing it again (%.0f s)", self.loops, span / 1e9)
 
-    async def _until(self, due: int, stop: asyncio.Event, queues: dict[str, deque[tuple[int, int]]]) -> bool:
+    async def _until(self, due: int, stop: asyncio.Event, queues: dict[str, Late]) -> bool:
         """Deliver the late venues' events as they fall due, until ``due``; False when the node
         stops meanwhile. Behind time (a slow machine, speed too high) it still yields to the
         event loop now and then, so that the servers answer."""
@@ -86,8 +100,8 @@ class ReplayMarket:
                 at = self.clock.ns = max(self.clock.ns, now)
                 for key, q in queues.items():
                     while q and q[0][0] <= now:
-                        _, j = q.popleft()
-                        if (pending := self.deliver(key, j, at)) is not None:
+                        _, deliver, j = q.popleft()
+                        if (pending := deliver(key, j, at)) is not None:
                             await pending
             if now >= due:
                 self._behind += 1
@@ -99,14 +113,14 @@ class ReplayMarket:
             if stop.is_set():
                 return False
 
-    async def _drain_late(self, queues: dict[str, deque[tuple[int, int]]], stop: asyncio.Event) -> None:
+    async def _drain_late(self, queues: dict[str, Late], stop: asyncio.Event) -> None:
         last = max((q[-1][0] for q in queues.values() if q), default=0)
         if last:
             await self._until(last, stop, queues)
 
-    def describe(self, capture: str) -> str:
+    def describe(self) -> str:
         state = "holding at its end" if self.holding else f"{self.at_end}, {self.loops} loops"
-        return f"replay {capture} x{self.speed:g} ({state})"
+        return f"replay {self.source.name} x{self.speed:g} ({state})"
 
 
 @dataclass
@@ -142,5 +156,5 @@ class LiveMarket:
             if self.listener.wants_books(key):
                 await self.listener.on_book(key, book)
 
-    def describe(self, capture: str) -> str:
+    def describe(self) -> str:
         return f"live {self.source} ({self.events} book updates)"

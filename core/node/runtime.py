@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from alephtx.core.config.resources import config_file, sample_capture
+from alephtx.core.data.catalog import Catalog, CatalogError
+from alephtx.core.data.source import MarketSource
 from alephtx.core.engine.api import EngineAPI
 from alephtx.core.engine.clock import MarketClock
 from alephtx.core.engine.engine import Engine
 from alephtx.core.engine.service import LocalEngine, VenueStatus
 from alephtx.core.engine.tickets import TicketBook
+from alephtx.core.errors import FieldError
 from alephtx.core.journal import Journal, SqliteJournal, StrategyChange
 from alephtx.core.journal.events import Reconciled
 from alephtx.core.metrics import Metrics
@@ -36,7 +39,7 @@ from alephtx.core.node.config import NodeConfig
 from alephtx.core.node.market import LiveMarket, ReplayMarket
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.redact import redact
-from alephtx.core.replay.driver import make_deliver
+from alephtx.core.replay.driver import Deliver, make_deliver
 from alephtx.core.replay.tape import Tape
 from alephtx.core.risk import RiskEngine, load_limits
 from alephtx.core.risk.state_store import RiskStateStore
@@ -69,7 +72,7 @@ class Node:
     live_catch_ups: dict[str, int] = field(default_factory=dict)  # by venue name: after reconnects
     market: ReplayMarket | LiveMarket | None = None
     notes: list[str] = field(default_factory=list)  # what start-up decided (a fallback), for the operator
-    capture: Path | None = None
+    source: MarketSource | None = None
     grpc: Any = None
     bridge: Any = None
     bus: Any = None
@@ -113,9 +116,7 @@ class Node:
         self.folder.mkdir(parents=True, exist_ok=True)
         limits_path = Path(cfg.risk.limits) if cfg.risk.limits else config_file("risk.toml")
         limits = load_limits(limits_path)
-        self.capture = Path(cfg.market.capture) if cfg.market.capture else sample_capture()
-        if not self.capture.is_file():
-            raise NodeError(f"market.capture: {self.capture} is not a file")
+        self.source = self._market_source()
         journal = self._journal()
         try:
             await self._start_engine(journal, limits)
@@ -281,25 +282,50 @@ class Node:
             stream, self.venues, _Listener(self), self.engine.on_mid, self._clock, f"{m.live} {market.symbol}"
         )
 
+    def _market_source(self) -> MarketSource:
+        """The capture or the dataset of [market]; a capture must be a file, a dataset in its catalog."""
+        m = self.config.market
+        if m.dataset:
+            try:
+                catalog = Catalog(m.catalog or self.data_dir / "catalog")
+                return MarketSource.of_dataset(catalog, m.dataset, m.from_, m.to)
+            except CatalogError as exc:
+                raise NodeError(f"market.dataset: {exc}") from None
+            except FieldError as exc:
+                raise NodeError(f"market.{exc}") from None
+        capture = Path(m.capture) if m.capture else sample_capture()
+        if not capture.is_file():
+            raise NodeError(f"market.capture: {capture} is not a file")
+        return MarketSource.of_capture(capture)
+
     async def _start_replay(self) -> None:
-        assert self.capture is not None
+        assert self.source is not None
         first = self.engine.instruments[next(iter(self.venues))]
-        tape = Tape.cached(self.capture, first)
         for key in self.venues:
             inst = self.engine.instruments[key]
             if (inst.price_precision, inst.size_precision) != (first.price_precision, first.size_precision):
-                raise NodeError(f"venue {inst.venue}: tick and lot sizes must match the first venue's (one capture)")
-        deliver = make_deliver(
-            tape, self.venues, listener=_Listener(self), on_mid=self.engine.on_mid, now=self._clock.now
-        )
+                raise NodeError(f"venue {inst.venue}: tick and lot sizes must match the first venue's (one market)")
+            try:
+                self.source.check(inst)
+            except FieldError as exc:
+                raise NodeError(f"venue {inst.venue}: {exc}") from None
+
+        def deliver_for(tape: Tape) -> Deliver:
+            return make_deliver(
+                tape, self.venues, listener=_Listener(self), on_mid=self.engine.on_mid, now=self._clock.now
+            )
+
         self.market = ReplayMarket(
-            tape,
-            deliver,
+            self.source,
+            first,
+            deliver_for,
             list(self.venues),
             {k: self._section(k).delay_ms for k in self.venues},
             self._clock,
             self.config.market.speed,
             self.config.market.at_end,
+            # A capture is decoded here (a damaged one stops the start, not the market later).
+            kept=list(self.source.tapes(first)) if self.source.is_capture else None,
         )
 
     async def _start_bridge(self) -> None:
@@ -533,7 +559,7 @@ class Node:
 
     def venue_status(self) -> list[VenueStatus]:
         halted = self.engine.risk.halted_venues if self.engine is not None else {}
-        where = self.market.describe(self.capture.name if self.capture else "?") if self.market else "not started"
+        where = self.market.describe() if self.market else "not started"
         out = [
             VenueStatus(v.name, "paper", True, where, halted.get(v.name, ""), self._reconciliation(v.name))
             for v in self.venues.values()

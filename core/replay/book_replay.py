@@ -35,6 +35,24 @@ class ReplaySummary:
     venue: str = ""  # whose capture it is: binance-usdm, binance (spot), hyperliquid
     stale: bool = False  # the book broke (a gap) and no snapshot came after: its top is not the market's
     error: str = ""  # why the capture could not be read to its end ("" when it was)
+    empty: str = "the capture is empty"  # what an empty read is called (a dataset's range says so)
+
+    def count(self, status: int, levels: int) -> None:
+        """One depth message's outcome in the book sync."""
+        if status in (APPLIED, CROSSED):
+            self.level_updates += levels
+            self.crossed += status == CROSSED
+        elif status == SKIPPED_OLD:
+            self.skipped_old += 1
+        elif status == GAP:
+            self.gaps += 1
+
+    def finish(self, book: Any, sync: BookSync) -> None:
+        """The end state: the top, the diffs still waiting, whether the book is stale."""
+        self.waiting = sync.buffered
+        self.best_bid = book.best_bid()
+        self.best_ask = book.best_ask()
+        self.stale = bool(getattr(book, "stale", False)) and self.book_built
 
     @property
     def book_built(self) -> bool:
@@ -55,7 +73,7 @@ class ReplaySummary:
         if self.error:
             out.append(self.error)
         if not self.lines:
-            out.append("the capture is empty")
+            out.append(self.empty)
         elif not self.book_built:
             why = "no depth snapshot" if self.waiting else "no depth message could be read"
             out.append(f"no book could be built ({why})")
@@ -90,15 +108,7 @@ def replay_book(
     cap = reader_for(path, instrument)
     s = ReplaySummary()
 
-    def count(st: int, levels: int) -> None:
-        if st in (APPLIED, CROSSED):
-            s.level_updates += levels
-            s.crossed += st == CROSSED
-        elif st == SKIPPED_OLD:
-            s.skipped_old += 1
-        elif st == GAP:
-            s.gaps += 1
-
+    count = s.count
     t0 = time.perf_counter()
     for n, ev in enumerate(cap):
         if on_event is not None:
@@ -139,9 +149,6 @@ def replay_book(
     if on_progress is not None:
         on_progress(cap.size, cap.size)
     s.seconds = time.perf_counter() - t0
-    s.waiting = sync.buffered
-    s.best_bid = book.best_bid()
-    s.best_ask = book.best_ask()
-    s.stale = bool(getattr(book, "stale", False)) and s.book_built
+    s.finish(book, sync)
     s.lines, s.market, s.venue, s.error = cap.lines, cap.market, cap.venue, cap.error
     return s

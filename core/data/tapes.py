@@ -1,0 +1,202 @@
+"""A catalog dataset replayed as a stream of tapes: memory bounded by a window, not by the range.
+
+A capture is decoded whole into one tape (``core/replay/tape.py``): 9.2 MB for six minutes of
+BTCUSDT, so about 2 GB for a day. A dataset of the catalog is read instead in windows of
+``window`` book rows (a slice of the Parquet file: polars reads only the row groups it covers),
+each window made into a small tape of the same columns, so every consumer of tapes (the replay
+driver, the session, the node's market) plays a month with the memory of a window.
+``source.ahead`` reads the next window in a thread while this one is replayed.
+
+Order: the sources (imported files) in the order of their first exchange time; within a source,
+its days in order and, within a day, the messages in the order of the file they came from (the
+``msg`` number every kind carries): book and trades merged back as they were received. A message
+whose exchange time falls on the next UTC day than one received just before it is replayed with
+its day (the catalog is partitioned by exchange time).
+
+``start_ns``/``end_ns`` keep the messages whose exchange time is in [start, end): days outside
+are not read at all. A book synchronises on the first snapshot of the range (a range that starts
+after a capture's only snapshot has none: the book stays unsynchronised, and the summary says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from alephtx.core.data.catalog import DAY_NS, Catalog
+from alephtx.core.replay.tape import DEPTH, SNAPSHOT, TRADE, Tape
+
+WINDOW = 262_144  # book rows read at a time (two row groups as the catalog writes them)
+_BOOK = ("recv_ns", "exch_ns", "msg", "snapshot", "first_id", "final_id", "prev_id", "side", "price", "size")
+_TRADES = ("recv_ns", "exch_ns", "msg", "trade_id", "price", "size", "aggressor")
+Cols = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One source's rows of one day: a book file and a trades file (either may be missing)."""
+
+    source: str
+    day: str
+    book: Path | None
+    trades: Path | None
+
+
+def parts(catalog: Catalog, name: str, start_ns: int | None = None, end_ns: int | None = None) -> list[Part]:
+    """The files a replay of ``name`` over [start, end) reads, in replay order."""
+    ds = catalog.dataset(name)
+    book_dir, trade_dir = catalog.folder(ds, "book"), catalog.folder(ds, "trades")
+    out = []
+    for imp in sorted(ds.imports, key=lambda i: (i.first_exch_ns, i.source)):
+        for day in sorted(imp.days):
+            day_ns = int(np.datetime64(day, "D").astype("datetime64[ns]").astype(np.int64))
+            if (start_ns is not None and day_ns + DAY_NS <= start_ns) or (end_ns is not None and day_ns >= end_ns):
+                continue
+            b = book_dir / f"date={day}" / f"{imp.source}.parquet"
+            t = trade_dir / f"date={day}" / f"{imp.source}.parquet"
+            if b.exists() or t.exists():
+                out.append(Part(imp.source, day, b if b.exists() else None, t if t.exists() else None))
+    return out
+
+
+def tapes(
+    catalog: Catalog,
+    name: str,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    window: int = WINDOW,
+) -> Iterator[Tape]:
+    """The dataset's events as consecutive tapes of about ``window`` book rows each (see the
+    module's docstring). Each tape's level arrays are its own: an event of one tape never points
+    into another's."""
+    for part in parts(catalog, name, start_ns, end_ns):
+        yield from _part_tapes(part, start_ns, end_ns, window)
+
+
+class _Reader:
+    """A Parquet file read in slices of rows (polars reads only the row groups a slice covers),
+    as numpy columns: splitting them at a message is a view, not a copy."""
+
+    def __init__(self, path: Path | None, columns: tuple[str, ...], window: int) -> None:
+        self.path, self.columns, self.window = path, list(columns), window
+        self.offset = 0
+        self.done = path is None
+
+    def more(self) -> Cols:
+        assert self.path is not None
+        got = pl.scan_parquet(self.path).select(self.columns).slice(self.offset, self.window).collect()
+        self.offset += got.height
+        self.done = got.height < self.window
+        return {c: got[c].to_numpy() for c in self.columns}
+
+
+def _empty(columns: tuple[str, ...]) -> Cols:
+    dtypes = {"snapshot": np.bool_, "side": np.uint8}
+    return {c: np.zeros(0, dtypes.get(c, np.int64)) for c in columns}
+
+
+def _join(a: Cols, b: Cols) -> Cols:
+    return b if not len(a["msg"]) else {c: np.concatenate([a[c], b[c]]) for c in a}
+
+
+def _cut(cols: Cols, at: int) -> tuple[Cols, Cols]:
+    return {c: v[:at] for c, v in cols.items()}, {c: v[at:] for c, v in cols.items()}
+
+
+def _part_tapes(part: Part, start_ns: int | None, end_ns: int | None, window: int) -> Iterator[Tape]:
+    book = _Reader(part.book, _BOOK, window)
+    trades = _Reader(part.trades, _TRADES, window)
+    held = _empty(_BOOK)  # the rows of the last message read, which may go on in the next slice
+    pending = _empty(_TRADES)  # trades read but not yet merged
+    while True:
+        upto: int | None = None  # merge the trades received before this message (None: all)
+        ready: list[Cols]
+        if book.done:
+            ready, held = [held], _empty(_BOOK)
+        else:
+            rows = book.more()
+            if book.done or not len(rows["msg"]):
+                ready, held = [held, rows], _empty(_BOOK)
+            else:
+                upto = int(rows["msg"][-1])
+                head, tail = _cut(rows, int(np.searchsorted(rows["msg"], upto, "left")))
+                if len(held["msg"]) and held["msg"][0] == upto:  # one message longer than a slice
+                    ready, held = [], _join(held, tail)
+                else:
+                    ready, held = [held, head], tail
+        while not trades.done and (upto is None or not len(pending["msg"]) or pending["msg"][-1] < upto):
+            pending = _join(pending, trades.more())
+        if upto is None:
+            took, pending = pending, _empty(_TRADES)
+        else:
+            took, pending = _cut(pending, int(np.searchsorted(pending["msg"], upto, "left")))
+        ready = [r for r in ready if len(r["msg"])]
+        if start_ns is not None or end_ns is not None:
+            ready, took = [_within(r, start_ns, end_ns) for r in ready], _within(took, start_ns, end_ns)
+        if any(len(r["msg"]) for r in ready) or len(took["msg"]):
+            yield _tape(ready, took)
+        if book.done and not len(held["msg"]) and trades.done and not len(pending["msg"]):
+            return
+
+
+def _within(cols: Cols, start_ns: int | None, end_ns: int | None) -> Cols:
+    t = cols["exch_ns"]
+    keep = np.ones(len(t), dtype=bool)
+    if start_ns is not None:
+        keep &= t >= start_ns
+    if end_ns is not None:
+        keep &= t < end_ns
+    return cols if keep.all() else {c: v[keep] for c, v in cols.items()}
+
+
+def _tape(book: list[Cols], trades: Cols) -> Tape:
+    """Book rows (one per level, a message's rows together, in consecutive pieces: the rows
+    held from the last slice, then the new slice's) and trades, merged by ``msg``. Only the
+    levels are copied together; a message's own columns are read at its first row."""
+    pieces = book or [_empty(_BOOK)]
+    msg = np.concatenate([p["msg"] for p in pieces]) if len(pieces) > 1 else pieces[0]["msg"]
+    n = len(msg)
+    starts = np.flatnonzero(np.concatenate(([True], msg[1:] != msg[:-1]))) if n else np.zeros(0, np.int64)
+    ends = np.append(starts[1:], n).astype(np.int64)
+    offsets = np.cumsum([0] + [len(p["msg"]) for p in pieces])
+    which = np.searchsorted(offsets, starts, side="right") - 1
+
+    def at(col: str) -> np.ndarray:
+        """The column's value at each message's first row, wherever that row's piece is."""
+        if len(pieces) == 1:
+            return pieces[0][col][starts]
+        out = np.empty(len(starts), dtype=pieces[0][col].dtype)
+        for i, p in enumerate(pieces):
+            mine = which == i
+            out[mine] = p[col][starts[mine] - offsets[i]]
+        return out
+
+    def levels(col: str, dtype: type) -> np.ndarray:
+        return np.ascontiguousarray(np.concatenate([p[col] for p in pieces]), dtype=dtype)
+
+    sides = levels("side", np.uint8)
+    snap = at("snapshot")
+    bids = np.add.reduceat(sides.astype(np.int64), starts) if n else np.zeros(0, np.int64)
+    k = len(trades["msg"])
+    order = np.argsort(np.concatenate([msg[starts], trades["msg"]]), kind="stable")
+
+    def merge(depth: np.ndarray, trade: np.ndarray) -> np.ndarray:
+        return np.concatenate([depth.astype(np.int64, copy=False), trade.astype(np.int64, copy=False)])[order]
+
+    return Tape(
+        kind=merge(np.where(snap, SNAPSHOT, DEPTH), np.full(k, TRADE)).astype(np.uint8),
+        exch_ns=merge(at("exch_ns"), trades["exch_ns"]),
+        recv_ns=merge(at("recv_ns"), trades["recv_ns"]),
+        a=merge(np.where(snap, 0, at("first_id")), trades["trade_id"]),
+        b=merge(at("final_id"), trades["price"]),
+        c=merge(np.where(snap, bids, at("prev_id")), trades["size"]),
+        start=merge(starts, trades["aggressor"]),
+        end=merge(ends, np.zeros(k, np.int64)),
+        sides=sides,
+        prices=levels("price", np.int64),
+        qtys=levels("size", np.int64),
+    )
