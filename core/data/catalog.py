@@ -29,6 +29,7 @@ lines by reason) and stored in the manifest, with the coverage.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -188,24 +189,25 @@ class Catalog:
         sides: list[Any] = []
         prices: list[Any] = []
         sizes: list[Any] = []
-        recv: list[int] = []  # every event's receive time, in file order (out-of-order count)
+        numbers = itertools.count(1)  # every event's number in the file (msg)
         sell = Side.SELL
 
         def keep(ev: Event) -> None:
-            if isinstance(ev, TickerEvent):  # most lines: first
-                recv.append(ev.recv_ns)
-                top.append((ev.recv_ns, ev.exch_ns, len(recv), ev.update_id, ev.bid, ev.bid_qty, ev.ask, ev.ask_qty))
-            elif isinstance(ev, TradeEvent):
-                recv.append(ev.recv_ns)
+            kind = type(ev)
+            if kind is TickerEvent:  # most lines: first
+                t: Any = ev
+                top.append((t.recv_ns, t.exch_ns, next(numbers), t.update_id, t.bid, t.bid_qty, t.ask, t.ask_qty))
+            elif kind is TradeEvent:
+                t = ev
                 trades.append(
-                    (ev.recv_ns, ev.exch_ns, len(recv), ev.trade_id, ev.price, ev.quantity, int(ev.aggressor is sell))
+                    (t.recv_ns, t.exch_ns, next(numbers), t.trade_id, t.price, t.quantity, int(t.aggressor is sell))
                 )
-            elif isinstance(ev, DepthEvent):
-                recv.append(ev.recv_ns)
-                p = ev.parser
+            elif kind is DepthEvent:
+                d: Any = ev
+                p = d.parser
                 k = int(p.count)
                 book.append(
-                    (ev.recv_ns, ev.exch_ns, len(recv), ev.is_snapshot, ev.first_id, ev.final_id, ev.prev_final_id)
+                    (d.recv_ns, d.exch_ns, next(numbers), d.is_snapshot, d.first_id, d.final_id, d.prev_final_id)
                 )
                 sides.append(p.sides[:k].copy())
                 prices.append(p.prices[:k].copy())
@@ -215,16 +217,21 @@ class Catalog:
         s = replay_book(path, instrument, on_progress=on_progress, on_event=keep)
         if s.error:
             raise CatalogError(f"{path}: {s.error} (after line {s.lines:,}); nothing was imported")
-        if not recv:
+        if not (book or trades or top):
             why = "; ".join(s.problems) or "no message could be read"
             raise CatalogError(f"{path}: nothing to import ({why})")
-        times = pl.Series(recv, dtype=pl.Int64)
-        out_of_order = int((times < times.cum_max().shift(1)).sum() or 0)
         frames = {
             "book": _book_frame(book_cols, book, sides, prices, sizes),
-            "trades": pl.DataFrame(trades, schema=dict.fromkeys(trade_cols, pl.Int64), orient="row"),
-            "top": pl.DataFrame(top, schema=dict.fromkeys(top_cols, pl.Int64), orient="row"),
+            "trades": _int_frame(trade_cols, trades),
+            "top": _int_frame(top_cols, top),
         }
+        # Receive times going back, over every event in file order (the kinds merged by msg).
+        times = (
+            pl.concat([f.select("msg", "recv_ns").unique("msg", keep="first") for f in frames.values()])
+            .sort("msg")
+            .get_column("recv_ns")
+        )
+        out_of_order = int((times < times.cum_max().shift(1)).sum() or 0)
         market = s.market or "futures"
         venue = venue or s.venue or "binance-usdm"
         ds_name = f"{venue}/{market}/{instrument.symbol}"
@@ -307,6 +314,16 @@ class Catalog:
                 if found != expected:
                     problems.append(f"{name} {kind}: {found:,} rows in its files, {expected:,} in the manifest")
         return problems
+
+
+def _int_frame(cols: tuple[str, ...], rows: list[tuple[int, ...]]) -> pl.DataFrame:
+    """Rows of ints as a frame: through one numpy array (twice as fast as polars from rows)."""
+    import numpy as np
+
+    if not rows:
+        return pl.DataFrame(schema=dict.fromkeys(cols, pl.Int64))
+    arr = np.array(rows, dtype=np.int64)
+    return pl.DataFrame({c: arr[:, i] for i, c in enumerate(cols)})
 
 
 def _book_frame(
