@@ -39,24 +39,47 @@ def _day(ns: int) -> str:
 
 @data_app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Binance captures (USD-M, COIN-M or spot; .gz or text).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Captures (Binance USD-M, COIN-M or spot; Hyperliquid; .gz or text) or public-history CSV files "
+            "(Binance's trades, aggTrades, bookTicker, klines; Tardis's incremental_book_L2, trades, "
+            "book_snapshot_25, book_ticker; .csv, .gz or .zip), told apart by content."
+        ),
+    ],
     catalog: CatalogOpt = None,
-    symbol: Annotated[str | None, typer.Option(help="Instrument symbol (default: the capture's own).")] = None,
-    tick_size: Annotated[str | None, typer.Option(help="Price tick (default from config).")] = None,
-    lot_size: Annotated[str | None, typer.Option(help="Size step (default from config).")] = None,
+    symbol: Annotated[str | None, typer.Option(help="Instrument symbol (default: the file's own).")] = None,
+    tick_size: Annotated[
+        str | None,
+        typer.Option(help="Price tick (default: a capture's from config; a CSV's from its dataset, else its data)."),
+    ] = None,
+    lot_size: Annotated[str | None, typer.Option(help="Size step (default: as --tick-size).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Import captures into the catalog: one dataset per venue, market and symbol, one Parquet
     file per kind and day; integrity measured and stored. Importing a file again replaces it."""
     from alephtx.core.data.catalog import CatalogError
+    from alephtx.core.data.csv_formats import looks_like_csv
+    from alephtx.core.data.csv_import import import_csv
     from alephtx.core.replay.binance_capture import CaptureError
 
     cat = _catalog(catalog)
     cfg = _config(None).replay
-    results = []
+    results: list[dict[str, Any]] = []
     for path in files:
         if not path.is_file():
             raise fail(f"data import: {path} is not a file")
+        if looks_like_csv(path):
+            with file_progress("import", path, transient=True) as bar:
+                bar.add_task("import", total=None)  # polars reads it whole: no steps to show
+                try:
+                    ds, imp = import_csv(cat, path, symbol, tick_size, lot_size)
+                except CatalogError as exc:
+                    raise fail(f"data import: {exc}") from None
+            results.append(
+                {"file": str(path), "dataset": ds.name, "days": imp.days, "rows": imp.rows, "problems": imp.problems}
+            )
+            continue
         inst, _ = capture_instrument(cfg, path, symbol, tick_size, lot_size, "data import")
         with file_progress("import", path, transient=True) as bar:
             task = bar.add_task("import", total=path.stat().st_size)
@@ -73,13 +96,13 @@ def import_(
         print(json.dumps(results))
         return
     t = Table(title=f"Imported into {cat.root}")
-    for col in ("file", "dataset", "days", "book rows", "trades", "top", "problems"):
+    for col in ("file", "dataset", "days", "book rows", "trades", "top", "bars", "problems"):
         t.add_column(col, overflow="fold")
     for r in results:
         rows = r["rows"]
         t.add_row(
             Path(r["file"]).name, r["dataset"], ", ".join(r["days"]), f"{rows['book']:,}", f"{rows['trades']:,}",
-            f"{rows['top']:,}", "; ".join(r["problems"]) or "none",
+            f"{rows['top']:,}", f"{rows.get('bars', 0):,}", "; ".join(r["problems"]) or "none",
         )  # fmt: skip
     console.print(t)
 
@@ -98,7 +121,7 @@ def ls(catalog: CatalogOpt = None, json_out: JsonOpt = False) -> None:
         {
             "dataset": name,
             "days": ds.days,
-            "rows": {k: ds.rows(k) for k in ("book", "trades", "top")},
+            "rows": {k: ds.rows(k) for k in ("book", "trades", "top", "bars")},
             "from": _day(ds.coverage_ns[0]),
             "to": _day(ds.coverage_ns[1]),
             "gaps": sum(i.gaps for i in ds.imports),
@@ -113,12 +136,12 @@ def ls(catalog: CatalogOpt = None, json_out: JsonOpt = False) -> None:
         console.print(f"no dataset in {cat.root} (aleph data import FILE)")
         return
     t = Table(title=f"Catalog {cat.root}")
-    for col in ("dataset", "days", "book rows", "trades", "top", "from (UTC)", "to (UTC)", "gaps", "files"):
+    for col in ("dataset", "days", "book rows", "trades", "top", "bars", "from (UTC)", "to (UTC)", "gaps", "files"):
         t.add_column(col, overflow="fold")
     for r in rows:
         t.add_row(
             r["dataset"], str(len(r["days"])), f"{r['rows']['book']:,}", f"{r['rows']['trades']:,}",
-            f"{r['rows']['top']:,}", r["from"], r["to"], str(r["gaps"]), str(r["files"]),
+            f"{r['rows']['top']:,}", f"{r['rows']['bars']:,}", r["from"], r["to"], str(r["gaps"]), str(r["files"]),
         )  # fmt: skip
     console.print(t)
 

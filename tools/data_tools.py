@@ -42,7 +42,7 @@ def register(tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: A
     @tool(read)
     def list_datasets() -> list[dict[str, Any]]:
         """The recorded market data in the catalog: each dataset (venue/market/symbol), its UTC
-        days, rows by kind (book, trades, top), coverage and sequence gaps."""
+        days, rows by kind (book, trades, top, bars), coverage and sequence gaps."""
         out = []
         for name, ds in open_catalog().datasets().items():
             first, last = ds.coverage_ns
@@ -50,7 +50,7 @@ def register(tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: A
                 {
                     "dataset": name,
                     "days": ds.days,
-                    "rows": {k: ds.rows(k) for k in ("book", "trades", "top")},
+                    "rows": {k: ds.rows(k) for k in ("book", "trades", "top", "bars")},
                     "from_utc": dt.datetime.fromtimestamp(first / 1e9, tz=dt.UTC).isoformat() if first else None,
                     "to_utc": dt.datetime.fromtimestamp(last / 1e9, tz=dt.UTC).isoformat() if last else None,
                     "gaps": sum(i.gaps for i in ds.imports),

@@ -14,7 +14,7 @@ from alephtx.core.data.tapes import parts
 from alephtx.core.model import Instrument
 from alephtx.core.replay.binance_capture import TickerEvent
 from alephtx.core.replay.book_replay import ReplaySummary
-from alephtx.core.replay.tape import SNAPSHOT, TRADE
+from alephtx.core.replay.tape import SNAPSHOT, TRADE, Tape
 
 
 def replay_dataset(
@@ -30,26 +30,8 @@ def replay_dataset(
     total, done = source.events_hint(), 0
     t0 = time.perf_counter()
     for tape in source.tapes(instrument):
-        kinds, recv = tape.kind.tolist(), tape.recv_ns.tolist()
-        a, b, c = tape.a.tolist(), tape.b.tolist(), tape.c.tolist()
-        starts, ends = tape.start.tolist(), tape.end.tolist()
-        sides, prices, qtys = tape.sides, tape.prices, tape.qtys
-        for i, kind in enumerate(kinds):
-            if kind == TRADE:
-                s.messages["trade"] += 1
-            elif kind == SNAPSHOT:
-                s.messages["snapshot"] += 1
-                lo, hi = starts[i], ends[i]
-                mid = lo + c[i]
-                for st, levels in sync.on_snapshot(prices[lo:mid], qtys[lo:mid], prices[mid:hi], qtys[mid:hi], b[i]):
-                    s.count(st, levels)
-            else:
-                s.messages["depth"] += 1
-                s.count(sync.on_diff(a[i], b[i], c[i], sides, prices, qtys, starts[i], ends[i]), ends[i] - starts[i])
-        if recv:
-            s.first_recv_ns = s.first_recv_ns or recv[0]
-            s.last_recv_ns = recv[-1]
-        done += len(kinds)
+        feed(s, sync, tape)
+        done += len(tape)
         if on_progress is not None:
             on_progress(done, max(total, done))
     s.lines = done
@@ -57,6 +39,29 @@ def replay_dataset(
     s.finish(book, sync)
     s.last_ticker = _last_top(source)
     return s
+
+
+def feed(s: ReplaySummary, sync: BookSync, tape: Tape) -> None:
+    """A tape's events through ``sync``, counted in ``s``."""
+    kinds, recv = tape.kind.tolist(), tape.recv_ns.tolist()
+    a, b, c = tape.a.tolist(), tape.b.tolist(), tape.c.tolist()
+    starts, ends = tape.start.tolist(), tape.end.tolist()
+    sides, prices, qtys = tape.sides, tape.prices, tape.qtys
+    for i, kind in enumerate(kinds):
+        if kind == TRADE:
+            s.messages["trade"] += 1
+        elif kind == SNAPSHOT:
+            s.messages["snapshot"] += 1
+            lo, hi = starts[i], ends[i]
+            mid = lo + c[i]
+            for st, levels in sync.on_snapshot(prices[lo:mid], qtys[lo:mid], prices[mid:hi], qtys[mid:hi], b[i]):
+                s.count(st, levels)
+        else:
+            s.messages["depth"] += 1
+            s.count(sync.on_diff(a[i], b[i], c[i], sides, prices, qtys, starts[i], ends[i]), ends[i] - starts[i])
+    if recv:
+        s.first_recv_ns = s.first_recv_ns or recv[0]
+        s.last_recv_ns = recv[-1]
 
 
 def _last_top(source: MarketSource) -> TickerEvent | None:

@@ -15,7 +15,10 @@ times are ns since the epoch, UTC):
 - ``trades``: ``recv_ns``, ``exch_ns``, ``msg``, ``trade_id``, ``price``, ``size``, ``aggressor``
   (1 sell);
 - ``top``: the venue's top of book (Binance's bookTicker): ``recv_ns``, ``exch_ns``, ``msg``,
-  ``update_id``, ``bid``, ``bid_size``, ``ask``, ``ask_size``.
+  ``update_id``, ``bid``, ``bid_size``, ``ask``, ``ask_size``;
+- ``bars``: OHLCV bars as a venue publishes them (Binance's klines): ``recv_ns`` and ``exch_ns``
+  (the bar's open time), ``msg``, ``close_ns``, ``open``, ``high``, ``low``, ``close``,
+  ``volume``, ``trades``.
 
 ``msg`` numbers every message of a source file from 1, whatever its kind: a replay from the
 catalog merges the kinds back into the file's order by it (``core/data/tapes.py``).
@@ -45,7 +48,7 @@ from alephtx.core.replay.book_replay import replay_book
 
 MANIFEST = "catalog.json"
 VERSION = 2  # 2: every kind numbers its messages (msg), so that a replay restores the file's order
-KINDS = ("book", "trades", "top")
+KINDS = ("book", "trades", "top", "bars")
 DAY_NS = 86_400 * 10**9
 ROW_GROUP = 131_072
 _NAME = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -225,15 +228,15 @@ class Catalog:
             "trades": _int_frame(trade_cols, trades),
             "top": _int_frame(top_cols, top),
         }
-        # Receive times going back, over every event in file order (the kinds merged by msg).
-        times = (
-            pl.concat([f.select("msg", "recv_ns").unique("msg", keep="first") for f in frames.values()])
-            .sort("msg")
-            .get_column("recv_ns")
+        return self.store(
+            _NAME.sub("_", path.name), frames, venue or s.venue or "binance-usdm", s.market or "futures", instrument, s
         )
-        out_of_order = int((times < times.cum_max().shift(1)).sum() or 0)
-        market = s.market or "futures"
-        venue = venue or s.venue or "binance-usdm"
+
+    def store(
+        self, source: str, frames: dict[str, pl.DataFrame], venue: str, market: str, instrument: Instrument, s: Any
+    ) -> tuple[Dataset, DatasetImport]:
+        """Rows of one source file (``frames`` by kind, the module's columns) into the dataset of
+        ``venue/market/symbol``, with the integrity ``s`` measured on them (a ReplaySummary)."""
         ds_name = f"{venue}/{market}/{instrument.symbol}"
         datasets = self.datasets()
         ds = datasets.get(ds_name) or Dataset(
@@ -248,15 +251,23 @@ class Catalog:
         if (ds.price_precision, ds.size_precision) != (instrument.price_precision, instrument.size_precision):
             raise CatalogError(
                 f"dataset {ds_name} is stored at tick {ds.tick_size} and lot {ds.lot_size}; "
-                f"{path.name} was read at {instrument.tick_size} and {instrument.lot_size}"
+                f"{source} was read at {instrument.tick_size} and {instrument.lot_size}"
             )
-        source = _NAME.sub("_", path.name)
+        # Receive times going back, over every event in file order (the kinds merged by msg).
+        present = [f for f in frames.values() if f.height]
+        times = (
+            pl.concat([f.select("msg", "recv_ns").unique("msg", keep="first") for f in present]).sort("msg")["recv_ns"]
+            if present
+            else pl.Series([], dtype=pl.Int64)
+        )
+        out_of_order = int((times < times.cum_max().shift(1)).sum() or 0)
         rows, days = {}, set()
-        for kind, frame in frames.items():
-            rows[kind] = frame.height
+        for kind in KINDS:
+            frame = frames.get(kind)
+            rows[kind] = frame.height if frame is not None else 0
             days |= self._write(ds, kind, source, frame)
-        exch = [f["exch_ns"] for f in frames.values() if f.height]
-        trade_ids = frames["trades"]["trade_id"]
+        exch = [f["exch_ns"] for f in present]
+        trade_ids = frames["trades"]["trade_id"] if "trades" in frames else pl.Series([], dtype=pl.Int64)
         result = DatasetImport(
             source=source,
             rows=rows,
@@ -278,12 +289,12 @@ class Catalog:
         self._save(datasets)
         return ds, result
 
-    def _write(self, ds: Dataset, kind: str, source: str, frame: pl.DataFrame) -> set[str]:
+    def _write(self, ds: Dataset, kind: str, source: str, frame: pl.DataFrame | None) -> set[str]:
         """One Parquet file per UTC day of ``frame``; this source's earlier files of the kind go."""
         folder = self.folder(ds, kind)
         for old in folder.glob(f"date=*/{source}.parquet"):
             old.unlink()
-        if not frame.height:
+        if frame is None or not frame.height:
             return set()
         frame = frame.with_columns((pl.col("exch_ns") // DAY_NS).alias("_day"))
         days = set()

@@ -7,9 +7,10 @@ each window made into a small tape of the same columns, so every consumer of tap
 driver, the session, the node's market) plays a month with the memory of a window.
 ``source.ahead`` reads the next window in a thread while this one is replayed.
 
-Order: the sources (imported files) in the order of their first exchange time; within a source,
-its days in order and, within a day, the messages in the order of the file they came from (the
-``msg`` number every kind carries): book and trades merged back as they were received. A message
+Order: day by day; within a day, the messages of one source (an imported file) in the order of
+the file they came from (the ``msg`` number every kind carries: book and trades merged back as
+they were received), and several sources of one day (a Tardis book file and its trades file, two
+captures) merged by receive time, each keeping its own order. A message
 whose exchange time falls on the next UTC day than one received just before it is replayed with
 its day (the catalog is partitioned by exchange time).
 
@@ -31,7 +32,18 @@ from alephtx.core.data.catalog import DAY_NS, Catalog
 from alephtx.core.replay.tape import DEPTH, SNAPSHOT, TRADE, Tape
 
 WINDOW = 262_144  # book rows read at a time (two row groups as the catalog writes them)
-_BOOK = ("recv_ns", "exch_ns", "msg", "snapshot", "first_id", "final_id", "prev_id", "side", "price", "size")
+BOOK_COLUMNS = _BOOK = (
+    "recv_ns",
+    "exch_ns",
+    "msg",
+    "snapshot",
+    "first_id",
+    "final_id",
+    "prev_id",
+    "side",
+    "price",
+    "size",
+)
 _TRADES = ("recv_ns", "exch_ns", "msg", "trade_id", "price", "size", "aggressor")
 Cols = dict[str, np.ndarray]
 
@@ -73,8 +85,74 @@ def tapes(
     """The dataset's events as consecutive tapes of about ``window`` book rows each (see the
     module's docstring). Each tape's level arrays are its own: an event of one tape never points
     into another's."""
+    by_day: dict[str, list[Part]] = {}
     for part in parts(catalog, name, start_ns, end_ns):
-        yield from _part_tapes(part, start_ns, end_ns, window)
+        by_day.setdefault(part.day, []).append(part)
+    for day in sorted(by_day):
+        streams = [_part_tapes(p, start_ns, end_ns, window) for p in by_day[day]]
+        yield from streams[0] if len(streams) == 1 else merged(streams)
+
+
+def merged(streams: list[Iterator[Tape]]) -> Iterator[Tape]:
+    """Several sources of one day (a Tardis book file and its trades file, two captures) as one
+    stream of tapes in receive-time order; each source keeps its own order (ties go to the
+    source listed first). Memory: one tape of each source at a time."""
+    heads: list[Tape | None] = [next(s, None) for s in streams]
+    at = [0] * len(streams)  # the next event of each head
+    while any(h is not None for h in heads):
+        # Receive time made non-decreasing within each tape (a source's own order is kept even
+        # where its clock went back), and a boundary every source has read up to.
+        marks = [np.maximum.accumulate(h.recv_ns) if h is not None else None for h in heads]
+        boundary = min(int(m[-1]) for m in marks if m is not None and len(m))
+        pieces = []
+        for i, (h, m) in enumerate(zip(heads, marks, strict=True)):
+            if h is None or m is None:
+                continue
+            upto = int(np.searchsorted(m, boundary, side="right"))
+            if upto > at[i]:
+                pieces.append((i, h, at[i], upto, m))
+            at[i] = upto
+            if upto >= len(h):
+                heads[i], at[i] = next(streams[i], None), 0
+        if pieces:
+            yield _interleave(pieces)
+
+
+def _interleave(pieces: list[tuple[int, Tape, int, int, np.ndarray]]) -> Tape:
+    """Events [lo, hi) of each piece's tape in one tape, ordered by (mark, source, index); each
+    piece's levels copied after the previous piece's."""
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("kind", "exch_ns", "recv_ns", "a", "b", "c", "start", "end")}
+    sides, prices, qtys, keys = [], [], [], []
+    offset = 0
+    for source, t, lo, hi, marks in pieces:
+        kind = t.kind[lo:hi]
+        book = kind != TRADE
+        first = t.start[lo:hi][book]
+        l0 = int(first[0]) if len(first) else 0
+        l1 = int(t.end[lo:hi][book].max()) if len(first) else 0
+        start, end = t.start[lo:hi].copy(), t.end[lo:hi].copy()
+        start[book] += offset - l0  # a trade's start is its aggressor: not moved
+        end[book] += offset - l0
+        for name, v in (
+            ("kind", kind),
+            ("exch_ns", t.exch_ns[lo:hi]),
+            ("recv_ns", t.recv_ns[lo:hi]),
+            ("a", t.a[lo:hi]),
+            ("b", t.b[lo:hi]),
+            ("c", t.c[lo:hi]),
+            ("start", start),
+            ("end", end),
+        ):
+            cols[name].append(v)  # fmt: skip
+        sides.append(t.sides[l0:l1])
+        prices.append(t.prices[l0:l1])
+        qtys.append(t.qtys[l0:l1])
+        keys.append(np.stack([marks[lo:hi], np.full(hi - lo, source), np.arange(lo, hi)]))
+        offset += l1 - l0
+    k = np.concatenate(keys, axis=1)
+    order = np.lexsort((k[2], k[1], k[0]))
+    out = {name: np.concatenate(v)[order] for name, v in cols.items()}
+    return Tape(**out, sides=np.concatenate(sides), prices=np.concatenate(prices), qtys=np.concatenate(qtys))  # type: ignore[arg-type]
 
 
 class _Reader:
@@ -200,3 +278,8 @@ def _tape(book: list[Cols], trades: Cols) -> Tape:
         prices=levels("price", np.int64),
         qtys=levels("size", np.int64),
     )
+
+
+def tape_of(book: Cols, trades: Cols | None = None) -> Tape:
+    """A tape of whole messages given as columns (a CSV's book read in one piece)."""
+    return _tape([book] if len(book["msg"]) else [], trades if trades is not None else _empty(_TRADES))

@@ -36,6 +36,8 @@ class ReplaySummary:
     stale: bool = False  # the book broke (a gap) and no snapshot came after: its top is not the market's
     error: str = ""  # why the capture could not be read to its end ("" when it was)
     empty: str = "the capture is empty"  # what an empty read is called (a dataset's range says so)
+    books: bool = True  # whether the source carries a book at all (a CSV of trades does not)
+    bad_groups: list[tuple[str, int, int]] = field(default_factory=list)  # counted elsewhere (a CSV's)
 
     def count(self, status: int, levels: int) -> None:
         """One depth message's outcome in the book sync."""
@@ -64,7 +66,7 @@ class ReplaySummary:
         for b in self.bad_lines:
             reason = b.error.split(" (at ", 1)[0]  # the same rule broken at different places
             out.setdefault(reason, []).append(b.line_no)
-        return [(r, len(nos), nos[0]) for r, nos in out.items()]
+        return [(r, len(nos), nos[0]) for r, nos in out.items()] + self.bad_groups
 
     @property
     def problems(self) -> list[str]:
@@ -74,10 +76,10 @@ class ReplaySummary:
             out.append(self.error)
         if not self.lines:
             out.append(self.empty)
-        elif not self.book_built:
+        elif self.books and not self.book_built:
             why = "no depth snapshot" if self.waiting else "no depth message could be read"
             out.append(f"no book could be built ({why})")
-        elif self.stale:
+        elif self.books and self.stale:
             out.append("the book is stale at the end: a sequence gap with no snapshot after it")
         return out
 

@@ -54,7 +54,7 @@ def plain_counts(path: Path) -> tuple[dict[str, int], dict[int, tuple[int, int, 
             minutes[ev.exch_ns // 60_000_000_000 * 60].append(ev.price)
         elif isinstance(ev, TickerEvent):
             rows["top"] += 1
-    return dict(rows), {m: (max(p), min(p), len(p)) for m, p in minutes.items()}
+    return {**rows, "bars": 0}, {m: (max(p), min(p), len(p)) for m, p in minutes.items()}  # captures carry no bars
 
 
 def test_import_ls_show_verify_against_the_capture_read_in_plain_python(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_import_ls_show_verify_against_the_capture_read_in_plain_python(tmp_path
     rows, minutes = plain_counts(sample)
     listed = {d["dataset"]: d for d in env.json("ls")}
     assert listed["binance-usdm/futures/BTCUSDT"]["rows"] == rows, (listed, rows)
-    assert listed["binance/spot/BTCUSDT"]["rows"] == {"book": 44, "trades": 0, "top": 0}
+    assert listed["binance/spot/BTCUSDT"]["rows"] == {"book": 44, "trades": 0, "top": 0, "bars": 0}
     again = env.json("import", str(sample))  # a second import replaces the first
     assert again[0]["rows"] == rows
     listed = {d["dataset"]: d for d in env.json("ls")}
