@@ -257,3 +257,81 @@ def verify(catalog: CatalogOpt = None, json_out: JsonOpt = False) -> None:
         console.print(f"{n} dataset(s) checked: {'ok' if not problems else f'{len(problems)} problem(s)'}")
     if problems:
         raise typer.Exit(1)
+
+
+@data_app.command("record")
+def record(
+    venue: Annotated[str, typer.Argument(help="A venue kind with public streams (see `aleph venues`).")],
+    symbols: Annotated[list[str], typer.Argument(help="The venue's symbols, e.g. BTCUSDT (OKX: BTC-USDT-SWAP).")],
+    hours: Annotated[
+        float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).", min=0.0001)
+    ] = None,
+    rotate_minutes: Annotated[float, typer.Option(help="Close a file and import it this often.", min=0.01)] = 60.0,
+    folder: Annotated[
+        Path | None, typer.Option(help="Where the captures go (default: recordings/ in the data folder).")
+    ] = None,
+    catalog: CatalogOpt = None,
+    no_import: Annotated[bool, typer.Option("--no-import", help="Keep the captures; import nothing.")] = False,
+    rest_url: Annotated[str, typer.Option(help="Override the venue's REST URL (an emulator).")] = "",
+    ws_url: Annotated[str, typer.Option(help="Override the venue's WebSocket URL.")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a venue's public book and trades: captures rotated every --rotate-minutes and at
+    UTC midnight, each imported into the catalog as it closes (docs/data.md)."""
+    import asyncio
+    import signal
+
+    from rich.live import Live
+
+    from alephtx.core.data.catalog import CatalogError
+    from alephtx.core.data.recorder import Recorder
+    from alephtx.core.errors import FieldError
+    from alephtx.core.venues.registry import STREAMING
+
+    if venue not in STREAMING:
+        raise fail(f"data record: venue={venue!r}: one of {', '.join(STREAMING)} (the venues with public streams)")
+    cat = None if no_import else _catalog(catalog)
+    where = folder or data_dir() / "recordings"
+    notes: list[str] = []
+    rec = Recorder(venue, symbols, where, cat, rotate_minutes * 60, rest_url, ws_url, notes.append)
+
+    def view() -> Table:
+        t = Table(title=f"aleph data record {venue} -> {where}" + (f" (catalog {cat.root})" if cat else ""))
+        for col in ("symbol", "messages", "in this file", "files", "gaps", "last import"):
+            t.add_column(col)
+        for sym, r in rec.recordings.items():
+            t.add_row(
+                sym,
+                f"{r.total:,}",
+                f"{r.messages:,}",
+                str(len(r.files)),
+                str(r.gaps),
+                r.imported[-1] if r.imported else "",
+            )
+        return t
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        task = asyncio.create_task(rec.run(stop, hours * 3600 if hours else None))
+        with Live(view(), console=console, refresh_per_second=2, transient=json_out) as live:
+            while not task.done():
+                await asyncio.wait([task], timeout=0.5)
+                live.update(view())
+        task.result()
+
+    try:
+        asyncio.run(main())
+    except (CatalogError, FieldError) as exc:
+        raise fail(f"data record: {exc}") from None
+    summary = [
+        {"symbol": s, "messages": r.total, "gaps": r.gaps, "files": [str(f) for f in r.files], "imported": r.imported}
+        for s, r in rec.recordings.items()
+    ]
+    if json_out:
+        print(json.dumps(summary))
+    else:
+        for line in notes:
+            console.print(f"imported {line}")

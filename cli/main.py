@@ -111,12 +111,27 @@ def config(path: ConfigOpt = None) -> None:
 def capture_instrument(
     cfg: Any, path: Path, symbol: str | None, tick_size: str | None, lot_size: str | None, command: str
 ) -> tuple[Instrument, str]:
-    """The instrument a Binance capture is read at, and the symbol its streams name: its own
-    symbol (not read from a pipe, which reads once) unless ``--symbol`` says; tick and lot from
-    the flags or the ``[replay]`` configuration, which knows only its own symbol's: a capture of
-    another symbol needs them given."""
-    from alephtx.core.replay.captures import capture_symbol
+    """The instrument a capture is read at, and the symbol its streams name: a recording's from
+    its header; else its own symbol (not read from a pipe, which reads once) unless ``--symbol``
+    says, tick and lot from the flags or the ``[replay]`` configuration, which knows only its own
+    symbol's: a capture of another symbol needs them given."""
+    from alephtx.core.model.instrument import VenueRules
+    from alephtx.core.replay.captures import capture_symbol, recording_header
 
+    header = recording_header(path)  # a recording states its instrument: the flags only override
+    if header.get("tick_size") and header.get("lot_size"):
+        try:
+            inst = Instrument.from_strings(
+                header.get("venue", cfg.venue),
+                symbol or header.get("symbol", cfg.symbol),
+                "perp",
+                tick_size or header["tick_size"],
+                lot_size or header["lot_size"],
+                rules=VenueRules(contract_size=header.get("contract_size", "")),
+            )
+        except FieldError as exc:
+            raise fail(f"{command}: {exc}") from None
+        return inst, header.get("symbol", "")
     found = capture_symbol(path)
     if found and found != cfg.symbol and not (symbol or tick_size or lot_size):
         raise fail(

@@ -187,6 +187,15 @@ class Emulator(abc.ABC):
             await ws.close()
         return len(dropped)
 
+    async def drop_market_streams(self) -> int:
+        """Close every public market-data socket (a fault for tests: depth and trades die)."""
+        kinds = {"depth", "trade"}
+        dropped = [ws for ws in list(self.sockets) if kinds & set(getattr(ws, "_aleph_kinds", ()))]
+        for ws in dropped:
+            self.sockets.discard(ws)
+            await ws.close()
+        return len(dropped)
+
     def user_stream_count(self) -> int:
         return sum(1 for ws in self.sockets if "user" in getattr(ws, "_aleph_kinds", ()) and not ws.closed)
 

@@ -234,6 +234,8 @@ class BinanceCapture(CaptureReader):
                             parse_fixed(t.q, sp),
                             Side.SELL if t.m else Side.BUY,
                         )
+                    elif head.startswith(b'{"aleph"'):
+                        continue  # the recorder's header and gap markers
                     else:
                         yield BadLine(no, "unknown stream (not a Binance depth, trade or bookTicker message)")
                 except (ValueError, msgspec.DecodeError, msgspec.ValidationError) as exc:

@@ -69,8 +69,8 @@ class HyperliquidCapture(CaptureReader):
 
     def _message(self, no: int, recv: int, msg: Any) -> Iterator[Event]:
         channel = msg.get("channel") if isinstance(msg, dict) else None
-        if channel in SKIP:
-            return
+        if channel in SKIP or (isinstance(msg, dict) and "aleph" in msg):
+            return  # subscription answers, pongs, the recorder's header and gap markers
         inst = self.instrument
         pp, sp = inst.price_precision, inst.size_precision
         if channel == "l2Book":

@@ -19,6 +19,9 @@ from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, Side
 
 log = logging.getLogger("alephtx.stream")
+# What a recording says where a connection ended: the messages between it and the next
+# connection's snapshot were never received (readers skip it; the book resyncs after it).
+GAP_MARKER = '{"aleph":"gap"}'
 
 
 @dataclass
@@ -61,6 +64,9 @@ class WsStream(abc.ABC):
         self.silence_timeout_s = silence_timeout_s
         self.max_backoff_s = max_backoff_s
         self.stats = StreamStats()
+        # Told every message as received (and a venue's REST snapshots, and GAP_MARKER when a
+        # connection ends): the recorder writes them to a capture.
+        self.tap: Callable[[str | bytes], None] | None = None
 
     @abc.abstractmethod
     def stream_url(self) -> str:
@@ -83,8 +89,10 @@ class WsStream(abc.ABC):
         backoff = 0.1
         async with aiohttp.ClientSession() as session:
             while not stop.is_set():
+                opened = False
                 try:
                     async with session.ws_connect(self.stream_url(), heartbeat=None, autoping=True) as ws:
+                        opened = True
                         self.stats.connects += 1
                         self._ws = ws
                         await self.subscribe(ws)
@@ -96,6 +104,8 @@ class WsStream(abc.ABC):
                     log.warning("%s: connection failed: %s", self.instrument.key, exc)
                 if stop.is_set():
                     break
+                if opened and self.tap is not None:
+                    self.tap(GAP_MARKER)
                 self.on_disconnect()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
@@ -125,6 +135,8 @@ class WsStream(abc.ABC):
                 return
             self.stats.messages += 1
             last = loop.time()
+            if self.tap is not None:
+                self.tap(msg.data)
             try:
                 event = self.handle(msg.data, session)
             except (ValueError, KeyError, TypeError, IndexError) as exc:

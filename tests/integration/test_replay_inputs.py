@@ -82,16 +82,20 @@ def test_another_symbol_needs_its_tick_and_lot_and_is_named_from_the_data(tmp_pa
 
 
 def test_lines_of_another_venue_are_counted_by_reason_with_the_first_line(tmp_path: Path) -> None:
-    other = [  # OKX's and Bybit's public messages: not read yet
+    other = [  # an OKX capture (by its first line) with lines that are not OKX's
         '1723161000000000000 {"arg":{"channel":"books","instId":"BTC-USDT-SWAP"},"action":"snapshot","data":[]}',
         '1723161000000000001 {"topic":"orderbook.50.BTCUSDT","type":"delta","data":{}}',
         "garbage-without-a-space",
+        '1723161000000000002 {"topic":"publicTrade.BTCUSDT","data":[]}',
     ]
-    out = aleph(tmp_path / "empty", "replay", str(write(tmp_path / "other.txt", other)), "--json")
+    path = str(write(tmp_path / "other.txt", other))
+    out = aleph(tmp_path / "empty", "replay", path, "--tick-size", "0.1", "--lot-size", "0.01", "--json")
     s = json.loads(out.stdout)
-    assert out.returncode == 1 and s["bad_lines"] == 3 and s["capture_seconds"] is None, s
+    assert out.returncode == 1 and s["bad_lines"] == 4 and s["capture_seconds"] is None, s
+    assert s["instrument"].endswith(":BTC-USDT-SWAP"), s  # the capture's own symbol
     reasons = {r["reason"]: (r["count"], r["first_line"]) for r in s["bad_lines_by_reason"]}
-    assert reasons["unknown stream (not a Binance depth, trade or bookTicker message)"] == (2, 1), reasons
+    assert reasons["a books message without data"] == (1, 1), reasons
+    assert reasons["unknown stream (not an OKX books or trades message)"] == (2, 2), reasons
     assert reasons["expected '<recv ns> <json>'"] == (1, 3), reasons
 
 

@@ -35,6 +35,8 @@ class BinanceBookStream(BookStream):
             raw = await resp.read()
         if resp.status != 200:
             raise ValueError(f"depth snapshot: HTTP {resp.status}")
+        if self.tap is not None:
+            self.tap(raw)
         p = DepthParser(self.instrument.price_precision, self.instrument.size_precision, 2048)
         p.parse(raw)
         nb = p.bid_count
@@ -89,6 +91,8 @@ class BinanceSpotBookStream(BookStream):
             raw = await resp.read()
         if resp.status != 200:
             raise ValueError(f"depth snapshot: HTTP {resp.status}")
+        if self.tap is not None:
+            self.tap(raw)
         p = self._snap
         p.parse(raw)
         nb = p.bid_count
