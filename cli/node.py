@@ -147,6 +147,13 @@ def _announce(n: Any, host: str) -> None:
         console.print(f"venue {v.name}: {v.kind}, {v.market}", soft_wrap=True)
     running = [name for name, s in n.host.loaded.items() if s.running]
     console.print(f"strategies running: {', '.join(running) or 'none'}", soft_wrap=True)
+    r = n.config.record
+    if r.venue:
+        where = n.data_dir / "recordings" / r.venue
+        console.print(
+            f"recording {r.venue} {', '.join(r.symbols)} to {where}, every {r.rotate_minutes:g} min into the catalog",
+            soft_wrap=True,
+        )
     for note in n.notes:
         console.print(f"[yellow]{note}[/yellow]", soft_wrap=True)
     if n.reconciled:

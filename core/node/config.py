@@ -122,6 +122,23 @@ class StrategySection(_M):
     enabled: bool = True  # started with the node (unless the journal says it was stopped)
 
 
+class RecordSection(_M):
+    """The recorder as a node service (`aleph data record` inside the node): empty venue, off."""
+
+    venue: str = Field("", pattern=r"^[a-z0-9-]{0,40}$")
+    symbols: list[str] = Field(default_factory=list)
+    rotate_minutes: float = Field(60.0, gt=0, le=1440)
+    catalog: str = ""  # empty: the data folder's catalog/
+    rest_url: str = Field("", pattern=r"^(https?://[^\s]+)?$")
+    ws_url: str = Field("", pattern=r"^(wss?://[^\s]+)?$")
+
+    @model_validator(mode="after")
+    def _symbols(self) -> RecordSection:
+        if self.venue and not self.symbols:
+            raise ValueError('a venue to record needs its symbols (symbols = ["BTCUSDT"])')
+        return self
+
+
 class ServeSection(_M):
     host: str = "127.0.0.1"  # every server's address; beyond loopback each needs its token
     grpc_port: int = Field(50051, ge=0, le=65535)  # 0: any free port (printed at start)
@@ -146,6 +163,7 @@ class NodeConfig(_M):
     strategy: list[StrategySection] = []
     serve: ServeSection = ServeSection()
     shutdown: ShutdownSection = ShutdownSection()
+    record: RecordSection = RecordSection()
 
     @model_validator(mode="after")
     def _unique(self) -> NodeConfig:

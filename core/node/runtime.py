@@ -73,6 +73,7 @@ class Node:
     market: ReplayMarket | LiveMarket | None = None
     notes: list[str] = field(default_factory=list)  # what start-up decided (a fallback), for the operator
     source: MarketSource | None = None
+    recorder: Any = None  # [record]'s, while the node runs
     grpc: Any = None
     bridge: Any = None
     bus: Any = None
@@ -405,10 +406,23 @@ class Node:
                 name = lv.section.name
                 run = lv.parts.user.run(self._pushed(name, lv), stop, self._catch_up_after_reconnect(name))
                 self._tasks.append(asyncio.create_task(run, name=f"user stream {name}"))
+        if self.config.record.venue:
+            self._tasks.append(asyncio.create_task(self._record(stop), name="recorder"))
         for t in self._tasks:
             t.add_done_callback(self._ended)
         await stop.wait()
         await self.shutdown()
+
+    async def _record(self, stop: asyncio.Event) -> None:
+        """[record]: the venue's public book and trades recorded and imported while the node runs."""
+        from alephtx.core.data.recorder import Recorder
+
+        r = self.config.record
+        catalog = Catalog(r.catalog or self.data_dir / "catalog")
+        self.recorder = Recorder(
+            r.venue, r.symbols, self.data_dir / "recordings", catalog, r.rotate_minutes * 60, r.rest_url, r.ws_url
+        )
+        await self.recorder.run(stop)
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         """The market or the timer ended before the node: say so loudly and halt trading (a
@@ -416,6 +430,10 @@ class Node:
         if task.cancelled() or self._stop.is_set():
             return
         exc = task.exception()
+        if task.get_name() == "recorder":  # recording is not trading: said, and trading goes on
+            log.error("node: the recorder stopped: %r", exc, exc_info=exc)
+            self.notes.append(f"the recorder stopped: {exc}")
+            return
         if exc is None and task.get_name() != "timer":
             return  # a market or a stream ends its task only when the node stops
         log.error("node: the %s stopped: %r; trading halted", task.get_name(), exc, exc_info=exc)

@@ -114,3 +114,41 @@ async def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
     finally:
         await emu.stop()
     assert code == 2 and "symbol: NOPE not listed by bybit" in err and "Traceback" not in err, err
+
+
+async def test_the_node_records_while_it_trades(tmp_path: Path) -> None:
+    """[record] in node.toml: the node records a venue beside its paper trading; SIGTERM closes
+    the open file and imports it."""
+    from tests.integration.test_node import Env as NodeEnv
+
+    env = NodeEnv(tmp_path)
+    emu: Any = EMULATORS["bybit"]()
+    await emu.start()
+    try:
+        await asyncio.wait_for(emu.synced.wait(), 15)
+        env.config.write_text(
+            env.config.read_text() + f'\n[record]\nvenue = "bybit"\nsymbols = ["BTCUSDT"]\nrotate_minutes = 0.05\n'
+            f'rest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\n'
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "alephtx.cli", "node", "--config", str(env.config), "--grpc-port", "0",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env.vars, cwd=env.cwd,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        seen = ""
+        while "recording bybit BTCUSDT" not in seen:
+            line = await asyncio.wait_for(proc.stdout.readline(), 60)
+            assert line, (seen, (await proc.stderr.read()).decode() if proc.stderr else "")
+            seen += line.decode()
+        await asyncio.sleep(6)
+        proc.terminate()
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        await emu.stop()
+    assert proc.returncode == 0, err.decode()
+    files = sorted((env.data / "recordings" / "bybit" / "BTCUSDT").glob("*.gz"))
+    assert len(files) >= 2 and not list((env.data / "recordings").rglob("*.part")), files  # rotated, closed
+    from alephtx.core.data.catalog import Catalog
+
+    ds = Catalog(env.data / "catalog").dataset("bybit/futures/BTCUSDT")
+    assert {i.source for i in ds.imports} == {f.name for f in files} and ds.rows("book") > 0
