@@ -1,6 +1,8 @@
 """Reader for raw Binance USD-M WebSocket captures: one ``<recv ns> <json>`` message per line.
 
-The capture holds depth diffs (``@depth``), trades (``@trade``), book tickers (``@bookTicker``)
+The capture holds depth diffs (``@depth``), trades (``@trade``, or aggregate trades
+``@aggTrade``: one per taker order and price; a capture of both would count each trade twice),
+book tickers (``@bookTicker``)
 and REST depth snapshots (a bare object with ``lastUpdateId``). Events carry the local receive
 time and the exchange time, both in ns since the epoch.
 """
@@ -18,7 +20,13 @@ from typing import BinaryIO
 import msgspec
 
 from alephtx.core.model import Instrument, Side
-from alephtx.core.venues.binance.parsing import TICKER_DECODER, TRADE_DECODER, DepthParser, parse_fixed
+from alephtx.core.venues.binance.parsing import (
+    AGG_TRADE_DECODER,
+    TICKER_DECODER,
+    TRADE_DECODER,
+    DepthParser,
+    parse_fixed,
+)
 
 MS = 1_000_000
 
@@ -233,6 +241,16 @@ class BinanceCapture(CaptureReader):
                             parse_fixed(t.p, pp),
                             parse_fixed(t.q, sp),
                             Side.SELL if t.m else Side.BUY,
+                        )
+                    elif b"@aggTrade" in head:  # one row per aggregate (a taker order at one price)
+                        g = AGG_TRADE_DECODER.decode(line[sp_at + 1 :]).data
+                        yield TradeEvent(
+                            int(line[:sp_at]),
+                            g.T * MS,
+                            g.a,
+                            parse_fixed(g.p, pp),
+                            parse_fixed(g.q, sp),
+                            Side.SELL if g.m else Side.BUY,
                         )
                     elif head.startswith(b'{"aleph"'):
                         continue  # the recorder's header and gap markers

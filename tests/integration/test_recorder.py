@@ -142,7 +142,7 @@ async def test_the_node_records_while_it_trades(tmp_path: Path) -> None:
             seen += line.decode()
         await asyncio.sleep(6)
         proc.terminate()
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
     finally:
         await emu.stop()
     assert proc.returncode == 0, err.decode()

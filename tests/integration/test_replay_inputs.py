@@ -163,3 +163,39 @@ def test_a_hyperliquid_capture_is_read_by_its_content(tmp_path: Path) -> None:
     assert s["instrument"] == "hyperliquid:BTC" and s["messages"] == {"snapshot": 10, "trade": 10}, s
     assert s["best_bid"] == ["61808.5", "1.20000"] and s["best_ask"] == ["61809.5", "0.70000"], s  # the last book
     assert s["bad_lines"] == 0 and s["problems"] == [], s
+
+
+def test_aggregate_trades_are_read_as_trades(tmp_path: Path) -> None:
+    agg = [
+        f"{1723161000200000000 + i} "
+        + json.dumps(
+            {
+                "stream": "btcusdt@aggTrade",
+                "data": {
+                    "e": "aggTrade",
+                    "E": 1723161000200 + i,
+                    "s": "BTCUSDT",
+                    "a": 500 + i,
+                    "p": "60000.10",
+                    "q": f"0.00{i + 1}",
+                    "f": 900 + i,
+                    "l": 900 + i,
+                    "T": 1723161000200 + i,
+                    "m": i % 2 == 0,
+                },
+            }
+        )
+        for i in range(3)
+    ]
+    path = write(tmp_path / "agg.txt", spot_lines() + agg)
+    out = aleph(tmp_path / "empty", "replay", str(path), "--json")
+    s = json.loads(out.stdout)
+    assert out.returncode == 0 and s["messages"]["trade"] == 3 and s["bad_lines"] == 0, s
+    from alephtx.core.model import Instrument
+    from alephtx.core.replay.binance_capture import BinanceCapture, TradeEvent
+
+    inst = Instrument.from_strings("binance", "BTCUSDT", "spot", "0.01", "0.001")
+    trades = [e for e in BinanceCapture(path, inst) if isinstance(e, TradeEvent)]
+    assert [(t.trade_id, t.price, t.quantity, t.aggressor.name) for t in trades] == [
+        (500, 6000010, 1, "SELL"), (501, 6000010, 2, "BUY"), (502, 6000010, 3, "SELL")
+    ]  # fmt: skip

@@ -144,8 +144,24 @@ class BookTicker(msgspec.Struct, frozen=True):
     E: int = 0
 
 
+class AggTrade(msgspec.Struct, frozen=True):
+    """An `@aggTrade` payload: the trades one taker order filled at one price, as one."""
+
+    E: int
+    T: int
+    s: str
+    a: int  # the aggregate's id
+    p: str
+    q: str
+    m: bool
+
+
 class _TradeEnvelope(msgspec.Struct):
     data: Trade
+
+
+class _AggTradeEnvelope(msgspec.Struct):
+    data: AggTrade
 
 
 class _TickerEnvelope(msgspec.Struct):
@@ -154,6 +170,7 @@ class _TickerEnvelope(msgspec.Struct):
 
 TRADE_DECODER = msgspec.json.Decoder(_TradeEnvelope)
 TICKER_DECODER = msgspec.json.Decoder(_TickerEnvelope)
+AGG_TRADE_DECODER = msgspec.json.Decoder(_AggTradeEnvelope)
 
 
 def parse_instruments(info: dict[str, Any], venue: str, spot: bool = False) -> list[Instrument]:
