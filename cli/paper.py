@@ -13,13 +13,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from alephtx.cli.main import app, console, data_dir, fail
+from alephtx.cli.main import app, console, data_dir, fail, market_source
 from alephtx.core.config.session import SessionConfig, SessionSection, VenueSection
 from alephtx.core.engine.engine import Engine
 from alephtx.core.engine.session import SessionHandles
@@ -164,10 +164,11 @@ CONFIG = SessionConfig(
 
 
 async def run_paper_session(
-    capture: Path, limits: Path, journal_path: Path, on_progress: Callable[[int, int], None] | None = None
+    capture: Any, limits: Path, journal_path: Path, on_progress: Callable[[int, int], None] | None = None
 ) -> SessionReport:
-    """Replay ``capture`` and play the SCRIPT at its moments of market time (checked on each
-    one-second timer tick); each order's final outcome once the market has had its say."""
+    """Replay ``capture`` (a file, or a MarketSource: a catalog dataset) and play the SCRIPT at its
+    moments of market time (checked on each one-second timer tick); each order's final outcome
+    once the market has had its say."""
     from alephtx.core.engine import bootstrap
     from alephtx.core.risk import load_limits
 
@@ -234,14 +235,37 @@ def paper(
     out: Annotated[
         Path | None, typer.Option(help="Folder for the journal and the equity picture (default: <data folder>/demo).")
     ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="A catalog dataset to replay instead of a capture (venue/market/symbol at tick 0.10, lot 0.001)."
+        ),
+    ] = None,
+    catalog: Annotated[
+        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
+    ] = None,
+    start: Annotated[str, typer.Option("--from", help="The dataset from this time (ISO 8601, UTC).")] = "",
+    end: Annotated[str, typer.Option("--to", help="The dataset up to this time (excluded).")] = "",
 ) -> None:
     """Trade a scripted session on the paper venue over recorded data, through risk, and report it."""
     from alephtx.core.config.resources import config_file, sample_capture
+    from alephtx.core.errors import FieldError
 
     path = capture or sample_capture()
     limits = limits or config_file("risk.toml")
     out = out or data_dir() / "demo"
-    if not path.exists():
+    source: Any = path
+    if data:
+        if capture:
+            raise fail("paper: a capture and --data both name the market; keep one")
+        source = market_source(data, catalog, start, end, "paper")
+        try:
+            source.check(INSTRUMENT)
+        except FieldError as exc:
+            raise fail(f"paper: {exc}") from None
+    elif catalog or start or end:
+        raise fail("paper: --catalog, --from and --to read a dataset; name it with --data")
+    elif not path.exists():
         raise fail(f"paper: file {path} does not exist")
     if not limits.exists():
         raise fail(f"paper: risk limits file {limits} does not exist")
@@ -255,7 +279,7 @@ def paper(
     ) as bar:
         task = bar.add_task("session", total=1)
         report = asyncio.run(
-            run_paper_session(path, limits, out / "journal.db", lambda i, n: bar.update(task, completed=i, total=n))
+            run_paper_session(source, limits, out / "journal.db", lambda i, n: bar.update(task, completed=i, total=n))
         )
     steps = Table(title="Orders and actions (market time from the first book)")
     for col in ("t (s)", "who", "what", "outcome"):

@@ -109,7 +109,8 @@ def test_aleph_replay_and_up_read_a_dataset_as_a_person_runs_them(tmp_path: Path
     assert env.run("import", str(sample_capture())).returncode == 0
 
     def aleph(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*ALEPH, *args], capture_output=True, text=True, timeout=300, env=env.vars, cwd=env.cwd)
+        wide = {**env.vars, "COLUMNS": "200"}  # tables unwrapped
+        return subprocess.run([*ALEPH, *args], capture_output=True, text=True, timeout=300, env=wide, cwd=env.cwd)
 
     on_capture = json.loads(aleph("replay", str(sample_capture()), "--json").stdout)
     out = aleph("replay", DATASET, "--json")
@@ -138,6 +139,18 @@ def test_aleph_replay_and_up_read_a_dataset_as_a_person_runs_them(tmp_path: Path
     ):
         bad = aleph(*args)
         assert bad.returncode == 2 and words in bad.stderr and "Traceback" not in bad.stderr, (args, bad.stderr)
+
+    paper = aleph("paper", "--data", DATASET, "--out", str(tmp_path / "paper"))
+    paper_capture = aleph("paper", "--out", str(tmp_path / "paper2"))
+    assert paper.returncode == 0 and paper_capture.returncode == 0, paper.stderr
+
+    def fills(out: str) -> list[list[str]]:  # side, price, size, liquidity, fee of each fill (ids differ)
+        rows = [line.split("│") for line in out.splitlines() if "taker" in line or "maker" in line]
+        return [[c.strip() for c in r[2:-1]] for r in rows]
+
+    assert fills(paper.stdout) and fills(paper.stdout) == fills(paper_capture.stdout), paper.stdout
+    bad = aleph("paper", "--data", DATASET, str(sample_capture()))
+    assert bad.returncode == 2 and "keep one" in bad.stderr
 
     up = aleph("up", "--data", DATASET, "--out", str(tmp_path / "up"), "--json")
     assert up.returncode == 0, up.stderr
