@@ -73,7 +73,7 @@ def _last_top(source: MarketSource) -> TickerEvent | None:
         path = folder / f"date={part.day}" / f"{part.source}.parquet"
         if not path.exists():
             continue
-        rows = pl.scan_parquet(path)
+        rows = source.catalog.scan_files([path])
         if source.start_ns is not None:
             rows = rows.filter(pl.col("exch_ns") >= source.start_ns)
         if source.end_ns is not None:

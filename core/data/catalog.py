@@ -108,24 +108,56 @@ class Dataset:
 
 
 class Catalog:
-    """A catalog folder: its manifest, and Parquet files read lazily with polars scans."""
+    """A catalog folder: its manifest, and Parquet files read lazily with polars scans.
+
+    ``root`` is a local folder (``file://`` too) or any fsspec URL: ``s3://bucket/prefix`` for a
+    team's shared catalog on object storage (credentials and endpoint from the environment only:
+    ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL``, ``AWS_REGION``), read
+    by polars' own object-store reader in ranged requests, written through fsspec."""
 
     def __init__(self, root: str | Path) -> None:
         text = str(root)
+        self.url = text
+        self.storage: dict[str, str] | None = None  # polars' options for a remote catalog
+        self.root: Any
         if "://" in text and not text.startswith("file://"):
-            raise CatalogError(f"catalog={text!r}: only a local folder (or file://) is supported yet")
+            from upath import UPath
+
+            # Fail in seconds, not minutes, when the store cannot be reached.
+            opts: dict[str, Any] = {}
+            if text.startswith(("s3://", "s3a://")):
+                opts["config_kwargs"] = {"connect_timeout": 5, "read_timeout": 60, "retries": {"max_attempts": 2}}
+            try:
+                self.root = UPath(text, **opts)
+                self.root.fs  # noqa: B018 - the filesystem is made here: an unknown protocol fails now
+            except (ValueError, ImportError) as exc:
+                raise CatalogError(f"catalog={text!r}: not a storage this machine can reach ({exc})") from None
+            self.storage = storage_options(text)
+            return
         self.root = Path(text.removeprefix("file://")).expanduser()
         if self.root.exists() and not self.root.is_dir():
             raise CatalogError(f"catalog={text!r}: not a folder")
+
+    def scan_files(self, files: list[Any]) -> pl.LazyFrame:
+        """Parquet files of this catalog, lazily (remote ones by polars' object-store reader)."""
+        if self.storage is None:
+            return pl.scan_parquet(files)
+        return pl.scan_parquet([str(f) for f in files], storage_options=self.storage)
 
     # -- the manifest ------------------------------------------------------------------------------
 
     def datasets(self) -> dict[str, Dataset]:
         path = self.root / MANIFEST
-        if not path.exists():
-            return {}
         try:
-            raw = json.loads(path.read_text())
+            if not path.exists():
+                return {}
+            text = path.read_text()
+        except Exception as exc:  # a remote store's errors are its client's own types
+            if self.storage is None and not isinstance(exc, OSError):
+                raise
+            raise CatalogError(f"catalog={self.url!r}: cannot be read ({type(exc).__name__}: {exc})") from None
+        try:
+            raw = json.loads(text)
             if not isinstance(raw, dict):
                 raise TypeError("not a JSON object")
             if raw.get("version") != VERSION:
@@ -153,11 +185,14 @@ class Catalog:
     def _save(self, datasets: dict[str, Dataset]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         body = {"version": VERSION, "datasets": {n: asdict(d) for n, d in sorted(datasets.items())}}
+        if self.storage is not None:  # an object is written whole or not at all
+            (self.root / MANIFEST).write_text(json.dumps(body, indent=1))
+            return
         tmp = self.root / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(body, indent=1))
         tmp.replace(self.root / MANIFEST)  # never half a manifest
 
-    def folder(self, ds: Dataset, kind: str) -> Path:
+    def folder(self, ds: Dataset, kind: str) -> Any:  # a Path, or a UPath for a remote catalog
         return self.root / ds.venue / ds.market / ds.symbol / kind
 
     def scan(self, name: str, kind: str) -> pl.LazyFrame:
@@ -165,10 +200,10 @@ class Catalog:
         if kind not in KINDS:
             raise CatalogError(f"kind={kind!r}: one of {', '.join(KINDS)}")
         ds = self.dataset(name)
-        files = sorted(self.folder(ds, kind).glob("date=*/*.parquet"))
+        files = sorted(self.folder(ds, kind).glob("date=*/*.parquet"), key=str)
         if not files:
             raise CatalogError(f"dataset {name}: no {kind} rows")
-        return pl.scan_parquet(files)
+        return self.scan_files(files)
 
     # -- import ----------------------------------------------------------------------------------
 
@@ -303,7 +338,8 @@ class Catalog:
             out = folder / f"date={name}"
             out.mkdir(parents=True, exist_ok=True)
             # Row groups small enough that a replay reads a window of a day, not the whole day.
-            part.drop("_day").write_parquet(out / f"{source}.parquet", compression="zstd", row_group_size=ROW_GROUP)
+            with (out / f"{source}.parquet").open("wb") as f:
+                part.drop("_day").write_parquet(f, compression="zstd", row_group_size=ROW_GROUP)
             days.add(name)
         return days
 
@@ -316,15 +352,35 @@ class Catalog:
         for name, ds in self.datasets().items():
             for kind in KINDS:
                 expected = ds.rows(kind)
-                files = sorted(self.folder(ds, kind).glob("date=*/*.parquet"))
+                files = sorted(self.folder(ds, kind).glob("date=*/*.parquet"), key=str)
                 try:
-                    found = pl.scan_parquet(files).select(pl.len()).collect().item() if files else 0
+                    found = self.scan_files(files).select(pl.len()).collect().item() if files else 0
                 except (pl.exceptions.ComputeError, OSError) as exc:
                     problems.append(f"{name} {kind}: unreadable ({str(exc).splitlines()[0][:160]})")
                     continue
                 if found != expected:
                     problems.append(f"{name} {kind}: {found:,} rows in its files, {expected:,} in the manifest")
         return problems
+
+
+def storage_options(url: str) -> dict[str, str] | None:
+    """polars' options for an object-store URL, from the environment (never from a config file:
+    secrets live in the environment only). polars reads the keys from the environment itself;
+    the endpoint of an S3-compatible store (MinIO, Ceph, a loopback test server) is passed on."""
+    import os
+
+    if not url.startswith(("s3://", "s3a://")):
+        return None
+    opts: dict[str, str] = {}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        opts["aws_endpoint_url"] = endpoint
+        if endpoint.startswith("http://"):
+            opts["aws_allow_http"] = "true"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        opts["aws_region"] = region
+    return opts
 
 
 def _int_frame(cols: tuple[str, ...], rows: list[tuple[int, ...]]) -> pl.DataFrame:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -54,8 +54,8 @@ class Part:
 
     source: str
     day: str
-    book: Path | None
-    trades: Path | None
+    book: Any  # a Path, or a UPath in a remote catalog; None when missing
+    trades: Any
 
 
 def parts(catalog: Catalog, name: str, start_ns: int | None = None, end_ns: int | None = None) -> list[Part]:
@@ -89,7 +89,7 @@ def tapes(
     for part in parts(catalog, name, start_ns, end_ns):
         by_day.setdefault(part.day, []).append(part)
     for day in sorted(by_day):
-        streams = [_part_tapes(p, start_ns, end_ns, window) for p in by_day[day]]
+        streams = [_part_tapes(p, start_ns, end_ns, window, catalog.storage) for p in by_day[day]]
         yield from streams[0] if len(streams) == 1 else merged(streams)
 
 
@@ -159,14 +159,20 @@ class _Reader:
     """A Parquet file read in slices of rows (polars reads only the row groups a slice covers),
     as numpy columns: splitting them at a message is a view, not a copy."""
 
-    def __init__(self, path: Path | None, columns: tuple[str, ...], window: int) -> None:
+    def __init__(self, path: Any, columns: tuple[str, ...], window: int, storage: dict[str, str] | None = None) -> None:
         self.path, self.columns, self.window = path, list(columns), window
+        self.storage = storage  # a remote catalog's: the file read in ranged requests
         self.offset = 0
         self.done = path is None
 
     def more(self) -> Cols:
         assert self.path is not None
-        got = pl.scan_parquet(self.path).select(self.columns).slice(self.offset, self.window).collect()
+        source = (
+            pl.scan_parquet(str(self.path), storage_options=self.storage)
+            if self.storage
+            else pl.scan_parquet(self.path)
+        )
+        got = source.select(self.columns).slice(self.offset, self.window).collect()
         self.offset += got.height
         self.done = got.height < self.window
         return {c: got[c].to_numpy() for c in self.columns}
@@ -185,9 +191,11 @@ def _cut(cols: Cols, at: int) -> tuple[Cols, Cols]:
     return {c: v[:at] for c, v in cols.items()}, {c: v[at:] for c, v in cols.items()}
 
 
-def _part_tapes(part: Part, start_ns: int | None, end_ns: int | None, window: int) -> Iterator[Tape]:
-    book = _Reader(part.book, _BOOK, window)
-    trades = _Reader(part.trades, _TRADES, window)
+def _part_tapes(
+    part: Part, start_ns: int | None, end_ns: int | None, window: int, storage: dict[str, str] | None = None
+) -> Iterator[Tape]:
+    book = _Reader(part.book, _BOOK, window, storage)
+    trades = _Reader(part.trades, _TRADES, window, storage)
     held = _empty(_BOOK)  # the rows of the last message read, which may go on in the next slice
     pending = _empty(_TRADES)  # trades read but not yet merged
     while True:
