@@ -207,6 +207,9 @@ def show(
     for m in out["minutes"][-30:]:
         t.add_row(m["minute"], f"{m['open']:g}", f"{m['high']:g}", f"{m['low']:g}", f"{m['close']:g}", str(m["trades"]))
     console.print(t)
+    if out["minutes"]:
+        closes = [m["close"] for m in out["minutes"]]
+        console.print(f"close by minute, {min(closes):g} to {max(closes):g}: {sparkline(closes)}")
     for i in out["imports"]:
         console.print(
             f"{i['source']}: {i['gaps']} gaps, {i['crossed']} crossed, {i['out_of_order']} out of order, "
@@ -215,6 +218,16 @@ def show(
         )
     if png is not None:
         console.print(f"plot: {png}")
+
+
+def sparkline(values: list[float], width: int = 60) -> str:
+    """A small price plot in the terminal: one block character per value (the last ``width``)."""
+    blocks = "▁▂▃▄▅▆▇█"
+    vals = values[-width:]
+    lo, hi = min(vals), max(vals)
+    if hi == lo:
+        return blocks[3] * len(vals)
+    return "".join(blocks[round((v - lo) / (hi - lo) * (len(blocks) - 1))] for v in vals)
 
 
 def _plot(png: Path, minutes: list[dict[str, Any]], title: str) -> None:

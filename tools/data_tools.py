@@ -66,7 +66,8 @@ def register(tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: A
     ) -> dict[str, Any]:
         """A dataset's trades as bars over [start, end) (ISO 8601, UTC; empty: all): open, high,
         low, close, volume, VWAP and trade count per interval (1s, 10s, 1m, 5m, 15m, 1h, 1d),
-        with the mean and widest bid-ask spread of the venue's top of book when it was recorded.
+        with the mean and widest bid-ask spread and the mean size at the best bid and ask from
+        the venue's top of book, and the book's level updates and removals, where recorded.
         At most ``limit`` bars (1 to 1000), the latest ones."""
         if interval not in INTERVALS:
             raise FieldError("interval", interval, f"one of {', '.join(INTERVALS)}")
@@ -110,8 +111,18 @@ def register(tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: A
             spreads = top.group_by("t").agg(
                 (pl.col("ask") - pl.col("bid")).mean().alias("spread_mean"),
                 (pl.col("ask") - pl.col("bid")).max().alias("spread_max"),
+                pl.col("bid_size").mean().alias("bid_size_mean"),
+                pl.col("ask_size").mean().alias("ask_size_mean"),
             )
             bars = bars.join(spreads, on="t", how="left")
+        book = window("book")
+        if book is not None:
+            churn = (
+                book.filter(~pl.col("snapshot"))
+                .group_by("t")
+                .agg(pl.len().alias("level_updates"), (pl.col("size") == 0).sum().alias("level_removals"))
+            )
+            bars = bars.join(churn, on="t", how="left")
         rows = bars.sort("t").tail(limit).collect()
         px, sz = 10**ds.price_precision, 10**ds.size_precision
 
@@ -126,6 +137,12 @@ def register(tool: Callable[[Any], Callable[[Callable[..., Any]], Any]], read: A
                 mean, widest = r["spread_mean"], r["spread_max"]
                 out["spread_mean"] = round(mean / px, 8) if mean is not None else None
                 out["spread_max"] = widest / px if widest is not None else None
+                for side in ("bid", "ask"):  # the depth at the best price
+                    v = r[f"{side}_size_mean"]
+                    out[f"best_{side}_size_mean"] = round(v / sz, 8) if v is not None else None
+            if "level_updates" in r:
+                out["level_updates"] = r["level_updates"] or 0
+                out["level_removals"] = r["level_removals"] or 0
             return out
 
         return {"dataset": ds.name, "interval": interval, "bars": [bar(r) for r in rows.iter_rows(named=True)]}

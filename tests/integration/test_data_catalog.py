@@ -145,6 +145,8 @@ def test_every_option_with_another_catalog_and_the_tables(tmp_path: Path) -> Non
     )
     shown = env.run("show", "binance-usdm/futures/BTCUSDT", "--catalog", where)
     assert shown.returncode == 0 and "23:54:00" in shown.stdout and "0 gaps" in shown.stdout, shown.stdout
+    plot = next(line for line in shown.stdout.splitlines() if line.startswith("close by minute"))
+    assert len(set(plot.split(": ", 1)[1]) - set("▁▂▃▄▅▆▇█")) == 0 and "▁" in plot and "█" in plot, plot
     verified = env.run("verify", "--catalog", where)
     assert verified.returncode == 0 and "2 dataset(s) checked: ok" in verified.stdout, verified.stdout
     # --symbol on replay names the instrument it reads at (the configured tick and lot fit here).
