@@ -88,9 +88,85 @@ def tapes(
     by_day: dict[str, list[Part]] = {}
     for part in parts(catalog, name, start_ns, end_ns):
         by_day.setdefault(part.day, []).append(part)
+    warmed: set[str] = set()
     for day in sorted(by_day):
-        streams = [_part_tapes(p, start_ns, end_ns, window, catalog.storage) for p in by_day[day]]
+        streams = []
+        for p in by_day[day]:
+            stream = _part_tapes(p, start_ns, end_ns, window, catalog.storage)
+            if start_ns is not None and p.source not in warmed:  # its first part in the range
+                warmed.add(p.source)
+                book = _warm_book(catalog, name, p.source, start_ns, window)
+                if book is not None:
+                    stream = _with_snapshot(stream, book)
+            streams.append(stream)
         yield from streams[0] if len(streams) == 1 else merged(streams)
+
+
+def _warm_book(catalog: Catalog, name: str, source: str, start_ns: int, window: int) -> Any:
+    """The book of ``source`` just before ``start_ns``: its messages before the range through
+    the book sync (the range starts after a source's snapshot, most of the time); None when no
+    book could be built from them."""
+    from alephtx.core.book import BookSync, L2Book
+    from alephtx.core.model import Instrument
+
+    ds = catalog.dataset(name)
+    inst = Instrument.from_strings(ds.venue, ds.symbol, "perp", ds.tick_size, ds.lot_size)
+    sync = BookSync(L2Book(tick=inst.tick))
+    before = [p for p in parts(catalog, name, None, start_ns) if p.source == source]
+    if not before:
+        return None
+    for part in before:
+        for tape in _part_tapes(part, None, start_ns, window, catalog.storage):
+            kinds, a, b, c = tape.kind.tolist(), tape.a.tolist(), tape.b.tolist(), tape.c.tolist()
+            starts, ends = tape.start.tolist(), tape.end.tolist()
+            for i, kind in enumerate(kinds):
+                if kind == SNAPSHOT:
+                    lo, hi, mid = starts[i], ends[i], starts[i] + c[i]
+                    sync.on_snapshot(
+                        tape.prices[lo:mid], tape.qtys[lo:mid], tape.prices[mid:hi], tape.qtys[mid:hi], b[i]
+                    )
+                elif kind == DEPTH:
+                    sync.on_diff(a[i], b[i], c[i], tape.sides, tape.prices, tape.qtys, starts[i], ends[i])
+    return None if sync.needs_snapshot else sync.book
+
+
+def _with_snapshot(stream: Iterator[Tape], book: Any) -> Iterator[Tape]:
+    """``stream`` with ``book`` put before it as a snapshot, so that a range which starts after
+    the source's snapshot still has a book. Its id is the first diff's first id: that diff then
+    straddles it, as Binance's rule asks of the first diff after a snapshot, and is applied whole
+    (its sizes are absolute), and the ones after it chain as usual. A range whose first book
+    message is a snapshot needs none."""
+    bids, asks = book.depth(1 << 30)
+    for tape in stream:
+        if book is not None:
+            at = np.flatnonzero(tape.kind != TRADE)
+            if len(at):
+                i = int(at[0])
+                if tape.kind[i] == DEPTH:
+                    yield _snapshot_tape(bids, asks, int(tape.a[i]), int(tape.exch_ns[0]), int(tape.recv_ns[0]))
+                book = None
+        yield tape
+
+
+def _snapshot_tape(bids: list[Any], asks: list[Any], final_id: int, exch_ns: int, recv_ns: int) -> Tape:
+    levels = bids + asks
+
+    def one(v: int, dtype: Any = np.int64) -> np.ndarray:
+        return np.array([v], dtype=dtype)
+
+    return Tape(
+        kind=one(SNAPSHOT, np.uint8),
+        exch_ns=one(exch_ns),
+        recv_ns=one(recv_ns),
+        a=one(0),
+        b=one(final_id),
+        c=one(len(bids)),
+        start=one(0),
+        end=one(len(levels)),
+        sides=np.array([1] * len(bids) + [0] * len(asks), dtype=np.uint8),
+        prices=np.array([p for p, _ in levels], dtype=np.int64),
+        qtys=np.array([q for _, q in levels], dtype=np.int64),
+    )
 
 
 def merged(streams: list[Iterator[Tape]]) -> Iterator[Tape]:
