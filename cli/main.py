@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import platform
@@ -134,10 +135,7 @@ def capture_instrument(
         return inst, header.get("symbol", "")
     found = capture_symbol(path)
     if found and found != cfg.symbol and not (symbol or tick_size or lot_size):
-        raise fail(
-            f"{command}: {path.name} holds {found}, and its tick and lot are not known here (the configured "
-            f"instrument is {cfg.symbol}); pass --tick-size and --lot-size (the venue's instrument listing states them)"
-        )
+        return _instrument_of(path, found, command)
     try:
         chosen = symbol or found or cfg.symbol
         inst = Instrument.from_strings(cfg.venue, chosen, "perp", tick_size or cfg.tick_size, lot_size or cfg.lot_size)
@@ -164,6 +162,41 @@ def market_source(data: str, catalog: str | None, start: str, end: str, command:
 def is_dataset_name(text: str) -> bool:
     """``venue/market/symbol`` that is not a file here: a dataset of the catalog."""
     return bool(DATASET_NAME.match(text)) and not Path(text).exists()
+
+
+def _instrument_of(path: Path, symbol: str, command: str) -> tuple[Instrument, str]:
+    """A capture of another symbol than the configured one: its venue's instrument table, cached
+    by an earlier run; else the decimal places its book's prices and sizes are written with (a
+    venue writes them at its precision: exact for storing and rebuilding the book; a paper venue's
+    tick for orders comes from its own config). Said on stderr either way."""
+    from alephtx.core.replay.captures import capture_venue, data_places
+    from alephtx.core.venues.instruments import cached_instrument
+
+    venue = capture_venue(path) or "binance-usdm"
+    listed = cached_instrument(venue, symbol)
+    if listed is not None:
+        inst, fetched = listed
+        when = datetime.datetime.fromtimestamp(fetched / 1e9, tz=datetime.UTC).strftime("%Y-%m-%d")
+        errors.print(
+            f"{command}: {symbol}'s tick {inst.tick_size} and lot {inst.lot_size} "
+            f"from {venue}'s instrument table (cached {when})"
+        )
+        return inst, symbol
+    places = data_places(path)
+    if places is None:
+        raise fail(
+            f"{command}: {path.name} holds {symbol}, whose tick and lot are in no cached instrument table and not "
+            "in its first lines; pass --tick-size and --lot-size (the venue's instrument listing states them)"
+        )
+    tick, lot = (("1" if n == 0 else "0." + "0" * (n - 1) + "1") for n in places)
+    errors.print(
+        f"{command}: {symbol}'s precision read from the data (prices to {tick}, sizes to {lot}); "
+        "--tick-size and --lot-size override"
+    )
+    try:
+        return Instrument.from_strings(venue, symbol, "perp", tick, lot), symbol
+    except FieldError as exc:
+        raise fail(f"{command}: {exc}") from None
 
 
 def file_progress(verb: str, path: Path, transient: bool) -> Progress:

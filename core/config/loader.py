@@ -29,7 +29,7 @@ M = TypeVar("M", bound=BaseModel)
 
 ENV_PREFIX = "ALEPH_"
 # ALEPH_* variables with readers of their own: never config keys.
-OTHER_READERS = ("ALEPH_CONFIG", "ALEPH_CONFIG_DIR", "ALEPH_NODE_MODULES")
+OTHER_READERS = ("ALEPH_CONFIG", "ALEPH_CONFIG_DIR", "ALEPH_NODE_MODULES", "ALEPH_CACHE_DIR")
 OTHER_READER_PREFIXES = ("ALEPH_TEST_",)
 
 

@@ -81,6 +81,47 @@ def _sniff(path: str | Path, lines: int = 200) -> tuple[str, str]:
     return kind, ""
 
 
+_PAIR = re.compile(rb'\[\s*"([0-9]+(?:\.[0-9]*)?)"\s*,\s*"([0-9]+(?:\.[0-9]*)?)"')
+_HL_LEVEL = re.compile(rb'"px"\s*:\s*"([0-9]+(?:\.[0-9]*)?)"\s*,\s*"sz"\s*:\s*"([0-9]+(?:\.[0-9]*)?)"')
+
+
+def capture_venue(path: str | Path, lines: int = 200) -> str:
+    """Whose capture it is, as a venue kind: ``binance-usdm`` (depth with ``pu``), ``binance``
+    (spot: without), ``binance-coinm`` (``_PERP`` symbols), ``hyperliquid``, ``bybit``, ``okx``;
+    "" when the first lines do not say."""
+    kind, symbol = _sniff(path, lines)
+    if kind != "binance":
+        return kind
+    if symbol.endswith("_PERP"):
+        return "binance-coinm"
+    try:
+        handle, it, _, _ = open_lines(path)
+        with handle:
+            for _, line in zip(range(lines), it, strict=False):
+                if b"@depth" in line[:120]:
+                    return "binance-usdm" if b'"pu":' in line else "binance"
+    except (CaptureError, EOFError, OSError, zlib.error):
+        return ""
+    return "binance-usdm"
+
+
+def data_places(path: str | Path, lines: int = 2000) -> tuple[int, int] | None:
+    """The decimal places of the prices and sizes in the first lines' book levels ([price, size]
+    pairs, Hyperliquid's px/sz): a venue writes them at its precision. None when none is read."""
+    pp = sp = -1
+    try:
+        handle, it, _, _ = open_lines(path)
+        with handle:
+            for _, line in zip(range(lines), it, strict=False):
+                for m in (*_PAIR.finditer(line), *_HL_LEVEL.finditer(line)):
+                    p, q = m.group(1), m.group(2)
+                    pp = max(pp, len(p) - p.find(b".") - 1 if b"." in p else 0)
+                    sp = max(sp, len(q) - q.find(b".") - 1 if b"." in q else 0)
+    except (CaptureError, EOFError, OSError, zlib.error):
+        return None
+    return (pp, sp) if pp >= 0 else None
+
+
 def capture_symbol(path: str | Path) -> str:
     """The symbol a capture's messages name (``btcusdt@depth@0ms`` -> BTCUSDT, ``"coin":"BTC"``
     -> BTC), read from its first lines; "" when none names one (or the file is a pipe)."""

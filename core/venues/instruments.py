@@ -51,6 +51,23 @@ class CachedTable(msgspec.Struct):
     instruments: list[Instrument]
 
 
+def cached_instrument(kind: str, symbol: str, cache_dir: Path | None = None) -> tuple[Instrument, int] | None:
+    """``symbol`` from a table of venue ``kind`` that an earlier run cached (mainnet's, the
+    newest first), and when that table was fetched (ns); None when no cached table lists it.
+    Read offline: what a capture's instrument comes from when the venue cannot be asked."""
+    folder = (cache_dir or default_cache_dir()) / "instruments"
+    tables = sorted(folder.glob(f"{kind}-main-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in tables:
+        try:
+            table = msgspec.json.decode(path.read_bytes(), type=CachedTable)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        for inst in table.instruments:
+            if inst.symbol == symbol:
+                return inst, table.fetched_ns
+    return None
+
+
 class InstrumentProvider:
     """The instruments one configured venue lists: fetched, cached, looked up by symbol."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,12 @@ def spot_lines(symbol: str = "btcusdt", diffs: int = 20) -> list[str]:
     return lines
 
 
-def aleph(folder: Path, *args: str, shell: str | None = None) -> subprocess.CompletedProcess[str]:
+def aleph(
+    folder: Path, *args: str, shell: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     folder.mkdir(exist_ok=True)
     cmd: Any = ["bash", "-c", shell] if shell else [*ALEPH, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=folder)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=folder, env=env)
 
 
 def write(path: Path, lines: list[str]) -> Path:
@@ -73,12 +76,32 @@ def test_no_snapshot_says_so_and_shows_the_waiting_diffs(tmp_path: Path) -> None
     assert s["problems"] == ["no book could be built (no depth snapshot)"], s
 
 
-def test_another_symbol_needs_its_tick_and_lot_and_is_named_from_the_data(tmp_path: Path) -> None:
+def test_another_symbols_instrument_comes_from_the_venues_table_or_the_data(tmp_path: Path) -> None:
+    """Without flags: the venue's instrument table cached by an earlier run, else the places the
+    data is written with; the flags override both."""
+    import msgspec
+
+    from alephtx.core.model import Instrument
+    from alephtx.core.venues.instruments import CachedTable
+
     eth = write(tmp_path / "eth.txt", spot_lines("ethusdt"))
-    out = aleph(tmp_path / "empty", "replay", str(eth))
-    assert out.returncode == 2 and "holds ETHUSDT" in out.stderr and "--tick-size" in out.stderr, out.stderr
-    out = aleph(tmp_path / "empty", "replay", str(eth), "--tick-size", "0.01", "--lot-size", "0.001", "--json")
+    env = {**os.environ, "ALEPH_CACHE_DIR": str(tmp_path / "cache")}
+    out = aleph(tmp_path / "empty", "replay", str(eth), "--json", env=env)
+    assert out.returncode == 0 and "precision read from the data (prices to 0.01, sizes to 0.001)" in out.stderr
+    s = json.loads(out.stdout)
+    assert s["instrument"] == "binance:ETHUSDT" and s["best_bid"] == ["60000.00", "1.019"], s
+    # The venue's table, as the instrument provider caches it (spot lists ETHUSDT at 0.10 here).
+    listed = Instrument.from_strings("binance", "ETHUSDT", "spot", "0.10", "0.001")
+    table = CachedTable("binance", "https://api.binance.com", False, 1723161000 * 10**9, [listed])
+    (tmp_path / "cache" / "instruments").mkdir(parents=True)
+    (tmp_path / "cache" / "instruments" / "binance-main-0123456789ab.json").write_bytes(msgspec.json.encode(table))
+    out = aleph(tmp_path / "empty", "replay", str(eth), "--json", env=env)
+    assert out.returncode == 0 and "tick 0.10 and lot 0.001 from binance's instrument table (cached 2024-08-0" in (
+        out.stderr
+    ), out.stderr
+    out = aleph(tmp_path / "empty", "replay", str(eth), "--tick-size", "0.01", "--lot-size", "0.001", "--json", env=env)
     assert out.returncode == 0 and json.loads(out.stdout)["instrument"] == "binance:ETHUSDT", out.stderr
+    assert "instrument table" not in out.stderr  # the flags win
 
 
 def test_lines_of_another_venue_are_counted_by_reason_with_the_first_line(tmp_path: Path) -> None:
@@ -155,8 +178,9 @@ def hyperliquid_lines(books: int = 10) -> list[str]:
 
 def test_a_hyperliquid_capture_is_read_by_its_content(tmp_path: Path) -> None:
     hl = write(tmp_path / "hl.txt", hyperliquid_lines())
-    out = aleph(tmp_path / "empty", "replay", str(hl))
-    assert out.returncode == 2 and "holds BTC" in out.stderr, out.stderr  # its tick and lot are the venue's
+    out = aleph(tmp_path / "empty", "replay", str(hl), "--json")  # the precision its levels are written at
+    assert out.returncode == 0 and "BTC's precision read from the data" in out.stderr, out.stderr
+    assert json.loads(out.stdout)["best_bid"] == ["61808.5", "1.20"], out.stdout
     out = aleph(tmp_path / "empty", "replay", str(hl), "--tick-size", "0.1", "--lot-size", "0.00001", "--json")
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)
