@@ -352,6 +352,7 @@ def _replay_table(title: str, key: str, s: Any, top: dict[str, Any], covered: fl
 
 # Commands that live in their own modules register themselves on `app` when imported.
 from alephtx.cli import agent as _agent  # noqa: E402, F401
+from alephtx.cli import backtest as _backtest  # noqa: E402, F401
 from alephtx.cli import data as _data  # noqa: E402, F401
 from alephtx.cli import emulator as _emulator  # noqa: E402, F401
 from alephtx.cli import init as _init  # noqa: E402, F401

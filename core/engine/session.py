@@ -61,6 +61,7 @@ class SessionResult:
     seconds: float
     market_seconds: float
     journal: str
+    first_ns: int = 0  # market time of the first event (the zero of market_seconds and the curves)
 
 
 @dataclass
@@ -81,10 +82,11 @@ async def start_engine(
     metrics: Metrics | None,
     on_ready: Callable[[Any], Any] | None,
     risk_state: Path | None = None,
-    ids: str = "s",
+    ids: str | ClientIdFactory = "s",
 ) -> _Running:
     """Venues, engine, host and strategies on one market clock, started: what replayed and live
-    sessions share. ``ids``: the prefix of the session's client order ids."""
+    sessions share. ``ids``: the prefix of the session's client order ids, or the factory itself
+    (a backtest's has a fixed boot: the same ids every run)."""
     # The journal first, before anything else is touched. A session starts from nothing (a leftover
     # log would be replayed): the old files go once its lock is held; a journal another engine holds
     # raises JournalInUse (naming the folder and that process), and nothing here was touched.
@@ -108,7 +110,7 @@ async def start_engine(
         ledger_journal,
         cash * 10**CASH_PRECISION * len(venues),
         clock=clock.now,
-        ids=ClientIdFactory(ids),
+        ids=ids if isinstance(ids, ClientIdFactory) else ClientIdFactory(ids),
     )
     try:
         await engine.start(compare_cash=False)
@@ -155,7 +157,7 @@ async def run_session(
     keep_open: bool = False,
     risk_state: Path | None = None,
     on_timer: Callable[[SessionHandles, float], Awaitable[None]] | None = None,
-    ids: str = "s",
+    ids: str | ClientIdFactory = "s",
 ) -> SessionResult:
     """Replay ``capture`` (a capture file, or a ``MarketSource``: a catalog dataset over a range,
     played window by window) through the engine and the strategies. ``keep_open`` leaves the engine
@@ -237,7 +239,14 @@ async def run_session(
     if not keep_open:
         engine.journal.close()
     return SessionResult(
-        engine, host, accounts, events, time.perf_counter() - t_start, (clock.ns - first_ns) / 1e9, str(journal)
+        engine,
+        host,
+        accounts,
+        events,
+        time.perf_counter() - t_start,
+        (clock.ns - first_ns) / 1e9,
+        str(journal),
+        first_ns,
     )
 
 

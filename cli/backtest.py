@@ -1,0 +1,223 @@
+"""`aleph backtest` and `aleph runs`: a strategy over recorded data into a run folder of its own,
+and the runs kept (docs/research.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+
+from alephtx.cli.main import (
+    _config,
+    app,
+    capture_instrument,
+    console,
+    data_dir,
+    errors,
+    fail,
+    is_dataset_name,
+    market_source,
+)
+
+runs_app = typer.Typer(help="The backtests kept: list, show, compare.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs", help="The backtests kept under the data folder (ls, show, compare).")
+
+
+def runs_dir() -> Path:
+    return data_dir() / "runs"
+
+
+@app.command()
+def backtest(
+    strategy: Annotated[str, typer.Option(help="A built-in kind (grid, trend, ...), module:Class or file.py:Class.")],
+    data: Annotated[
+        str | None,
+        typer.Option(help="A catalog dataset (venue/market/symbol) or a capture file (default: the sample)."),
+    ] = None,
+    params: Annotated[str, typer.Option(help="The strategy's parameters, a JSON object.")] = "{}",
+    catalog: Annotated[
+        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
+    ] = None,
+    start: Annotated[str, typer.Option("--from", help="A dataset from this time (ISO 8601, UTC).")] = "",
+    end: Annotated[str, typer.Option("--to", help="A dataset up to this time (excluded).")] = "",
+    latency_ms: Annotated[float, typer.Option(help="Order to venue, market time.", min=0, max=10_000)] = 1.0,
+    maker_bps: Annotated[
+        int, typer.Option(help="Maker fee, basis points (negative: a rebate).", min=-10, max=1000)
+    ] = 2,
+    taker_bps: Annotated[int, typer.Option(help="Taker fee, basis points.", min=0, max=1000)] = 5,
+    capital: Annotated[int, typer.Option(help="The paper venue's cash, quote units.", min=1)] = 100_000,
+    max_position: Annotated[
+        str, typer.Option(help="Position limit, base units, when the risk file has none for the instrument.")
+    ] = "1",
+    timer_ms: Annotated[int, typer.Option(help="The strategy's timer and the equity samples.", min=10)] = 1000,
+    risk: Annotated[
+        Path | None, typer.Option(help="Risk limits (default: risk.toml in the config folder, else packaged).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Backtest a strategy over recorded data through the engine, the risk engine and the paper
+    venue; write its run folder (report.html, report.json, metrics.json, trades/orders/equity
+    Parquet) under runs/ in the data folder."""
+    from alephtx.core.config.resources import config_file, sample_capture
+    from alephtx.core.data.catalog import CatalogError
+    from alephtx.core.data.source import MarketSource
+    from alephtx.core.errors import FieldError
+    from alephtx.core.model import Instrument
+    from alephtx.core.research.backtest import BacktestSpec, Models, run_backtest
+    from alephtx.core.risk import load_limits
+    from alephtx.core.strategies import StrategyError
+
+    try:
+        chosen = json.loads(params)
+    except ValueError as exc:
+        raise fail(f"backtest: params: not JSON ({exc})") from None
+    if not isinstance(chosen, dict):
+        raise fail("backtest: params: a JSON object of the strategy's parameters, e.g. '{\"levels\": 3}'")
+    if data and is_dataset_name(data):
+        source = market_source(data, catalog, start, end, "backtest")
+        ds = source.info()
+        inst = Instrument.from_strings(ds.venue, ds.symbol, "perp", ds.tick_size, ds.lot_size)
+    else:
+        if catalog or start or end:
+            raise fail(
+                "backtest: --catalog, --from and --to read a dataset (venue/market/symbol); a capture is read whole"
+            )
+        path = Path(data) if data else sample_capture()
+        if not path.is_file():
+            raise fail(
+                f"backtest: data={str(path)!r}: neither a file nor a dataset (venue/market/symbol) of the catalog"
+            )
+        inst, _ = capture_instrument(_config(None).replay, path, None, None, None, "backtest")
+        from alephtx.core.replay.captures import capture_venue
+
+        venue = capture_venue(path) or inst.venue  # the data's venue names the instrument
+        inst = Instrument.from_strings(venue, inst.symbol, "perp", inst.tick_size, inst.lot_size, rules=inst.rules)
+        source = MarketSource.of_capture(path)
+    risk = risk or config_file("risk.toml")
+    if not risk.exists():
+        raise fail(f"backtest: risk limits file {risk} does not exist")
+    spec = BacktestSpec(
+        strategy,
+        chosen,
+        Models(latency_ms=latency_ms, maker_bps=maker_bps, taker_bps=taker_bps),
+        capital=capital,
+        max_position=max_position,
+        timer_ms=timer_ms,
+    )
+
+    async def main() -> Any:
+        with Progress(
+            TextColumn(f"[bold]backtest[/bold] {strategy} on {source.name}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            console=errors,
+            transient=True,
+            disable=json_out,
+        ) as bar:
+            task = bar.add_task("backtest", total=1)
+            return await run_backtest(
+                spec, source, inst, load_limits(risk), runs_dir(), lambda d, t: bar.update(task, completed=d, total=t)
+            )
+
+    try:
+        run = asyncio.run(main())
+    except (FieldError, StrategyError, CatalogError) as exc:
+        raise fail(f"backtest: {exc}") from None
+    report = run.report
+    if report["strategy"]["error"]:
+        errors.print(f"[red]backtest: the strategy stopped: {report['strategy']['error']}[/red]")
+    if json_out:
+        print(json.dumps(report | {"folder": str(run.folder)}))
+        return
+    _metrics_table(f"Backtest {report['run']}: {strategy} on {report['data']['source']}", [report])
+    console.print(f"report: {run.folder / 'report.html'}")
+
+
+def _metrics_table(title: str, reports: list[dict[str, Any]], names: list[str] | None = None) -> None:
+    from alephtx.core.research.report_html import LABELS, _cell
+
+    t = Table(title=title)
+    t.add_column("figure")
+    for name in names or [""]:
+        t.add_column(name or "value", justify="right")
+    for key in reports[0]["metrics"]:
+        t.add_row(LABELS.get(key, (key, ""))[0], *[_cell(key, r["metrics"].get(key)) for r in reports])
+    console.print(t)
+
+
+@runs_app.command("ls")
+def runs_ls(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Every backtest kept, oldest first, with its headline figures."""
+    from alephtx.core.research.runs import listing
+
+    rows = listing(runs_dir())
+    if json_out:
+        print(json.dumps(rows))
+        return
+    if not rows:
+        console.print(f"no run in {runs_dir()} (aleph backtest ...)")
+        return
+    t = Table(title=f"Runs in {runs_dir()}")
+    for col in ("run", "strategy", "data", "net PnL", "Sharpe", "max drawdown", "fills"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(
+            r["run"], r["strategy"], r["data"], _cell_or("{:,.2f}", r["net_pnl"]), _cell_or("{:.2f}", r["sharpe"]),
+            _cell_or("{:,.2f}", r["max_drawdown"]), str(r["fills"]),
+        )  # fmt: skip
+    console.print(t)
+
+
+def _cell_or(fmt: str, v: Any) -> str:
+    return "n/a" if v is None else fmt.format(v)
+
+
+@runs_app.command("show")
+def runs_show(
+    run: Annotated[str, typer.Argument(help="The run's folder name (or a unique start of it).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One run: its figures, its set-up and where its files are."""
+    from alephtx.core.research.runs import RunError, load
+
+    try:
+        report = load(runs_dir(), run)
+    except RunError as exc:
+        raise fail(f"runs: {exc}") from None
+    if json_out:
+        print(json.dumps(report))
+        return
+    _metrics_table(f"Run {report['run']}: {report['strategy']['kind']} on {report['data']['source']}", [report])
+    console.print(f"parameters: {json.dumps(report['strategy']['params'])}")
+    console.print(f"models: {json.dumps(report['models'])}")
+    console.print(f"files: {report['folder']} (report.html, trades.parquet, orders.parquet, equity.parquet)")
+
+
+@runs_app.command("compare")
+def runs_compare(
+    a: Annotated[str, typer.Argument(help="A run.")],
+    b: Annotated[str, typer.Argument(help="Another run.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Two runs side by side: their figures, then what differs in their set-up."""
+    from alephtx.core.research.runs import RunError, compare, load
+
+    try:
+        ra, rb = load(runs_dir(), a), load(runs_dir(), b)
+    except RunError as exc:
+        raise fail(f"runs: {exc}") from None
+    rows = compare(ra, rb)
+    if json_out:
+        print(json.dumps([{"field": k, "a": x, "b": y} for k, x, y in rows]))
+        return
+    _metrics_table(f"{ra['run']} against {rb['run']}", [ra, rb], [ra["run"], rb["run"]])
+    differs = [r for r in rows if "." in r[0]]
+    for k, x, y in differs:
+        console.print(f"{k}: {json.dumps(x)} -> {json.dumps(y)}")
+    if not differs:
+        console.print("the same set-up")

@@ -1,0 +1,1 @@
+"""Research: backtests over recorded data, their figures and reports, and the runs kept."""
