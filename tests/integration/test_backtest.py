@@ -116,3 +116,37 @@ def test_round_trips_by_hand() -> None:
     dd = compute([(0.0, 0.0), (1.0, 10.0), (2.0, -5.0), (3.0, 12.0)], [], 1000.0)
     assert dd.max_drawdown == 15.0 and math.isclose(dd.max_drawdown_pct, 15 / 1010 * 100)
     assert dd.max_drawdown_duration_s == 2.0 and dd.calmar is None  # under a day
+
+
+def test_every_backtest_option_changes_what_it_says(tmp_path: Path) -> None:
+    """Each option through the command: none is accepted and ignored."""
+    env = Env(tmp_path)
+    catalog = tmp_path / "cat"
+    assert aleph(env, "data", "import", str(sample_capture()), "--catalog", str(catalog)).returncode == 0
+    base = run(env, "--data", DATASET, "--catalog", str(catalog))
+    assert base["data"]["catalog"] == str(catalog) and base["metrics"]["fills"] > 0
+    first = json.loads((catalog / "catalog.json").read_text())["datasets"][DATASET]["imports"][0]["first_exch_ns"]
+    start = f"{first / 1e9 + 30:.3f}"
+    import datetime as dt
+
+    iso = dt.datetime.fromtimestamp(float(start), tz=dt.UTC).isoformat()
+    ranged = run(env, "--data", DATASET, "--catalog", str(catalog), "--from", iso)
+    assert ranged["data"]["start_ns"] is not None and ranged["events"] < base["events"]
+    rich = run(env, "--data", DATASET, "--catalog", str(catalog), "--capital", "1000")
+    assert math.isclose(rich["metrics"]["return_pct"], rich["metrics"]["net_pnl"] / 1000 * 100)
+    assert rich["models"]["capital"] == 1000
+    fees = run(env, "--data", DATASET, "--catalog", str(catalog), "--maker-bps", "-1")
+    assert fees["models"]["maker_bps"] == -1 and fees["metrics"]["fees"] != base["metrics"]["fees"]
+    slow = run(env, "--data", DATASET, "--catalog", str(catalog), "--timer-ms", "5000")
+    n_base = pl.read_parquet(Path(base["folder"]) / "equity.parquet").height
+    n_slow = pl.read_parquet(Path(slow["folder"]) / "equity.parquet").height
+    assert n_slow < n_base / 3, (n_slow, n_base)
+    tiny = run(env, "--data", DATASET, "--catalog", str(catalog), "--max-position", "0.001")
+    assert tiny["refusals"].get("MAX_POSITION", 0) > 0 and not base["refusals"].get("MAX_POSITION")
+    risk = tmp_path / "risk.toml"
+    packaged = Path(__import__("alephtx.core.config.resources", fromlist=["x"]).config_file("risk.toml")).read_text()
+    risk.write_text(packaged + '\n[instrument."binance-usdm:BTCUSDT"]\nmax_position = "0.001"\n')
+    limited = run(env, "--data", DATASET, "--catalog", str(catalog), "--risk", str(risk))
+    assert limited["refusals"].get("MAX_POSITION", 0) > 0  # the file's limit, not --max-position's 1
+    table = aleph(env, "backtest", "--strategy", "grid", "--params", GRID, "--data", DATASET, "--catalog", str(catalog))
+    assert table.returncode == 0 and "net PnL" in table.stdout and "report.html" in table.stdout

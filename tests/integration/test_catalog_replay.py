@@ -167,6 +167,24 @@ def test_aleph_replay_and_up_read_a_dataset_as_a_person_runs_them(tmp_path: Path
     assert json.loads(up_capture.stdout)["strategies"] == report["strategies"]
     assert report["events"] > 1000
 
+    # --catalog, --from and --to on every command that reads a dataset.
+    elsewhere = tmp_path / "elsewhere"
+    assert aleph("data", "import", str(sample_capture()), "--catalog", str(elsewhere)).returncode == 0
+    middle = dt.datetime.fromtimestamp(first / 1e9 + 75, tz=dt.UTC).isoformat()  # the sample holds 83 s
+    head = aleph("replay", DATASET, "--catalog", str(elsewhere), "--to", middle, "--json")
+    assert head.returncode == 0, head.stderr
+    assert json.loads(head.stdout)["level_updates"] < on_dataset["level_updates"]
+    ranged = aleph("up", "--data", DATASET, "--catalog", str(elsewhere), "--from", after, "--to", middle,
+                   "--out", str(tmp_path / "up3"), "--json")  # fmt: skip
+    assert ranged.returncode == 0, ranged.stderr
+    assert 0 < json.loads(ranged.stdout)["events"] < report["events"]
+    nowhere = aleph("up", "--data", DATASET, "--catalog", str(tmp_path / "nothing"), "--out", str(tmp_path / "up4"))
+    assert nowhere.returncode == 2 and "not in" in nowhere.stderr  # the catalog named is the one read
+    short = aleph("paper", "--data", DATASET, "--catalog", str(elsewhere), "--from", after, "--to", middle,
+                  "--out", str(tmp_path / "paper3"))  # fmt: skip
+    assert short.returncode == 0, short.stderr
+    assert fills(short.stdout) != fills(paper.stdout)  # another stretch of market, other fills
+
 
 def test_a_node_plays_a_dataset_of_its_catalog(tmp_path: Path) -> None:
     env = NodeEnv(tmp_path)

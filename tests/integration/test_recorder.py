@@ -152,3 +152,31 @@ async def test_the_node_records_while_it_trades(tmp_path: Path) -> None:
 
     ds = Catalog(env.data / "catalog").dataset("bybit/futures/BTCUSDT")
     assert {i.source for i in ds.imports} == {f.name for f in files} and ds.rows("book") > 0
+
+
+async def test_record_into_a_folder_and_a_catalog_of_ones_choice(tmp_path: Path) -> None:
+    """--folder, --catalog and --no-import each do what they say."""
+    env = Env(tmp_path)
+    emu: Any = EMULATORS["bybit"]()
+    await emu.start()
+    try:
+        await asyncio.wait_for(emu.synced.wait(), 15)
+        urls = ("--rest-url", emu.url, "--ws-url", emu.ws_url)
+        hours = str(3 / 3600)
+        code, out, err = await aleph(
+            env, "data", "record", "bybit", "BTCUSDT", "--hours", hours, "--folder", str(tmp_path / "caps"),
+            "--catalog", str(tmp_path / "cat"), *urls, "--json",
+        )  # fmt: skip
+        assert code == 0, err
+        (summary,) = json.loads(out)
+        assert all(f.startswith(str(tmp_path / "caps" / "bybit" / "BTCUSDT")) for f in summary["files"]), summary
+        assert (tmp_path / "cat" / "catalog.json").exists() and not (env.data / "catalog").exists()
+        code, out, err = await aleph(
+            env, "data", "record", "bybit", "BTCUSDT", "--hours", hours, "--no-import", *urls, "--json"
+        )
+        assert code == 0, err
+        (summary,) = json.loads(out)
+        assert summary["files"] and summary["imported"] == [] and not (env.data / "catalog").exists()
+        assert all(Path(f).exists() for f in summary["files"])
+    finally:
+        await emu.stop()
