@@ -78,6 +78,7 @@ bench: build
 	$(BIN)/python -m bench.live_tick_to_order
 	$(BIN)/python -m bench.data_import
 	$(BIN)/python -m bench.catalog_replay
+	$(BIN)/python -m bench.sweep
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

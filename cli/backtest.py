@@ -63,11 +63,9 @@ def backtest(
     """Backtest a strategy over recorded data through the engine, the risk engine and the paper
     venue; write its run folder (report.html, report.json, metrics.json, trades/orders/equity
     Parquet) under runs/ in the data folder."""
-    from alephtx.core.config.resources import config_file, sample_capture
+    from alephtx.core.config.resources import config_file
     from alephtx.core.data.catalog import CatalogError
-    from alephtx.core.data.source import MarketSource
     from alephtx.core.errors import FieldError
-    from alephtx.core.model import Instrument
     from alephtx.core.research.backtest import BacktestSpec, Models, run_backtest
     from alephtx.core.risk import load_limits
     from alephtx.core.strategies import StrategyError
@@ -78,26 +76,7 @@ def backtest(
         raise fail(f"backtest: params: not JSON ({exc})") from None
     if not isinstance(chosen, dict):
         raise fail("backtest: params: a JSON object of the strategy's parameters, e.g. '{\"levels\": 3}'")
-    if data and is_dataset_name(data):
-        source = market_source(data, catalog, start, end, "backtest")
-        ds = source.info()
-        inst = Instrument.from_strings(ds.venue, ds.symbol, "perp", ds.tick_size, ds.lot_size)
-    else:
-        if catalog or start or end:
-            raise fail(
-                "backtest: --catalog, --from and --to read a dataset (venue/market/symbol); a capture is read whole"
-            )
-        path = Path(data) if data else sample_capture()
-        if not path.is_file():
-            raise fail(
-                f"backtest: data={str(path)!r}: neither a file nor a dataset (venue/market/symbol) of the catalog"
-            )
-        inst, _ = capture_instrument(_config(None).replay, path, None, None, None, "backtest")
-        from alephtx.core.replay.captures import capture_venue
-
-        venue = capture_venue(path) or inst.venue  # the data's venue names the instrument
-        inst = Instrument.from_strings(venue, inst.symbol, "perp", inst.tick_size, inst.lot_size, rules=inst.rules)
-        source = MarketSource.of_capture(path)
+    source, inst = _market(data, catalog, start, end, "backtest")
     risk = risk or config_file("risk.toml")
     if not risk.exists():
         raise fail(f"backtest: risk limits file {risk} does not exist")
@@ -138,6 +117,31 @@ def backtest(
     console.print(f"report: {run.folder / 'report.html'}")
 
 
+def _market(data: str | None, catalog: str | None, start: str, end: str, command: str) -> tuple[Any, Any]:
+    """The market a backtest or a sweep reads: a catalog dataset, or a capture (default: the
+    sample), and its instrument keyed as the data names it."""
+    from alephtx.core.config.resources import sample_capture
+    from alephtx.core.data.source import MarketSource
+    from alephtx.core.model import Instrument
+    from alephtx.core.replay.captures import capture_venue
+
+    if data and is_dataset_name(data):
+        source = market_source(data, catalog, start, end, command)
+        ds = source.info()
+        return source, Instrument.from_strings(ds.venue, ds.symbol, "perp", ds.tick_size, ds.lot_size)
+    if catalog or start or end:
+        raise fail(
+            f"{command}: --catalog, --from and --to read a dataset (venue/market/symbol); a capture is read whole"
+        )
+    path = Path(data) if data else sample_capture()
+    if not path.is_file():
+        raise fail(f"{command}: data={str(path)!r}: neither a file nor a dataset (venue/market/symbol) of the catalog")
+    inst, _ = capture_instrument(_config(None).replay, path, None, None, None, command)
+    venue = capture_venue(path) or inst.venue  # the data's venue names the instrument
+    inst = Instrument.from_strings(venue, inst.symbol, "perp", inst.tick_size, inst.lot_size, rules=inst.rules)
+    return MarketSource.of_capture(path), inst
+
+
 def _metrics_table(title: str, reports: list[dict[str, Any]], names: list[str] | None = None) -> None:
     from alephtx.core.research.report_html import LABELS, _cell
 
@@ -167,9 +171,14 @@ def runs_ls(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")
         t.add_column(col, overflow="fold")
     for r in rows:
         t.add_row(
-            r["run"], r["strategy"], r["data"], _cell_or("{:,.2f}", r["net_pnl"]), _cell_or("{:.2f}", r["sharpe"]),
-            _cell_or("{:,.2f}", r["max_drawdown"]), str(r["fills"]),
-        )  # fmt: skip
+            r["run"],
+            r["strategy"],
+            r["data"],
+            _cell_or("{:,.2f}", r["net_pnl"]),
+            _cell_or("{:.2f}", r["sharpe"]),
+            _cell_or("{:,.2f}", r["max_drawdown"]),
+            str(r["fills"]),
+        )
     console.print(t)
 
 
@@ -221,3 +230,127 @@ def runs_compare(
         console.print(f"{k}: {json.dumps(x)} -> {json.dumps(y)}")
     if not differs:
         console.print("the same set-up")
+
+
+@app.command()
+def sweep(
+    strategy: Annotated[str, typer.Option(help="A built-in kind, module:Class or file.py:Class.")],
+    space: Annotated[
+        str, typer.Option(help="What to search: 'spacing_ticks=10..80:10, levels=2..5' (ranges lo..hi:step, a|b|c).")
+    ],
+    objective: Annotated[
+        str,
+        typer.Option(help="The metric to optimise (sharpe, net_pnl, sortino, ...; drawdowns and fees are minimised)."),
+    ] = "sharpe",
+    data: Annotated[str | None, typer.Option(help="A catalog dataset or a capture file (default: the sample).")] = None,
+    params: Annotated[str, typer.Option(help="Fixed parameters of every trial, a JSON object.")] = "{}",
+    sampler: Annotated[str, typer.Option(help="grid (every combination) or tpe (Optuna's TPE).")] = "grid",
+    trials: Annotated[
+        int | None, typer.Option(help="How many trials (grid: at most every combination; tpe: 20).", min=1)
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Ray workers on this machine (1: the trials one by one, no Ray).", min=1)
+    ] = 2,
+    ray_address: Annotated[str, typer.Option(help="A Ray cluster to run the trials on (its address).")] = "",
+    seed: Annotated[int, typer.Option(help="The sampler's seed (the same seed, the same trials).")] = 7,
+    catalog: Annotated[
+        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
+    ] = None,
+    start: Annotated[str, typer.Option("--from", help="A dataset from this time (ISO 8601, UTC).")] = "",
+    end: Annotated[str, typer.Option("--to", help="A dataset up to this time (excluded).")] = "",
+    risk: Annotated[
+        Path | None, typer.Option(help="Risk limits (default: risk.toml in the config folder, else packaged).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Search a strategy's parameters: Optuna proposes, each trial is a backtest run on Ray
+    workers; the trials (Parquet), the best and a heatmap or parallel coordinates (HTML) go to
+    the sweep's own folder under runs/ (docs/research.md)."""
+    from rich.progress import MofNCompleteColumn
+
+    from alephtx.core.config.resources import config_file
+    from alephtx.core.data.catalog import CatalogError
+    from alephtx.core.errors import FieldError
+    from alephtx.core.research.backtest import BacktestSpec
+    from alephtx.core.research.metrics import Metrics
+    from alephtx.core.research.sweep import Data, parse_space
+    from alephtx.core.research.sweep import sweep as run_sweep
+    from alephtx.core.strategies import StrategyError
+
+    if objective not in Metrics.__dataclass_fields__ or objective == "end_positions":
+        known = ", ".join(k for k in Metrics.__dataclass_fields__ if k != "end_positions")
+        raise fail(f"sweep: objective={objective!r}: one of {known}")
+    if sampler not in ("grid", "tpe"):
+        raise fail(f"sweep: sampler={sampler!r}: grid or tpe")
+    try:
+        dims = parse_space(space)
+        fixed = json.loads(params)
+    except FieldError as exc:
+        raise fail(f"sweep: {exc}") from None
+    except ValueError as exc:
+        raise fail(f"sweep: params: not JSON ({exc})") from None
+    if not isinstance(fixed, dict):
+        raise fail("sweep: params: a JSON object of the strategy's parameters")
+    source, inst = _market(data, catalog, start, end, "sweep")
+    where = Data(
+        dataset=source.dataset,
+        catalog=source.catalog.url if source.catalog else "",
+        start=start,
+        end=end,
+        capture=str(source.capture) if source.capture else "",
+    )
+    risk = risk or config_file("risk.toml")
+    if not risk.exists():
+        raise fail(f"sweep: risk limits file {risk} does not exist")
+    described = {"venue": inst.venue, "symbol": inst.symbol, "tick_size": inst.tick_size, "lot_size": inst.lot_size}
+    with Progress(
+        TextColumn(f"[bold]sweep[/bold] {strategy} on {source.name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=errors,
+        transient=True,
+        disable=json_out,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_trial(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = run_sweep(
+                BacktestSpec(strategy, fixed),
+                where,
+                described,
+                risk,
+                runs_dir(),
+                dims,
+                objective,
+                sampler,
+                trials,
+                workers,
+                ray_address,
+                seed,
+                on_trial,
+            )
+        except (FieldError, StrategyError, CatalogError) as exc:
+            raise fail(f"sweep: {exc}") from None
+    if json_out:
+        print(json.dumps(result.summary | {"folder": str(result.folder)}, default=str))
+        return
+    t = Table(title=f"Sweep {result.folder.name}: {objective} ({result.summary['direction']})")
+    names = [d.name for d in dims]
+    for col in (*names, objective, "net PnL", "fills"):
+        t.add_column(col, justify="right")
+    for r in result.trials:
+        t.add_row(
+            *[str(r[n]) for n in names],
+            _cell_or("{:.4f}", r[objective]),
+            _cell_or("{:,.2f}", r["net_pnl"]),
+            str(r["fills"]),
+        )
+    console.print(t)
+    console.print(
+        f"best: {json.dumps({n: result.best.get(n) for n in names})} -> {objective} {result.best.get(objective)}"
+    )
+    console.print(f"{result.summary['trials']} trials in {result.summary['wall_s']} s; {result.folder / 'sweep.html'}")

@@ -73,8 +73,10 @@ async def run_backtest(
     limits: RiskLimits,
     runs: Path,
     on_progress: Callable[[int, int], None] | None = None,
+    html: bool = True,
 ) -> BacktestRun:
-    """Run ``spec`` over ``source`` and write its run folder under ``runs``."""
+    """Run ``spec`` over ``source`` and write its run folder under ``runs`` (``html=False``: no
+    report.html, as for a sweep's trials: the sweep has its own page)."""
     source.check(instrument)
     key = instrument.key
     if key not in limits.instrument:  # the data's instrument: the spec's position limit
@@ -151,9 +153,10 @@ async def run_backtest(
         "events": result.events,
     }
     (folder / "report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
-    from alephtx.core.research.report_html import write_html
+    if html:
+        from alephtx.core.research.report_html import write_html
 
-    write_html(folder / "report.html", report, equity, trades, prices, float(spec.capital))
+        write_html(folder / "report.html", report, equity, trades, prices, float(spec.capital))
     return BacktestRun(folder, report)
 
 

@@ -150,3 +150,50 @@ def test_every_backtest_option_changes_what_it_says(tmp_path: Path) -> None:
     assert limited["refusals"].get("MAX_POSITION", 0) > 0  # the file's limit, not --max-position's 1
     table = aleph(env, "backtest", "--strategy", "grid", "--params", GRID, "--data", DATASET, "--catalog", str(catalog))
     assert table.returncode == 0 and "net PnL" in table.stdout and "report.html" in table.stdout
+
+
+def test_a_sweep_on_two_ray_workers_gives_what_the_trials_give_one_by_one(tmp_path: Path) -> None:
+    """8 grid trials on 2 local Ray workers against the same 8 run one by one in one process;
+    then TPE: each of its trials rerun alone gives its result."""
+    env = Env(tmp_path)
+    space = "spacing_ticks=10..40:10, levels=2..3"
+
+    def sweep(*args: str) -> dict[str, Any]:
+        out = aleph(env, "sweep", "--strategy", "grid", "--space", space, "--objective", "net_pnl", *args, "--json")
+        assert out.returncode == 0, out.stderr
+        summary: dict[str, Any] = json.loads(out.stdout)
+        return summary
+
+    on_ray = sweep("--workers", "2")
+    alone = sweep("--workers", "1")
+    trials_ray = pl.read_parquet(Path(on_ray["folder"]) / "trials.parquet")
+    trials_alone = pl.read_parquet(Path(alone["folder"]) / "trials.parquet")
+    cols = ["spacing_ticks", "levels", "net_pnl", "fills", "sharpe", "max_drawdown"]
+    assert trials_ray.height == 8 and trials_ray.select(cols).equals(trials_alone.select(cols))
+    assert on_ray["best"]["net_pnl"] == max(trials_ray["net_pnl"]) and on_ray["workers"] == 2
+    html = (Path(on_ray["folder"]) / "sweep.html").read_text()
+    assert "heatmap" in html and "Plotly.newPlot" in html  # two parameters: a heatmap
+    tpe = sweep("--sampler", "tpe", "--trials", "4", "--workers", "2", "--seed", "3")
+    rows = pl.read_parquet(Path(tpe["folder"]) / "trials.parquet").to_dicts()
+    assert len(rows) == 4
+    from alephtx.core.research.backtest import BacktestSpec
+    from alephtx.core.research.sweep import Data, trial
+
+    for r in rows:  # each trial again, alone, in this process: the same figure
+        again = trial(
+            BacktestSpec("grid", {}),
+            Data(capture=str(sample_capture())),
+            {"venue": "binance-usdm", "symbol": "BTCUSDT", "tick_size": "0.10", "lot_size": "0.001"},
+            str(Path(__import__("alephtx.core.config.resources", fromlist=["x"]).config_file("risk.toml"))),
+            str(tmp_path / "again"),
+            {"spacing_ticks": r["spacing_ticks"], "levels": r["levels"]},
+        )
+        assert again["metrics"]["net_pnl"] == r["net_pnl"], r
+    for args, words in (
+        (("--objective", "luck"), "objective='luck': one of"),
+        (("--sampler", "random"), "sampler='random': grid or tpe"),
+    ):
+        out = aleph(env, "sweep", "--strategy", "grid", "--space", space, *args)
+        assert out.returncode == 2 and words in out.stderr, out.stderr
+    out = aleph(env, "sweep", "--strategy", "grid", "--space", "levels=5..2")
+    assert out.returncode == 2 and "lo <= hi" in out.stderr and "Traceback" not in out.stderr, out.stderr
