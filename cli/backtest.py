@@ -201,6 +201,15 @@ def runs_show(
     if json_out:
         print(json.dumps(report))
         return
+    if "sweep" in report:  # a sweep: its set-up and its best trial
+        console.print(
+            f"sweep {report['sweep']}: {report['strategy']['kind']}, {report['trials']} trials, "
+            f"{report['sampler']}, {report['objective']} ({report['direction']})"
+        )
+        console.print(f"space: {json.dumps(report['space'])}")
+        console.print(f"best: {json.dumps(report['best'])}")
+        console.print(f"files: {report['folder']} (sweep.html, trials.parquet, trials/)")
+        return
     _metrics_table(f"Run {report['run']}: {report['strategy']['kind']} on {report['data']['source']}", [report])
     console.print(f"parameters: {json.dumps(report['strategy']['params'])}")
     console.print(f"models: {json.dumps(report['models'])}")

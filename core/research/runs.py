@@ -32,10 +32,14 @@ def new_folder(root: Path, label: str) -> Path:
 
 
 def load(root: Path, name: str) -> dict[str, Any]:
-    """A run's report (``name`` is its folder's name, or a unique start of it)."""
+    """A run's report (``name`` is its folder's name, or a unique start of it); a sweep's
+    summary (``sweep.json``) for a sweep."""
     folder = find(root, name)
+    path = folder / "report.json"
+    if not path.exists() and (folder / "sweep.json").exists():
+        path = folder / "sweep.json"
     try:
-        report: dict[str, Any] = json.loads((folder / "report.json").read_text())
+        report: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise RunError(f"run={name!r}: its report cannot be read ({exc})") from None
     report["folder"] = str(folder)
@@ -55,12 +59,27 @@ def find(root: Path, name: str) -> Path:
 
 
 def listing(root: Path) -> list[dict[str, Any]]:
-    """Every run, oldest first: its name and the headline figures."""
+    """Every run and sweep, oldest first: its name and the headline figures (a sweep's best)."""
     out = []
-    for folder in sorted(root.glob("*/report.json")) if root.is_dir() else []:
+    found = [*root.glob("*/report.json"), *root.glob("*/sweep.json")] if root.is_dir() else []
+    for folder in sorted(found, key=lambda p: p.parent.name):
         try:
             r = json.loads(folder.read_text())
         except (OSError, ValueError):
+            continue
+        if folder.name == "sweep.json":
+            best = r.get("best", {})
+            out.append(
+                {
+                    "run": folder.parent.name,
+                    "strategy": f"sweep: {r.get('strategy', {}).get('kind', '')}",
+                    "data": r.get("data", {}).get("dataset") or r.get("data", {}).get("capture", ""),
+                    "net_pnl": best.get("net_pnl"),
+                    "sharpe": best.get("sharpe"),
+                    "max_drawdown": best.get("max_drawdown"),
+                    "fills": best.get("fills"),
+                }
+            )
             continue
         m = r.get("metrics", {})
         out.append(

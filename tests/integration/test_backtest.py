@@ -197,3 +197,89 @@ def test_a_sweep_on_two_ray_workers_gives_what_the_trials_give_one_by_one(tmp_pa
         assert out.returncode == 2 and words in out.stderr, out.stderr
     out = aleph(env, "sweep", "--strategy", "grid", "--space", "levels=5..2")
     assert out.returncode == 2 and "lo <= hi" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_every_sweep_option_reaches_the_sweep(tmp_path: Path) -> None:
+    """--params, --data with --catalog/--from/--to, --risk and --ray-address (a Ray cluster
+    started with `ray start` on loopback), and the tables of `aleph runs`."""
+    import datetime as dt
+    import sys
+
+    from tests.support.servers import free_port
+
+    env = Env(tmp_path)
+    catalog = tmp_path / "cat"
+    assert aleph(env, "data", "import", str(sample_capture()), "--catalog", str(catalog)).returncode == 0
+    first = json.loads((catalog / "catalog.json").read_text())["datasets"][DATASET]["imports"][0]["first_exch_ns"]
+    iso = dt.datetime.fromtimestamp(first / 1e9 + 30, tz=dt.UTC).isoformat()
+    risk = tmp_path / "risk.toml"
+    packaged = Path(__import__("alephtx.core.config.resources", fromlist=["x"]).config_file("risk.toml")).read_text()
+    risk.write_text(packaged + '\n[instrument."binance-usdm:BTCUSDT"]\nmax_position = "0.001"\n')
+    port = free_port()
+    ray = str(Path(sys.executable).parent / "ray")
+    ray_env = {**env.vars, "RAY_USAGE_STATS_ENABLED": "0"}  # its HOME: the cluster's token is found there
+    started = subprocess.run(
+        [
+            ray,
+            "start",
+            "--head",
+            "--node-ip-address",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--num-cpus",
+            "2",
+            "--include-dashboard",
+            "false",
+            "--disable-usage-stats",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ray_env,
+        cwd=env.cwd,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        out = aleph(
+            env,
+            "sweep",
+            "--strategy",
+            "grid",
+            "--space",
+            "spacing_ticks=20|40",
+            "--objective",
+            "fills",
+            "--params",
+            '{"levels": 2}',
+            "--data",
+            DATASET,
+            "--catalog",
+            str(catalog),
+            "--from",
+            iso,
+            "--risk",
+            str(risk),
+            "--ray-address",
+            f"127.0.0.1:{port}",
+            "--json",
+        )
+    finally:
+        subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120, env=ray_env, cwd=env.cwd)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["ray_address"] == f"127.0.0.1:{port}" and summary["strategy"]["params"] == {"levels": 2}
+    assert summary["data"]["catalog"] == str(catalog) and summary["data"]["start"] == iso
+    run = json.loads(
+        (
+            env.data / "runs" / Path(summary["folder"]).name / "trials" / summary["best"]["run"] / "report.json"
+        ).read_text()
+    )
+    assert run["strategy"]["params"]["levels"] == 2 and run["refusals"].get("MAX_POSITION", 0) > 0  # the risk file
+    assert run["data"]["start_ns"] is not None
+    listed = json.loads(aleph(env, "runs", "ls", "--json").stdout)
+    assert [r["run"] for r in listed] == [Path(summary["folder"]).name] and listed[0]["strategy"] == "sweep: grid"
+    table = aleph(env, "runs", "ls")
+    assert table.returncode == 0 and "sweep: grid" in table.stdout, table.stdout
+    shown = aleph(env, "runs", "show", Path(summary["folder"]).name)
+    assert shown.returncode == 0 and "best" in shown.stdout and "fills" in shown.stdout, shown.stdout
