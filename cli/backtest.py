@@ -13,6 +13,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
 from alephtx.cli.main import (
+    DatasetCatalogOpt,
+    FromOpt,
+    ToOpt,
     _config,
     app,
     capture_instrument,
@@ -40,11 +43,9 @@ def backtest(
         typer.Option(help="A catalog dataset (venue/market/symbol) or a capture file (default: the sample)."),
     ] = None,
     params: Annotated[str, typer.Option(help="The strategy's parameters, a JSON object.")] = "{}",
-    catalog: Annotated[
-        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
-    ] = None,
-    start: Annotated[str, typer.Option("--from", help="A dataset from this time (ISO 8601, UTC).")] = "",
-    end: Annotated[str, typer.Option("--to", help="A dataset up to this time (excluded).")] = "",
+    catalog: DatasetCatalogOpt = None,
+    start: FromOpt = "",
+    end: ToOpt = "",
     latency_ms: Annotated[float, typer.Option(help="Order to venue, market time.", min=0, max=10_000)] = 1.0,
     maker_bps: Annotated[
         int, typer.Option(help="Maker fee, basis points (negative: a rebate).", min=-10, max=1000)
@@ -262,11 +263,9 @@ def sweep(
     ] = 2,
     ray_address: Annotated[str, typer.Option(help="A Ray cluster to run the trials on (its address).")] = "",
     seed: Annotated[int, typer.Option(help="The sampler's seed (the same seed, the same trials).")] = 7,
-    catalog: Annotated[
-        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
-    ] = None,
-    start: Annotated[str, typer.Option("--from", help="A dataset from this time (ISO 8601, UTC).")] = "",
-    end: Annotated[str, typer.Option("--to", help="A dataset up to this time (excluded).")] = "",
+    catalog: DatasetCatalogOpt = None,
+    start: FromOpt = "",
+    end: ToOpt = "",
     risk: Annotated[
         Path | None, typer.Option(help="Risk limits (default: risk.toml in the config folder, else packaged).")
     ] = None,

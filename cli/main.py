@@ -144,6 +144,12 @@ def capture_instrument(
     return inst, found
 
 
+# The options of every command that reads a catalog dataset (replay, up, paper, backtest, sweep).
+DatasetCatalogOpt = Annotated[
+    str | None, typer.Option("--catalog", help="A dataset's catalog (default: catalog/ in the data folder).")
+]
+FromOpt = Annotated[str, typer.Option("--from", help="A dataset from this time (ISO 8601, UTC).")]
+ToOpt = Annotated[str, typer.Option("--to", help="A dataset up to this time (excluded).")]
 DATASET_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
@@ -224,11 +230,9 @@ def replay(
     symbol: Annotated[str | None, typer.Option(help="Instrument symbol (default: the capture's own).")] = None,
     tick_size: Annotated[str | None, typer.Option(help="Price tick, e.g. 0.10 (default from config).")] = None,
     lot_size: Annotated[str | None, typer.Option(help="Size step, e.g. 0.001 (default from config).")] = None,
-    catalog: Annotated[
-        str | None, typer.Option("--catalog", help="A dataset's catalog (default: catalog/ in the data folder).")
-    ] = None,
-    start: Annotated[str, typer.Option("--from", help="A dataset from this time (ISO 8601, UTC).")] = "",
-    end: Annotated[str, typer.Option("--to", help="A dataset up to this time (excluded).")] = "",
+    catalog: DatasetCatalogOpt = None,
+    start: FromOpt = "",
+    end: ToOpt = "",
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     config_path: ConfigOpt = None,
 ) -> None:

@@ -19,7 +19,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from alephtx.cli.main import app, console, data_dir, fail, market_source
+from alephtx.cli.main import DatasetCatalogOpt, FromOpt, ToOpt, app, console, data_dir, fail, market_source
 from alephtx.core.config.session import SessionConfig, SessionSection, VenueSection
 from alephtx.core.engine.engine import Engine
 from alephtx.core.engine.session import SessionHandles
@@ -241,11 +241,9 @@ def paper(
             help="A catalog dataset to replay instead of a capture (venue/market/symbol at tick 0.10, lot 0.001)."
         ),
     ] = None,
-    catalog: Annotated[
-        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
-    ] = None,
-    start: Annotated[str, typer.Option("--from", help="The dataset from this time (ISO 8601, UTC).")] = "",
-    end: Annotated[str, typer.Option("--to", help="The dataset up to this time (excluded).")] = "",
+    catalog: DatasetCatalogOpt = None,
+    start: FromOpt = "",
+    end: ToOpt = "",
 ) -> None:
     """Trade a scripted session on the paper venue over recorded data, through risk, and report it."""
     from alephtx.core.config.resources import config_file, sample_capture

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from alephtx.cli.main import app, console, data_dir, errors, fail, market_source
+from alephtx.cli.main import DatasetCatalogOpt, FromOpt, ToOpt, app, console, data_dir, errors, fail, market_source
 from alephtx.core.config import ConfigError
 from alephtx.core.errors import FieldError
 
@@ -39,11 +39,9 @@ def up(
         str | None,
         typer.Option(help="A catalog dataset to replay instead of a capture (venue/market/symbol; `aleph data ls`)."),
     ] = None,
-    catalog: Annotated[
-        str | None, typer.Option(help="The dataset's catalog (default: catalog/ in the data folder).")
-    ] = None,
-    start: Annotated[str, typer.Option("--from", help="The dataset from this time (ISO 8601, UTC).")] = "",
-    end: Annotated[str, typer.Option("--to", help="The dataset up to this time (excluded).")] = "",
+    catalog: DatasetCatalogOpt = None,
+    start: FromOpt = "",
+    end: ToOpt = "",
     live: Annotated[
         str | None,
         typer.Option(help="Paper-trade on this venue's live book when reachable (else replay, saying so)."),

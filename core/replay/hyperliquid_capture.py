@@ -14,33 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
-import numpy as np
-
 from alephtx.core.model import Instrument, Side
 from alephtx.core.model.fixed import to_fixed
-from alephtx.core.replay.binance_capture import BadLine, CaptureReader, DepthEvent, Event, TradeEvent
+from alephtx.core.replay.binance_capture import BadLine, DepthEvent, Event, TradeEvent
+from alephtx.core.replay.json_capture import JsonCapture, Levels
 
 MS = 1_000_000
 SKIP = {"subscriptionResponse", "pong"}
-_DECODER = msgspec.json.Decoder()
 
 
-class Levels:
-    """A snapshot's levels in the shape of the Binance depth parser (bids first, then asks)."""
-
-    __slots__ = ("bid_count", "count", "prices", "qtys", "sides")
-
-    def __init__(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> None:
-        both = bids + asks
-        self.count = len(both)
-        self.bid_count = len(bids)
-        self.sides = np.array([1] * len(bids) + [0] * len(asks), dtype=np.uint8)
-        self.prices = np.array([p for p, _ in both], dtype=np.int64)
-        self.qtys = np.array([q for _, q in both], dtype=np.int64)
-
-
-class HyperliquidCapture(CaptureReader):
+class HyperliquidCapture(JsonCapture):
     market = "perp"
 
     @property
@@ -50,22 +33,6 @@ class HyperliquidCapture(CaptureReader):
     def __init__(self, path: str | Path, instrument: Instrument, tickers: bool = True) -> None:
         super().__init__(path, instrument, tickers)
         self._books = 0
-
-    def _events(self, lines: Iterator[bytes]) -> Iterator[Event]:
-        no = 0
-        try:
-            for no, line in enumerate(lines, 1):
-                sp_at = line.find(b" ")
-                if sp_at <= 0:
-                    if line.strip():
-                        yield BadLine(no, "expected '<recv ns> <json>'")
-                    continue
-                try:
-                    yield from self._message(no, int(line[:sp_at]), _DECODER.decode(line[sp_at + 1 :]))
-                except (ValueError, KeyError, TypeError, IndexError, msgspec.DecodeError) as exc:
-                    yield BadLine(no, f"{type(exc).__name__}: {exc}")
-        finally:
-            self.lines = no
 
     def _message(self, no: int, recv: int, msg: Any) -> Iterator[Event]:
         channel = msg.get("channel") if isinstance(msg, dict) else None

@@ -21,45 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import msgspec
-
 from alephtx.core.model import Side
 from alephtx.core.model.fixed import to_fixed
-from alephtx.core.replay.binance_capture import BadLine, CaptureReader, DepthEvent, Event, TradeEvent
-from alephtx.core.replay.hyperliquid_capture import Levels
+from alephtx.core.replay.binance_capture import BadLine, DepthEvent, Event, TradeEvent
+from alephtx.core.replay.json_capture import JsonCapture, Levels
 from alephtx.core.venues.okx.units import base_size
 
 MS = 1_000_000
-_DECODER = msgspec.json.Decoder()
-
-
-class JsonCapture(CaptureReader):
-    """A capture whose lines are decoded whole; ``_message`` says what one means."""
-
-    def _events(self, lines: Iterator[bytes]) -> Iterator[Event]:
-        no = 0
-        try:
-            for no, line in enumerate(lines, 1):
-                sp_at = line.find(b" ")
-                if sp_at <= 0:
-                    if line.strip():
-                        yield BadLine(no, "expected '<recv ns> <json>'")
-                    continue
-                try:
-                    msg = _DECODER.decode(line[sp_at + 1 :])
-                    if isinstance(msg, dict) and "aleph" in msg:
-                        continue  # the recorder's header and gap markers
-                    yield from self._message(no, int(line[:sp_at]), msg)
-                except (ValueError, KeyError, TypeError, IndexError, msgspec.DecodeError) as exc:
-                    yield BadLine(no, f"{type(exc).__name__}: {exc}")
-        finally:
-            self.lines = no
-
-    def _message(self, no: int, recv: int, msg: Any) -> Iterator[Event]:
-        raise NotImplementedError
-
-    def _px(self, text: str) -> int:
-        return to_fixed(text, self.instrument.price_precision, "price")
 
 
 class BybitCapture(JsonCapture):
