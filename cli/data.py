@@ -299,6 +299,7 @@ def record(
     from alephtx.core.data.catalog import CatalogError
     from alephtx.core.data.recorder import Recorder
     from alephtx.core.errors import FieldError
+    from alephtx.core.venues.base import VenueUnavailable
     from alephtx.core.venues.registry import STREAMING
 
     if venue not in STREAMING:
@@ -337,7 +338,7 @@ def record(
 
     try:
         asyncio.run(main())
-    except (CatalogError, FieldError) as exc:
+    except (CatalogError, FieldError, VenueUnavailable) as exc:
         raise fail(f"data record: {exc}") from None
     summary = [
         {"symbol": s, "messages": r.total, "gaps": r.gaps, "files": [str(f) for f in r.files], "imported": r.imported}

@@ -35,9 +35,15 @@ MARKETS = {"binance-usdm": "futures", "bybit": "futures", "okx": "swap", "hyperl
 
 async def aleph(env: Env, *args: str, timeout: float = 120) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "alephtx.cli", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env.vars, cwd=env.cwd,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "alephtx.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env.vars,
+        cwd=env.cwd,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     return proc.returncode or 0, out.decode(), err.decode()
 
@@ -105,6 +111,20 @@ async def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
     ):
         code, _, err = await aleph(env, *args)
         assert code == 2 and words in err and "Traceback" not in err, (args, err)
+    code, _, err = await aleph(  # a venue that cannot be reached
+        env,
+        "data",
+        "record",
+        "bybit",
+        "BTCUSDT",
+        "--hours",
+        "0.001",
+        "--rest-url",
+        "http://127.0.0.1:9",
+        "--ws-url",
+        "ws://127.0.0.1:9",
+    )
+    assert code == 2 and "cannot list instruments" in err and "Traceback" not in err, err
     emu = EMULATORS["bybit"]()
     await emu.start()
     try:
@@ -131,9 +151,19 @@ async def test_the_node_records_while_it_trades(tmp_path: Path) -> None:
             f'rest_url = "{emu.url}"\nws_url = "{emu.ws_url}"\n'
         )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "alephtx.cli", "node", "--config", str(env.config), "--grpc-port", "0",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env.vars, cwd=env.cwd,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "alephtx.cli",
+            "node",
+            "--config",
+            str(env.config),
+            "--grpc-port",
+            "0",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env.vars,
+            cwd=env.cwd,
+        )
         assert proc.stdout is not None
         seen = ""
         while "recording bybit BTCUSDT" not in seen:
@@ -164,9 +194,20 @@ async def test_record_into_a_folder_and_a_catalog_of_ones_choice(tmp_path: Path)
         urls = ("--rest-url", emu.url, "--ws-url", emu.ws_url)
         hours = str(3 / 3600)
         code, out, err = await aleph(
-            env, "data", "record", "bybit", "BTCUSDT", "--hours", hours, "--folder", str(tmp_path / "caps"),
-            "--catalog", str(tmp_path / "cat"), *urls, "--json",
-        )  # fmt: skip
+            env,
+            "data",
+            "record",
+            "bybit",
+            "BTCUSDT",
+            "--hours",
+            hours,
+            "--folder",
+            str(tmp_path / "caps"),
+            "--catalog",
+            str(tmp_path / "cat"),
+            *urls,
+            "--json",
+        )
         assert code == 0, err
         (summary,) = json.loads(out)
         assert all(f.startswith(str(tmp_path / "caps" / "bybit" / "BTCUSDT")) for f in summary["files"]), summary
