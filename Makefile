@@ -51,6 +51,7 @@ demo: build
 	$(BIN)/aleph replay
 	$(BIN)/aleph paper
 	$(BIN)/aleph up
+	$(BIN)/aleph backtest --strategy grid --params '{"levels": 3, "spacing_ticks": 20}'
 	$(BIN)/python scripts/demo_node.py
 
 lint: build
