@@ -263,6 +263,10 @@ def sweep(
     ] = 2,
     ray_address: Annotated[str, typer.Option(help="A Ray cluster to run the trials on (its address).")] = "",
     seed: Annotated[int, typer.Option(help="The sampler's seed (the same seed, the same trials).")] = 7,
+    walk_forward: Annotated[
+        int | None,
+        typer.Option(help="Walk-forward over a dataset: fit on each of K windows, test on the next.", min=1),
+    ] = None,
     catalog: DatasetCatalogOpt = None,
     start: FromOpt = "",
     end: ToOpt = "",
@@ -283,6 +287,7 @@ def sweep(
     from alephtx.core.research.metrics import Metrics
     from alephtx.core.research.sweep import Data, parse_space
     from alephtx.core.research.sweep import sweep as run_sweep
+    from alephtx.core.research.sweep import walk_forward as run_walk_forward
     from alephtx.core.strategies import StrategyError
 
     if objective not in Metrics.__dataclass_fields__ or objective == "end_positions":
@@ -311,6 +316,52 @@ def sweep(
     if not risk.exists():
         raise fail(f"sweep: risk limits file {risk} does not exist")
     described = {"venue": inst.venue, "symbol": inst.symbol, "tick_size": inst.tick_size, "lot_size": inst.lot_size}
+    if walk_forward is not None:
+        if source.is_capture:
+            raise fail("sweep: --walk-forward cuts a dataset's range into windows: name a dataset with --data")
+        lo, hi = source.info().coverage_ns
+        span = (
+            source.start_ns if source.start_ns is not None else lo,
+            source.end_ns if source.end_ns is not None else hi + 1,
+        )
+        try:
+            wf = run_walk_forward(
+                BacktestSpec(strategy, fixed),
+                where,
+                described,
+                risk,
+                runs_dir(),
+                dims,
+                objective,
+                walk_forward,
+                span,
+                sampler=sampler,
+                trials=trials,
+                workers=workers,
+                ray_address=ray_address,
+                seed=seed,
+            )
+        except (FieldError, StrategyError, CatalogError) as exc:
+            raise fail(f"sweep: {exc}") from None
+        if json_out:
+            print(json.dumps(wf.summary | {"folder": str(wf.folder)}, default=str))
+            return
+        t = Table(title=f"Walk-forward {wf.folder.name}: {objective} ({wf.summary['direction']})")
+        for col in ("window", "fit", "test", "best", "in sample", "out of sample"):
+            t.add_column(col)
+        names = [d.name for d in dims]
+        for r in wf.trials:
+            t.add_row(
+                str(r["window"]),
+                f"{r['fit_from']} .. {r['fit_to']}",
+                f"{r['test_from']} .. {r['test_to']}",
+                json.dumps({n: r.get(n) for n in names}),
+                str(r.get(f"in_sample_{objective}")),
+                str(r.get(f"out_of_sample_{objective}")),
+            )
+        console.print(t)
+        console.print(f"files: {wf.folder} (walk_forward.parquet, walk_forward.json, windows/, tests/)")
+        return
     with Progress(
         TextColumn(f"[bold]sweep[/bold] {strategy} on {source.name}"),
         BarColumn(),

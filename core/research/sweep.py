@@ -326,3 +326,71 @@ def _html(path: Path, frame: pl.DataFrame, space: list[Dimension], objective: st
 
 def grid_size(space: list[Dimension]) -> int:
     return math.prod(len(d.values) for d in space)
+
+
+def walk_forward(
+    spec: BacktestSpec,
+    data: Data,
+    instrument: dict[str, str],
+    risk: Path,
+    runs: Path,
+    space: list[Dimension],
+    objective: str,
+    windows: int,
+    span_ns: tuple[int, int],
+    **search: Any,
+) -> SweepResult:
+    """Walk-forward: the range ``span_ns`` cut into ``windows + 1`` equal windows; on each of the
+    first ``windows`` the sweep finds the best parameters (in sample), and those run once on the
+    next window (out of sample). Every window starts from the book as it stood (docs/data.md)."""
+    import datetime as dt
+
+    if windows < 1:
+        raise FieldError("walk_forward", windows, "at least 1 (two windows: one to fit, one to test)")
+    lo, hi = span_ns
+    step = (hi - lo) // (windows + 1)
+    if step <= 0:
+        raise FieldError("walk_forward", windows, "more windows than the data has nanoseconds")
+
+    def iso(ns: int) -> str:
+        return dt.datetime.fromtimestamp(ns / 1e9, tz=dt.UTC).isoformat()
+
+    edges = [lo + i * step for i in range(windows + 1)] + [hi]
+    folder = new_folder(runs, f"walkforward-{Path(spec.strategy).stem.split(':')[-1]}")
+    rows: list[dict[str, Any]] = []
+    names = [d.name for d in space]
+    direction = "minimize" if objective in MINIMISE else "maximize"
+    for i in range(windows):
+        fit = replace(data, start=iso(edges[i]), end=iso(edges[i + 1]))
+        test = replace(data, start=iso(edges[i + 1]), end=iso(edges[i + 2]))
+        found = sweep(spec, fit, instrument, risk, folder / "windows", space, objective, **search)
+        best = {n: found.best[n] for n in names} if found.best else {}
+        row: dict[str, Any] = {
+            "window": i,
+            "fit_from": fit.start,
+            "fit_to": fit.end,
+            "test_from": test.start,
+            "test_to": test.end,
+            **best,
+            f"in_sample_{objective}": found.best.get(objective),
+        }
+        if best:
+            out = trial(spec, test, instrument, str(risk), str(folder / "tests"), best)
+            value = out["metrics"].get(objective)
+            row[f"out_of_sample_{objective}"] = value
+            row["out_of_sample_net_pnl"] = out["metrics"]["net_pnl"]
+            row["out_of_sample_run"] = out["run"]
+        rows.append(row)
+    pl.DataFrame(rows).write_parquet(folder / "walk_forward.parquet")
+    summary = {
+        "walk_forward": folder.name,
+        "windows": windows,
+        "objective": objective,
+        "direction": direction,
+        "strategy": {"kind": spec.strategy, "params": spec.params},
+        "space": {d.name: list(d.values) for d in space},
+        "data": asdict(data),
+        "rows": rows,
+    }
+    (folder / "walk_forward.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str))
+    return SweepResult(folder, rows, rows[-1] if rows else {}, summary)

@@ -283,3 +283,53 @@ def test_every_sweep_option_reaches_the_sweep(tmp_path: Path) -> None:
     assert table.returncode == 0 and "sweep: grid" in table.stdout, table.stdout
     shown = aleph(env, "runs", "show", Path(summary["folder"]).name)
     assert shown.returncode == 0 and "best" in shown.stdout and "fills" in shown.stdout, shown.stdout
+
+
+def test_walk_forward_fits_on_each_window_and_tests_on_the_next(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    assert aleph(env, "data", "import", str(sample_capture())).returncode == 0
+    out = aleph(
+        env,
+        "sweep",
+        "--strategy",
+        "grid",
+        "--space",
+        "spacing_ticks=20|40, levels=2|3",
+        "--objective",
+        "net_pnl",
+        "--data",
+        DATASET,
+        "--walk-forward",
+        "2",
+        "--workers",
+        "1",
+        "--json",
+    )
+    assert out.returncode == 0, out.stderr
+    wf = json.loads(out.stdout)
+    rows = wf["rows"]
+    assert [r["window"] for r in rows] == [0, 1] and rows[0]["test_from"] == rows[1]["fit_from"]
+    from alephtx.core.research.backtest import BacktestSpec
+    from alephtx.core.research.sweep import Data, trial
+
+    catalog = str(env.data / "catalog")
+    for r in rows:
+        best = {"spacing_ticks": r["spacing_ticks"], "levels": r["levels"]}
+        again = trial(
+            BacktestSpec("grid", {}),
+            Data(dataset=DATASET, catalog=catalog, start=r["test_from"], end=r["test_to"]),
+            {"venue": "binance-usdm", "symbol": "BTCUSDT", "tick_size": "0.10", "lot_size": "0.001"},
+            str(Path(__import__("alephtx.core.config.resources", fromlist=["x"]).config_file("risk.toml"))),
+            str(tmp_path / "again"),
+            best,
+        )
+        assert again["metrics"]["net_pnl"] == r["out_of_sample_net_pnl"], r  # the test window, the fitted params
+    sweeps = {
+        json.loads((p / "sweep.json").read_text())["data"]["start"]: p
+        for p in (Path(wf["folder"]) / "windows").iterdir()
+    }
+    assert len(sweeps) == 2
+    for r in rows:  # in sample: the best of that window's own sweep
+        assert r["in_sample_net_pnl"] == max(pl.read_parquet(sweeps[r["fit_from"]] / "trials.parquet")["net_pnl"])
+    bad = aleph(env, "sweep", "--strategy", "grid", "--space", "levels=2|3", "--walk-forward", "2")
+    assert bad.returncode == 2 and "name a dataset" in bad.stderr, bad.stderr
