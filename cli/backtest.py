@@ -316,6 +316,7 @@ def sweep(
     if not risk.exists():
         raise fail(f"sweep: risk limits file {risk} does not exist")
     described = {"venue": inst.venue, "symbol": inst.symbol, "tick_size": inst.tick_size, "lot_size": inst.lot_size}
+    study = (BacktestSpec(strategy, fixed), where, described, risk, runs_dir(), dims, objective)  # both searches'
     if walk_forward is not None:
         if source.is_capture:
             raise fail("sweep: --walk-forward cuts a dataset's range into windows: name a dataset with --data")
@@ -326,13 +327,7 @@ def sweep(
         )
         try:
             wf = run_walk_forward(
-                BacktestSpec(strategy, fixed),
-                where,
-                described,
-                risk,
-                runs_dir(),
-                dims,
-                objective,
+                *study,
                 walk_forward,
                 span,
                 sampler=sampler,
@@ -378,13 +373,7 @@ def sweep(
 
         try:
             result = run_sweep(
-                BacktestSpec(strategy, fixed),
-                where,
-                described,
-                risk,
-                runs_dir(),
-                dims,
-                objective,
+                *study,
                 sampler,
                 trials,
                 workers,

@@ -52,7 +52,9 @@ class JsonCapture(CaptureReader):
             self.lines = no
 
     def _message(self, no: int, recv: int, msg: Any) -> Iterator[Event]:
-        raise NotImplementedError
+        """What one decoded message means: each venue's reader says (Hyperliquid's, Bybit's,
+        OKX's); this base reads no venue of its own, so reaching it is a programming error."""
+        raise NotImplementedError(f"{type(self).__name__} reads no message: a reader states _message")
 
     def _px(self, text: str) -> int:
         return to_fixed(text, self.instrument.price_precision, "price")

@@ -324,10 +324,6 @@ def _html(path: Path, frame: pl.DataFrame, space: list[Dimension], objective: st
     )
 
 
-def grid_size(space: list[Dimension]) -> int:
-    return math.prod(len(d.values) for d in space)
-
-
 def walk_forward(
     spec: BacktestSpec,
     data: Data,
