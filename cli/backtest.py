@@ -25,7 +25,28 @@ from alephtx.cli.main import (
     fail,
     is_dataset_name,
     market_source,
+    stdout_for_json_only,
 )
+
+# The paper venue's models, shared by backtest and sweep (core/venues/paper/models.py).
+LatencyOpt = Annotated[
+    str,
+    typer.Option(help="Order to venue: milliseconds of market time, or 'data' (the recorded feed's delay), 'data*K'."),
+]
+MakerOpt = Annotated[
+    str | None, typer.Option(help="Maker fee, basis points, fractions allowed (negative: a rebate). Default 2.")
+]
+TakerOpt = Annotated[str | None, typer.Option(help="Taker fee, basis points, fractions allowed. Default 5.")]
+FeeTierOpt = Annotated[
+    str,
+    typer.Option(
+        help="A venue's published fees instead: VENUE:TIER, e.g. binance-usdm:vip1 (an unknown one lists them)."
+    ),
+]
+QueueOpt = Annotated[
+    str,
+    typer.Option(help="Queue model: fifo (risk-averse), power:N or log (probabilistic, hftbacktest's)."),
+]
 
 runs_app = typer.Typer(help="The backtests kept: list, show, compare.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs", help="The backtests kept under the data folder (ls, show, compare).")
@@ -46,11 +67,11 @@ def backtest(
     catalog: DatasetCatalogOpt = None,
     start: FromOpt = "",
     end: ToOpt = "",
-    latency_ms: Annotated[float, typer.Option(help="Order to venue, market time.", min=0, max=10_000)] = 1.0,
-    maker_bps: Annotated[
-        int, typer.Option(help="Maker fee, basis points (negative: a rebate).", min=-10, max=1000)
-    ] = 2,
-    taker_bps: Annotated[int, typer.Option(help="Taker fee, basis points.", min=0, max=1000)] = 5,
+    latency: LatencyOpt = "1",
+    maker_bps: MakerOpt = None,
+    taker_bps: TakerOpt = None,
+    fee_tier: FeeTierOpt = "",
+    queue: QueueOpt = "fifo",
     capital: Annotated[int, typer.Option(help="The paper venue's cash, quote units.", min=1)] = 100_000,
     max_position: Annotated[
         str, typer.Option(help="Position limit, base units, when the risk file has none for the instrument.")
@@ -67,7 +88,7 @@ def backtest(
     from alephtx.core.config.resources import config_file
     from alephtx.core.data.catalog import CatalogError
     from alephtx.core.errors import FieldError
-    from alephtx.core.research.backtest import BacktestSpec, Models, run_backtest
+    from alephtx.core.research.backtest import BacktestSpec, run_backtest
     from alephtx.core.risk import load_limits
     from alephtx.core.strategies import StrategyError
 
@@ -84,7 +105,7 @@ def backtest(
     spec = BacktestSpec(
         strategy,
         chosen,
-        Models(latency_ms=latency_ms, maker_bps=maker_bps, taker_bps=taker_bps),
+        _models("backtest", inst, latency, maker_bps, taker_bps, fee_tier, queue),
         capital=capital,
         max_position=max_position,
         timer_ms=timer_ms,
@@ -116,6 +137,21 @@ def backtest(
         return
     _metrics_table(f"Backtest {report['run']}: {strategy} on {report['data']['source']}", [report])
     console.print(f"report: {run.folder / 'report.html'}")
+
+
+def _models(command: str, inst: Any, latency: str, maker: str | None, taker: str | None, tier: str, queue: str) -> Any:
+    """The paper venue's models as typed, checked now (one line naming the option if wrong)."""
+    from alephtx.core.errors import FieldError
+    from alephtx.core.research.backtest import Models
+
+    if tier and (maker is not None or taker is not None):
+        raise fail(f"{command}: --fee-tier gives both fees: leave out --maker-bps and --taker-bps")
+    models = Models(latency, maker if maker is not None else "2", taker if taker is not None else "5", tier, queue)
+    try:
+        models.feed(inst)
+    except FieldError as exc:
+        raise fail(f"{command}: {exc}") from None
+    return models
 
 
 def _market(data: str | None, catalog: str | None, start: str, end: str, command: str) -> tuple[Any, Any]:
@@ -211,6 +247,12 @@ def runs_show(
         console.print(f"best: {json.dumps(report['best'])}")
         console.print(f"files: {report['folder']} (sweep.html, trials.parquet, trials/)")
         return
+    if report.get("kind") == "research":  # a research run: its report as written
+        from rich.markdown import Markdown
+
+        console.print(Markdown((Path(report["folder"]) / "report.md").read_text()))
+        console.print(f"files: {report['folder']} (report.md, research.json)")
+        return
     _metrics_table(f"Run {report['run']}: {report['strategy']['kind']} on {report['data']['source']}", [report])
     console.print(f"parameters: {json.dumps(report['strategy']['params'])}")
     console.print(f"models: {json.dumps(report['models'])}")
@@ -228,9 +270,9 @@ def runs_compare(
 
     try:
         ra, rb = load(runs_dir(), a), load(runs_dir(), b)
+        rows = compare(ra, rb)
     except RunError as exc:
         raise fail(f"runs: {exc}") from None
-    rows = compare(ra, rb)
     if json_out:
         print(json.dumps([{"field": k, "a": x, "b": y} for k, x, y in rows]))
         return
@@ -273,6 +315,11 @@ def sweep(
     risk: Annotated[
         Path | None, typer.Option(help="Risk limits (default: risk.toml in the config folder, else packaged).")
     ] = None,
+    latency: LatencyOpt = "1",
+    maker_bps: MakerOpt = None,
+    taker_bps: TakerOpt = None,
+    fee_tier: FeeTierOpt = "",
+    queue: QueueOpt = "fifo",
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Search a strategy's parameters: Optuna proposes, each trial is a backtest run on Ray
@@ -305,6 +352,7 @@ def sweep(
     if not isinstance(fixed, dict):
         raise fail("sweep: params: a JSON object of the strategy's parameters")
     source, inst = _market(data, catalog, start, end, "sweep")
+    emit = stdout_for_json_only() if json_out else print
     where = Data(
         dataset=source.dataset,
         catalog=source.catalog.url if source.catalog else "",
@@ -316,7 +364,16 @@ def sweep(
     if not risk.exists():
         raise fail(f"sweep: risk limits file {risk} does not exist")
     described = {"venue": inst.venue, "symbol": inst.symbol, "tick_size": inst.tick_size, "lot_size": inst.lot_size}
-    study = (BacktestSpec(strategy, fixed), where, described, risk, runs_dir(), dims, objective)  # both searches'
+    models = _models("sweep", inst, latency, maker_bps, taker_bps, fee_tier, queue)
+    study = (
+        BacktestSpec(strategy, fixed, models),
+        where,
+        described,
+        risk,
+        runs_dir(),
+        dims,
+        objective,
+    )  # both searches'
     if walk_forward is not None:
         if source.is_capture:
             raise fail("sweep: --walk-forward cuts a dataset's range into windows: name a dataset with --data")
@@ -339,7 +396,7 @@ def sweep(
         except (FieldError, StrategyError, CatalogError) as exc:
             raise fail(f"sweep: {exc}") from None
         if json_out:
-            print(json.dumps(wf.summary | {"folder": str(wf.folder)}, default=str))
+            emit(json.dumps(wf.summary | {"folder": str(wf.folder)}, default=str))
             return
         t = Table(title=f"Walk-forward {wf.folder.name}: {objective} ({wf.summary['direction']})")
         for col in ("window", "fit", "test", "best", "in sample", "out of sample"):
@@ -384,7 +441,7 @@ def sweep(
         except (FieldError, StrategyError, CatalogError) as exc:
             raise fail(f"sweep: {exc}") from None
     if json_out:
-        print(json.dumps(result.summary | {"folder": str(result.folder)}, default=str))
+        emit(json.dumps(result.summary | {"folder": str(result.folder)}, default=str))
         return
     t = Table(title=f"Sweep {result.folder.name}: {objective} ({result.summary['direction']})")
     names = [d.name for d in dims]

@@ -8,6 +8,7 @@ import os
 import platform
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +39,21 @@ def fail(message: str) -> typer.Exit:
     """Print an error people can act on (to stderr, unwrapped) and give the exit to raise."""
     errors.print(f"[red]{redact(message)}[/red]", highlight=False)
     return typer.Exit(2)
+
+
+def stdout_for_json_only() -> Callable[[str], None]:
+    """Keep this process's stdout for the one JSON document a ``--json`` command prints: from now
+    on whatever else writes to file descriptor 1 (a library's C++ core: Ray's driver announces a
+    lost raylet there) goes to stderr; the returned function writes to the real stdout."""
+    sys.stdout.flush()
+    real = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+
+    def write(text: str) -> None:
+        real.write(text + "\n")
+        real.flush()
+
+    return write
 
 
 ConfigOpt = Annotated[

@@ -24,12 +24,13 @@ from alephtx.core.model import Fill, Instrument, Order
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.driver import Deliver, make_deliver
-from alephtx.core.replay.tape import Tape
+from alephtx.core.replay.tape import SNAPSHOT, Tape
 from alephtx.core.risk import RiskEngine, RiskLimits
 from alephtx.core.risk.state_store import RiskStateStore
 from alephtx.core.strategies import BUILTIN, Strategy, StrategyHost
 from alephtx.core.strategies.account import StrategyAccount
 from alephtx.core.venues.paper import FeeModel, PaperVenue
+from alephtx.core.venues.paper.models import FeedLatency, QueueModel
 
 MS = 1_000_000
 
@@ -40,6 +41,8 @@ class VenueFeed:
     delay_ms: int = 0  # this venue sees the capture this much later
     latency_ms: float = 1.0  # order to venue
     fees: FeeModel = field(default_factory=lambda: FeeModel(maker_bps=2, taker_bps=5))
+    latency_of: FeedLatency | None = None  # instead of latency_ms: the recorded feed's delay
+    queue: QueueModel | None = None  # None: the risk-averse queue
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ async def start_engine(
             cash=cash * 10**CASH_PRECISION,
             fees=f.fees,
             latency_ns=int(f.latency_ms * MS),
+            latency_of=f.latency_of,
+            queue=f.queue,
         )
         for f in feeds
     }
@@ -184,7 +189,11 @@ async def run_session(
     delays = {f.instrument.key: f.delay_ms * MS for f in feeds}
     book_updates = metrics.book_updates if metrics is not None else None
 
+    feed_latencies = [f.latency_of for f in feeds if f.latency_of is not None]
+
     def deliver_for(tape: Tape) -> Deliver:  # reads the tape's columns into lists
+        for lat in feed_latencies:
+            lat.observe(tape.exch_ns, tape.recv_ns, tape.kind != SNAPSHOT)
         return make_deliver(
             tape,
             venues,

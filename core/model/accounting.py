@@ -58,11 +58,6 @@ def to_cash(inst: Instrument, raw: int) -> int:
     return raw // 10 ** (d - CASH_PRECISION)
 
 
-def fee_for(price: int, qty: int, bps: int) -> int:
-    """Fee in raw notional units, rounded up (a venue never undercharges)."""
-    return -((-price * qty * bps) // 10_000)
-
-
 def unrealised(p: PositionState, mid_x2: int) -> int:
     """Mark-to-mid PnL in raw notional units x 2 (the mid may be half a tick)."""
     return p.quantity * mid_x2 - 2 * p.cost

@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from alephtx.core.research.runs import new_folder
 from alephtx.core.risk import RiskLimits
 from alephtx.core.risk.limits import InstrumentLimits
 from alephtx.core.venues.paper import FeeModel
+from alephtx.core.venues.paper.models import QueueModel, fee_tier, latency_model, parse_bps, queue_model
 from alephtx.core.version import __version__
 
 STRATEGY = "strategy"  # the one strategy's name in the engine
@@ -39,15 +41,56 @@ STRATEGY = "strategy"  # the one strategy's name in the engine
 
 @dataclass(frozen=True)
 class Models:
-    """How the paper venue answers (docs/research.md): an order reaches it ``latency_ms`` after
-    it is sent; a resting order joins the queue behind the size already at its price and fills
-    only once that size has traded away (``queue = "fifo"``, the only model yet); fees in basis
-    points of the notional, maker and taker; partial fills as the book's size allows."""
+    """How the paper venue answers (core/venues/paper/models.py, docs/research.md): ``latency``
+    in milliseconds, or ``data``/``data*K`` (the recorded feed's delay, scaled); fees in basis
+    points, or ``fee_tier`` (``VENUE:TIER`` of the packaged table) instead; ``queue``: ``fifo``
+    (risk-averse), ``power:N`` or ``log`` (probabilistic); partial fills as the book allows.
+    Written as a person types them; :meth:`feed` checks them."""
 
-    latency_ms: float = 1.0
-    maker_bps: int = 2
-    taker_bps: int = 5
+    latency: str = "1"
+    maker_bps: str = "2"
+    taker_bps: str = "5"
+    fee_tier: str = ""
     queue: str = "fifo"
+
+    def feed(self, instrument: Instrument) -> VenueFeed:
+        """The paper venue's set-up, or a FieldError naming the model that is wrong."""
+        lat = latency_model(self.latency)
+        fees = (
+            fee_tier(self.fee_tier)
+            if self.fee_tier
+            else FeeModel(parse_bps(self.maker_bps, "maker_bps"), parse_bps(self.taker_bps, "taker_bps"))
+        )
+        queue = queue_model(self.queue)
+        return VenueFeed(
+            instrument,
+            latency_ms=lat if isinstance(lat, float) else 0.0,
+            fees=fees,
+            latency_of=None if isinstance(lat, float) else lat,
+            queue=None if type(queue) is QueueModel else queue,  # the risk-averse cap, inlined
+        )
+
+
+def _described(models: Models, feed: VenueFeed) -> dict[str, Any]:
+    """The models as they ran: the fees resolved from a tier, the latencies the data gave."""
+    out: dict[str, Any] = {
+        **asdict(models),
+        "maker_bps": _number(feed.fees.maker_bps),
+        "taker_bps": _number(feed.fees.taker_bps),
+    }
+    if feed.latency_of is not None and feed.latency_of.seen:
+        seen = sorted(feed.latency_of.seen)
+        out["latency_ms_seen"] = {
+            "orders_and_cancels": len(seen),
+            "median": seen[len(seen) // 2] / 1e6,
+            "p90": seen[min(len(seen) - 1, len(seen) * 9 // 10)] / 1e6,
+            "max": seen[-1] / 1e6,
+        }
+    return out
+
+
+def _number(bps: int | Decimal) -> int | float:
+    return bps if isinstance(bps, int) else float(bps)
 
 
 @dataclass(frozen=True)
@@ -78,6 +121,7 @@ async def run_backtest(
     """Run ``spec`` over ``source`` and write its run folder under ``runs`` (``html=False``: no
     report.html, as for a sweep's trials: the sweep has its own page)."""
     source.check(instrument)
+    feed = spec.models.feed(instrument)  # a wrong model is said before anything is written
     key = instrument.key
     if key not in limits.instrument:  # the data's instrument: the spec's position limit
         limits = limits.model_copy(
@@ -85,11 +129,6 @@ async def run_backtest(
         )
     params = {"instrument": key, **spec.params}
     folder = new_folder(runs, f"{Path(spec.strategy).stem.split(':')[-1]}")
-    feed = VenueFeed(
-        instrument,
-        latency_ms=spec.models.latency_ms,
-        fees=FeeModel(maker_bps=spec.models.maker_bps, taker_bps=spec.models.taker_bps),
-    )
     prices: list[tuple[float, float]] = []  # the mid on every timer tick (the price chart)
 
     async def sample(h: SessionHandles, at: float) -> None:
@@ -140,7 +179,7 @@ async def run_backtest(
         "data": _data_section(source, result.events),
         "instrument": {"key": key, "tick_size": instrument.tick_size, "lot_size": instrument.lot_size},
         "models": {
-            **asdict(spec.models),
+            **_described(spec.models, feed),
             "capital": spec.capital,
             "max_position": spec.max_position,
             "timer_ms": spec.timer_ms,

@@ -386,6 +386,7 @@ def walk_forward(
         "strategy": {"kind": spec.strategy, "params": spec.params},
         "space": {d.name: list(d.values) for d in space},
         "data": asdict(data),
+        "models": asdict(spec.models),
         "rows": rows,
     }
     (folder / "walk_forward.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str))

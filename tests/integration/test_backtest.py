@@ -79,12 +79,12 @@ def test_a_grid_backtest_on_a_dataset_and_on_its_capture(tmp_path: Path) -> None
     assert [r["run"] for r in listed] == sorted([fa.name, fb.name, fc.name])
     shown = json.loads(aleph(env, "runs", "show", fa.name[:-3], "--json").stdout)  # a unique start of it
     assert shown["metrics"] == m
-    other = run(env, "--data", DATASET, "--taker-bps", "9", "--latency-ms", "50")
+    other = run(env, "--data", DATASET, "--taker-bps", "9", "--latency", "50")
     compared = {
         r["field"]: (r["a"], r["b"])
         for r in json.loads(aleph(env, "runs", "compare", fa.name, Path(other["folder"]).name, "--json").stdout)
     }
-    assert compared["models.taker_bps"] == (5, 9) and compared["models.latency_ms"] == (1.0, 50.0)
+    assert compared["models.taker_bps"] == (5, 9) and compared["models.latency"] == ("1", "50")
     table = aleph(env, "runs", "compare", fa.name, Path(other["folder"]).name)
     assert table.returncode == 0 and "Sharpe" in table.stdout and "models.taker_bps: 5 -> 9" in table.stdout
 
@@ -99,6 +99,12 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         (("backtest", "--strategy", "grid", "--data", "missing.gz"), "neither a file nor a dataset"),
         (("backtest", "--strategy", "grid", "--from", "2024-01-01"), "read a dataset"),
         (("runs", "show", "nope"), "run='nope': not found"),
+        (("backtest", "--strategy", "grid", "--latency", "soon"), "latency"),
+        (("backtest", "--strategy", "grid", "--queue", "lifo"), "queue"),
+        (("backtest", "--strategy", "grid", "--maker-bps", "x"), "maker_bps"),
+        (("backtest", "--strategy", "grid", "--fee-tier", "binance-usdm:vip42"), "regular, vip1"),
+        (("backtest", "--strategy", "grid", "--fee-tier", "okx:regular", "--maker-bps", "1"), "leave out"),
+        (("sweep", "--strategy", "grid", "--space", "levels=2|3", "--queue", "power:0"), "queue"),
     ):
         out = aleph(env, *args)
         assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
@@ -137,6 +143,17 @@ def test_every_backtest_option_changes_what_it_says(tmp_path: Path) -> None:
     assert rich["models"]["capital"] == 1000
     fees = run(env, "--data", DATASET, "--catalog", str(catalog), "--maker-bps", "-1")
     assert fees["models"]["maker_bps"] == -1 and fees["metrics"]["fees"] != base["metrics"]["fees"]
+    taker = run(env, "--data", DATASET, "--catalog", str(catalog), "--taker-bps", "0.5")
+    assert taker["models"]["taker_bps"] == 0.5
+    tier = run(env, "--data", DATASET, "--catalog", str(catalog), "--fee-tier", "binance-usdm:vip1")
+    assert (tier["models"]["maker_bps"], tier["models"]["taker_bps"]) == (1.6, 4)
+    assert 0 < tier["metrics"]["fees"] < base["metrics"]["fees"]
+    fed = run(env, "--data", DATASET, "--catalog", str(catalog), "--latency", "data")
+    seen = fed["models"]["latency_ms_seen"]  # 1 ms plus the capture's delay beyond its fastest
+    assert seen["orders_and_cancels"] >= fed["orders"] and 1 < seen["p90"] <= seen["max"] < 5_000, seen
+    assert fed["metrics"] != base["metrics"]
+    queued = run(env, "--data", DATASET, "--catalog", str(catalog), "--queue", "power:3")
+    assert queued["models"]["queue"] == "power:3" and queued["metrics"] != base["metrics"]
     slow = run(env, "--data", DATASET, "--catalog", str(catalog), "--timer-ms", "5000")
     n_base = pl.read_parquet(Path(base["folder"]) / "equity.parquet").height
     n_slow = pl.read_parquet(Path(slow["folder"]) / "equity.parquet").height
@@ -262,11 +279,20 @@ def test_every_sweep_option_reaches_the_sweep(tmp_path: Path) -> None:
             str(risk),
             "--ray-address",
             f"127.0.0.1:{port}",
+            "--fee-tier",
+            "binance-usdm:vip1",
+            "--queue",
+            "log",
+            "--latency",
+            "data+2",
             "--json",
         )
     finally:
         subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120, env=ray_env, cwd=env.cwd)
     assert out.returncode == 0, out.stderr
+    # Only the summary on stdout, whatever Ray's driver says about its cluster (it writes to
+    # file descriptor 1 from C++ when a raylet goes: that goes to stderr).
+    assert out.stdout.count("\n") == 1, out.stdout
     summary = json.loads(out.stdout)
     assert summary["ray_address"] == f"127.0.0.1:{port}" and summary["strategy"]["params"] == {"levels": 2}
     assert summary["data"]["catalog"] == str(catalog) and summary["data"]["start"] == iso
@@ -277,6 +303,9 @@ def test_every_sweep_option_reaches_the_sweep(tmp_path: Path) -> None:
     )
     assert run["strategy"]["params"]["levels"] == 2 and run["refusals"].get("MAX_POSITION", 0) > 0  # the risk file
     assert run["data"]["start_ns"] is not None
+    models = run["models"]  # the paper venue's models reached each trial
+    assert (models["maker_bps"], models["queue"], models["latency"]) == (1.6, "log", "data+2")
+    assert models["latency_ms_seen"]["median"] >= 2 and summary["models"]["fee_tier"] == "binance-usdm:vip1"
     listed = json.loads(aleph(env, "runs", "ls", "--json").stdout)
     assert [r["run"] for r in listed] == [Path(summary["folder"]).name] and listed[0]["strategy"] == "sweep: grid"
     table = aleph(env, "runs", "ls")

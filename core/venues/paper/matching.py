@@ -6,10 +6,12 @@ handled in arrival order; the same replay gives the same fills.
 - Taking liquidity walks the displayed levels (one fill per level) without moving the market:
   the next depth message from the venue is the truth.
 - A resting limit order keeps its place in the queue: the size displayed at its price when it
-  arrives is ahead of it. Trades at its price reduce the queue ahead, and a smaller displayed
-  size (cancels ahead) caps it (hftbacktest's risk-averse queue model). It fills when the queue
-  ahead is gone, when a trade prints through its price, or when the book moves through it.
+  arrives is ahead of it. Trades at its price reduce the queue ahead; how a smaller displayed
+  size moves it is the queue model's (models.py: by default it only caps it, hftbacktest's
+  risk-averse model). It fills when the queue ahead is gone, when a trade prints through its
+  price, or when the book moves through it.
 - Fees: maker and taker basis points per instrument, rounded up.
+- Latency: constant, or a function of market time (the recorded feed's delay, models.py).
 """
 
 from __future__ import annotations
@@ -20,22 +22,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alephtx.core.model import Fill, Instrument, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
-from alephtx.core.model.accounting import PositionState, apply_fill, fee_for
+from alephtx.core.model.accounting import PositionState, apply_fill
 from alephtx.core.venues.base import VenueOrder
+from alephtx.core.venues.paper.models import FeeModel, QueueModel
+
+__all__ = ["DEPTH", "FeeModel", "Matcher"]
 
 DEPTH = 1000  # levels an order may walk through when it takes liquidity
-
-
-@dataclass(frozen=True)
-class FeeModel:
-    maker_bps: int = 2
-    taker_bps: int = 5
 
 
 @dataclass
 class _Resting:
     order: VenueOrder
     queue_ahead: int
+    shown: int = 0  # the size displayed at its price when last looked at (the queue model's)
+    traded: int = 0  # displayed size traded at its price since then
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Matcher:
     fees: FeeModel = field(default_factory=FeeModel)
     latency_ns: int = 0
     position: PositionState | None = None
+    latency_of: Callable[[int], int] | None = None  # market time -> latency, instead of latency_ns
+    queue: QueueModel | None = None  # None: the risk-averse cap, inlined
     now_ns: int = 0
     resting: list[_Resting] = field(default_factory=list)
     orders: dict[str, VenueOrder] = field(default_factory=dict)
@@ -76,13 +79,16 @@ class Matcher:
 
     def submit(self, order: VenueOrder, req: OrderRequest) -> None:
         """An order leaves the client now and reaches the matcher after the latency."""
-        self.pending.append(_Pending(self.now_ns + self.latency_ns, next(self._seq), "new", req, order.client_id))
+        self.pending.append(_Pending(self.now_ns + self._latency(), next(self._seq), "new", req, order.client_id))
         self.orders[order.client_id] = order
         self.advance(self.now_ns)
 
     def cancel(self, client_id: str) -> None:
-        self.pending.append(_Pending(self.now_ns + self.latency_ns, next(self._seq), "cancel", client_id=client_id))
+        self.pending.append(_Pending(self.now_ns + self._latency(), next(self._seq), "cancel", client_id=client_id))
         self.advance(self.now_ns)
+
+    def _latency(self) -> int:
+        return self.latency_ns if self.latency_of is None else self.latency_of(self.now_ns)
 
     def advance(self, now_ns: int) -> None:
         """Market time moved to ``now_ns``: handle what has arrived by then."""
@@ -123,12 +129,17 @@ class Matcher:
         if not self._moved_to(now_ns):
             return
         bid, ask = self.book.best_bid_price(), self.book.best_ask_price()
+        queue = self.queue
         for r in list(self.resting):
             o = r.order
             if (o.side is Side.BUY and ask and ask <= o.price) or (o.side is Side.SELL and bid and bid >= o.price):
                 self._fill(r, o.quantity - o.filled, o.price, maker=True)
-            else:
+            elif queue is None:
                 r.queue_ahead = min(r.queue_ahead, self.book.qty_at(o.side is Side.BUY, o.price))
+            else:
+                shown = self.book.qty_at(o.side is Side.BUY, o.price)
+                r.queue_ahead = queue.on_depth(r.queue_ahead, r.shown, shown, r.traded)
+                r.shown, r.traded = shown, 0
 
     def on_trade(self, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
         """A market trade: it eats the queue at its price, and fills orders it prints through."""
@@ -155,10 +166,12 @@ class Matcher:
                 eaten = min(left, r.queue_ahead)
                 r.queue_ahead -= eaten
                 left -= eaten
+                take = 0
                 if r.queue_ahead == 0 and left > 0:
                     take = min(left, o.quantity - o.filled)
                     left -= take
                     self._fill(r, take, o.price, maker=True)
+                r.traded += qty - take  # the displayed size this trade took, ours aside
 
     # -- order handling ----------------------------------------------------------------------------
 
@@ -207,7 +220,8 @@ class Matcher:
         if o.tif in (TimeInForce.IOC, TimeInForce.FOK):
             self._finish(o, OrderStatus.EXPIRED, "IOC: the rest is cancelled")
             return
-        self.resting.append(_Resting(o, self.book.qty_at(o.side is Side.BUY, o.price)))
+        shown = self.book.qty_at(o.side is Side.BUY, o.price)
+        self.resting.append(_Resting(o, shown, shown))
 
     def _available(self, o: VenueOrder) -> int:
         bids, asks = self.book.depth(DEPTH)
@@ -234,7 +248,7 @@ class Matcher:
         assert self.position is not None
         if qty <= 0:
             return
-        fee = fee_for(price, qty, self.fees.maker_bps if maker else self.fees.taker_bps)
+        fee = self.fees.fee(price, qty, maker)
         apply_fill(self.position, o.side, qty, price, fee)
         o.filled += qty
         o.status = OrderStatus.FILLED if o.filled == o.quantity else OrderStatus.PARTIALLY_FILLED

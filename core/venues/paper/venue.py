@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,7 @@ from alephtx.core.venues.base import (
     VenueRejected,
 )
 from alephtx.core.venues.paper.matching import FeeModel, Matcher
+from alephtx.core.venues.paper.models import QueueModel
 from alephtx.core.venues.stream import TradeTick
 
 CASH_ASSET = "USDT"
@@ -48,6 +50,8 @@ class PaperVenue(VenueAdapter):
         cash: int = 100_000 * 10**CASH_PRECISION,
         fees: FeeModel | None = None,
         latency_ns: int = 0,
+        latency_of: Callable[[int], int] | None = None,
+        queue: QueueModel | None = None,
     ) -> None:
         self.name = name
         self.instruments = {i.key: i for i in instruments}
@@ -58,7 +62,9 @@ class PaperVenue(VenueAdapter):
             book = L2Book(tick=inst.tick)
             self.books[inst.key] = book
             self.syncs[inst.key] = BookSync(book)
-            self.matchers[inst.key] = Matcher(inst, book, self._emit, fees or FeeModel(), latency_ns)
+            self.matchers[inst.key] = Matcher(
+                inst, book, self._emit, fees or FeeModel(), latency_ns, latency_of=latency_of, queue=queue
+            )
         self.initial_cash = cash
         self.orders: dict[str, VenueOrder] = {}
         self.fills: list[Fill] = []
