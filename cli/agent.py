@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from alephtx.cli.main import ConfigOpt, _config, app, fail
+from alephtx.cli.main import ConfigOpt, _config, app, console, fail
 from alephtx.core.errors import AlephError, FieldError
 
 AttachOpt = Annotated[
@@ -178,21 +180,110 @@ def research_cmd(
         str | None, typer.Option(help="OpenAI-compatible server (default: config, else the CPU model).")
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model name on that server.")] = None,
-    every: Annotated[float, typer.Option(help="Repeat every this many seconds (0: once).")] = 0.0,
-    runs: Annotated[int, typer.Option(help="With --every: stop after this many runs (0: never).")] = 0,
+    every: Annotated[float, typer.Option(help="Run every this many seconds (0: not on an interval).", min=0)] = 0.0,
+    cron: Annotated[
+        list[str] | None, typer.Option(help="Run on this cron expression, UTC (repeatable): '0 */4 * * *'.")
+    ] = None,
+    runs: Annotated[int, typer.Option(help="On a schedule: stop after this many runs (0: never).", min=0)] = 0,
+    ask: Annotated[str, typer.Option(help="What to look into (default: the research routine).")] = "",
+    max_backtests: Annotated[int, typer.Option(help="Backtests each run may make.", min=0, max=100)] = 3,
+    backtest_budget_s: Annotated[
+        float, typer.Option(help="Seconds each backtest may take (it is stopped then).", min=1, max=3600)
+    ] = 120.0,
+    no_telegram: Annotated[
+        bool, typer.Option("--no-telegram", help="Do not send the summary to Telegram even when configured.")
+    ] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="One JSON object per run (its report), for programs.")
+    ] = False,
     node: AttachOpt = None,
     config_path: ConfigOpt = None,
 ) -> None:
-    """A research run: read the market, the account and the notes, save a note. Cannot trade."""
-    from alephtx.agent.research import research_cmd_main
+    """A research run: the agent reads the market, the account, the catalog and its notes, may
+    backtest within a budget, and writes a report (runs/, `aleph runs ls`) and a note. It cannot
+    trade. Once, or on a schedule (--every, --cron)."""
+    from alephtx.cli.research_runs import research_loop
+    from alephtx.core.research.schedule import Schedule
+    from alephtx.tools.research_tools import ResearchBudget
 
     cfg = _config(config_path)
     address = _attach(node)
     llm, name = endpoint or cfg.agent.llm_endpoint, model or cfg.agent.llm_model
     try:
-        asyncio.run(research_cmd_main(cfg, llm, name, every, runs, address))
+        when = Schedule(tuple(cron or ()), every)
+    except FieldError as exc:
+        raise fail(f"research: {exc}") from None
+    view = _ResearchView(json_out)
+    if not when.empty and not json_out:
+        console.print(f"research: runs on {when.describe()}; Ctrl-C stops", soft_wrap=True)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a schedule
+            asyncio.run(
+                research_loop(
+                    cfg,
+                    llm,
+                    name,
+                    when,
+                    runs,
+                    address,
+                    ask,
+                    on_event=view.event,
+                    on_run=view.run,
+                    on_wait=view.wait,
+                    budget=ResearchBudget(max_backtests, backtest_budget_s),
+                    telegram=not no_telegram,
+                )
+            )
     except AlephError as exc:
         raise fail(f"research: {exc}") from None
+
+
+class _ResearchView:
+    """What a person reads: the answer as it streams, each tool call and how it went; or, with
+    --json, one object per run."""
+
+    def __init__(self, json_out: bool) -> None:
+        self.json_out = json_out
+        self.streaming = False
+
+    def event(self, ev: Any) -> None:
+        if self.json_out:
+            return
+        if ev.kind == "token":
+            console.print(ev.data.get("text", ""), end="", highlight=False, markup=False)
+            self.streaming = True
+            return
+        if self.streaming:
+            console.print()
+            self.streaming = False
+        if ev.kind == "tool_call":
+            args = json.dumps(ev.data.get("args", {}), default=str)
+            console.print(f"[cyan]-> {ev.data.get('name')}[/cyan] {args[:200]}", highlight=False, soft_wrap=True)
+        elif ev.kind == "tool_result":
+            text = " ".join(str(ev.data.get("text", "")).split())[:160]
+            mark = "[red]<- error[/red]" if ev.data.get("error") else "[green]<- ok[/green]"
+            console.print(f"   {mark} [dim]{escape(text)}[/dim]", highlight=False, soft_wrap=True)
+
+    def run(self, run: Any) -> None:
+        if self.json_out:
+            print(json.dumps(run.report | {"folder": str(run.folder)}, default=str), flush=True)
+            return
+        if self.streaming:
+            console.print()
+            self.streaming = False
+        r = run.report
+        console.rule(f"research run {r['run']}")
+        console.print(r["summary"], highlight=False, markup=False)
+        console.print(
+            f"[dim]{len(r['tool_calls'])} tool calls ({r['tool_errors']} failed), "
+            f"{len(r['backtests'])} backtests, {r['seconds']:.1f} s; Telegram: {r['telegram']}[/dim]",
+            soft_wrap=True,
+        )
+        console.print(f"report: {run.folder / 'report.md'}", soft_wrap=True)
+
+    def wait(self, at: Any) -> None:
+        if not self.json_out:
+            console.print(f"[dim]next research run at {at:%Y-%m-%d %H:%M:%S} UTC[/dim]")
 
 
 @app.command("telegram")

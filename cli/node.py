@@ -73,7 +73,7 @@ def node(
                 console.print(f"metrics: http://{where}:{metrics_port}/metrics")
             if mcp_port >= 0:
                 extra.append(await _serve_mcp(aleph, n, where, mcp_port))
-            extra += _agent_services(aleph, serve, f"{_loopback(where)}:{n.grpc_port}")
+            extra += _agent_services(aleph, serve, cfg.research, f"{_loopback(where)}:{n.grpc_port}")
         except BaseException:
             await n.shutdown()
             raise
@@ -109,10 +109,10 @@ def _loopback(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
 
 
-def _agent_services(cfg: Any, serve: Any, address: str) -> list[asyncio.Task[None]]:
+def _agent_services(cfg: Any, serve: Any, research: Any, address: str) -> list[asyncio.Task[Any]]:
     """The Telegram bot and the research schedule, attached to this node like any surface. One
     that fails (a wrong token, Telegram out of reach) is reported; the node trades on."""
-    tasks: list[asyncio.Task[None]] = []
+    tasks: list[asyncio.Task[Any]] = []
     llm, model = cfg.agent.llm_endpoint, cfg.agent.llm_model
     if serve.telegram:
         from alephtx.agent.telegram_bot import run_telegram
@@ -120,18 +120,28 @@ def _agent_services(cfg: Any, serve: Any, address: str) -> list[asyncio.Task[Non
         token = os.environ.get("ALEPH_TELEGRAM_TOKEN", "")
         tasks.append(asyncio.create_task(run_telegram(cfg, token, llm, model, node=address), name="telegram"))
         console.print(f"telegram: the agent's bot for users {cfg.agent.telegram_users}")
-    if serve.research_every_s:
-        from alephtx.agent.research import research_cmd_main
+    if research.scheduled:
+        from alephtx.cli.research_runs import research_loop
+        from alephtx.core.research.schedule import Schedule
+        from alephtx.tools.research_tools import ResearchBudget
 
-        every = serve.research_every_s
-        tasks.append(asyncio.create_task(research_cmd_main(cfg, llm, model, every, 0, node=address), name="research"))
-        console.print(f"research: a run every {every:g} s")
+        when = Schedule(tuple(research.cron), research.every_s)
+        budget = ResearchBudget(research.max_backtests, research.backtest_budget_s)
+
+        def ran(run: Any) -> None:
+            console.print(f"research: {run.folder.name} written ({run.report['telegram']})", soft_wrap=True)
+
+        loop = research_loop(
+            cfg, llm, model, when, node=address, ask=research.ask, on_run=ran, budget=budget, telegram=research.telegram
+        )
+        tasks.append(asyncio.create_task(loop, name="research"))
+        console.print(f"research: runs on {when.describe()}, reports under runs/", soft_wrap=True)
     for t in tasks:
         t.add_done_callback(_report)
     return tasks
 
 
-def _report(task: asyncio.Task[None]) -> None:
+def _report(task: asyncio.Task[Any]) -> None:
     if task.cancelled():
         return
     exc = task.exception()

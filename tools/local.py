@@ -16,6 +16,7 @@ from mcp import ClientSession
 from alephtx.core.config.schema import AlephConfig
 from alephtx.tools.audit import ORIGIN, AuditLog
 from alephtx.tools.desk import Desk
+from alephtx.tools.research_tools import ResearchBudget
 
 __all__ = ["LocalTools", "local_tools"]
 
@@ -28,6 +29,7 @@ class LocalTools:
     session: ClientSession
     approvals: Desk
     instruments: list[str]
+    research: ResearchBudget | None = None  # the backtest tool's budget, when a research run's
 
 
 @asynccontextmanager
@@ -39,6 +41,7 @@ async def local_tools(
     workdir: Path | None = None,
     origin: str = "in-process",
     node: str | None = None,
+    research: ResearchBudget | None = None,
 ) -> AsyncIterator[LocalTools]:
     """``origin`` names the surface in the audit log of every call (set before the server's
     tasks start, which copy it). ``node``: attach to the node at that address (HOST:PORT)
@@ -52,12 +55,16 @@ async def local_tools(
     desk = desk or (Desk.attached(node) if node else await make_desk(cfg, workdir))
     audit = AuditLog(Path(cfg.data_dir) / "agent" / "tool_calls.jsonl")
     server = build_server(
-        desk, memory or LazyMemory(memory_location(cfg)), audit, catalog=Path(cfg.data_dir) / "catalog"
+        desk,
+        memory or LazyMemory(memory_location(cfg)),
+        audit,
+        catalog=Path(cfg.data_dir) / "catalog",
+        research=research,
     )
     try:
         instruments = await desk.instrument_keys()
         async with create_connected_server_and_client_session(server) as session:
-            yield LocalTools(session, desk, instruments)
+            yield LocalTools(session, desk, instruments, research)
     finally:
         if node:
             await desk.close()

@@ -26,9 +26,10 @@ from pydantic import ValidationError
 from alephtx.core.config.resources import default_data_dir
 from alephtx.core.errors import AlephError, FieldError, shorten
 from alephtx.core.redact import redact
-from alephtx.tools import data_tools, mev_tools
+from alephtx.tools import data_tools, mev_tools, research_tools
 from alephtx.tools.audit import ORIGIN, AuditLog, untrusted
 from alephtx.tools.desk import Desk
+from alephtx.tools.research_tools import ResearchBudget
 
 __all__ = ["BearerAuth", "GuardedMCP", "build_server"]
 
@@ -104,11 +105,13 @@ def build_server(
     audit: AuditLog | None = None,
     rpc_urls: Sequence[str] = (),
     catalog: str | Path | None = None,
+    research: ResearchBudget | None = None,
 ) -> FastMCP:
     """A FastMCP server whose tools act on ``desk`` (and ``memory`` for notes). ``rpc_urls``: the
     chain endpoints ``simulate_bundle`` may fork (from the configuration; none by default).
     ``catalog``: the market-data catalog the research tools read (default: catalog/ in the
-    per-user data folder)."""
+    per-user data folder). ``research``: the backtest tool's budget (a research run's own;
+    others get the default); its runs go to the data folder the catalog is in."""
     mcp = GuardedMCP("alephtx", instructions=INSTRUCTIONS, log_level="WARNING")
     audit = audit or AuditLog()
     mcp.audit = audit
@@ -267,8 +270,17 @@ def build_server(
             ]
 
     mev_tools.register(tool, READ, rpc_urls)
-    data_tools.register(tool, READ, catalog or default_data_dir() / "catalog")
+    catalog = catalog or default_data_dir() / "catalog"
+    data_tools.register(tool, READ, catalog)
+    research_tools.register(tool, READ, _data_dir_of(catalog), research or ResearchBudget())
     return mcp
+
+
+def _data_dir_of(catalog: str | Path) -> Path:
+    """Backtests write under the data folder whose catalog the tools read (an object-store
+    catalog: the per-user data folder)."""
+    text = str(catalog)
+    return default_data_dir() if "://" in text else Path(text).parent
 
 
 def check_token(token: str, name: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alephtx.core.config.loader import load_toml_model
 from alephtx.core.config.session import DECIMAL
@@ -146,7 +146,34 @@ class ServeSection(_M):
     mcp_port: int = Field(-1, ge=-1, le=65535)  # -1: off; MCP over HTTP, needs ALEPH_MCP_TOKEN
     # The agent's Telegram bot on this node (ALEPH_TELEGRAM_TOKEN; users: agent.telegram_users).
     telegram: bool = False
-    research_every_s: float = Field(0, ge=0, le=7 * 86_400)  # a research run this often; 0: none
+
+
+class ResearchSection(_M):
+    """Scheduled research runs (agent/research.py): read-only tools, a budget of backtests, a
+    report under runs/, the summary noted in memory and sent to Telegram's listed users."""
+
+    cron: list[str] = []  # UTC cron expressions, e.g. ["0 */4 * * *"]
+    every_s: float = Field(0, ge=0, le=7 * 86_400)  # and/or a run this often; both empty: none
+    ask: str = Field("", max_length=2000)  # what to look into (default: the research routine)
+    max_backtests: int = Field(3, ge=0, le=100)  # per run
+    backtest_budget_s: float = Field(120, gt=0, le=3600)  # seconds for each backtest
+    telegram: bool = True  # send each summary when a bot token and users are configured
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: list[str]) -> list[str]:
+        from croniter import croniter
+
+        for expr in v:
+            if not croniter.is_valid(expr):
+                raise ValueError(
+                    f"{expr!r} is not a cron expression (minute hour day month weekday, e.g. '0 */4 * * *')"
+                )
+        return v
+
+    @property
+    def scheduled(self) -> bool:
+        return bool(self.cron or self.every_s)
 
 
 class ShutdownSection(_M):
@@ -164,6 +191,7 @@ class NodeConfig(_M):
     serve: ServeSection = ServeSection()
     shutdown: ShutdownSection = ShutdownSection()
     record: RecordSection = RecordSection()
+    research: ResearchSection = ResearchSection()
 
     @model_validator(mode="after")
     def _unique(self) -> NodeConfig:

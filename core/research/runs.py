@@ -33,11 +33,12 @@ def new_folder(root: Path, label: str) -> Path:
 
 def load(root: Path, name: str) -> dict[str, Any]:
     """A run's report (``name`` is its folder's name, or a unique start of it); a sweep's
-    summary (``sweep.json``) for a sweep."""
+    summary (``sweep.json``) for a sweep, a research run's ``research.json``."""
     folder = find(root, name)
     path = folder / "report.json"
-    if not path.exists() and (folder / "sweep.json").exists():
-        path = folder / "sweep.json"
+    for other in ("sweep.json", "research.json"):
+        if not path.exists() and (folder / other).exists():
+            path = folder / other
     try:
         report: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
@@ -61,11 +62,25 @@ def find(root: Path, name: str) -> Path:
 def listing(root: Path) -> list[dict[str, Any]]:
     """Every run and sweep, oldest first: its name and the headline figures (a sweep's best)."""
     out = []
-    found = [*root.glob("*/report.json"), *root.glob("*/sweep.json")] if root.is_dir() else []
+    kinds = ("report.json", "sweep.json", "research.json")
+    found = [p for k in kinds for p in root.glob(f"*/{k}")] if root.is_dir() else []
     for folder in sorted(found, key=lambda p: p.parent.name):
         try:
             r = json.loads(folder.read_text())
         except (OSError, ValueError):
+            continue
+        if folder.name == "research.json":
+            out.append(
+                {
+                    "run": folder.parent.name,
+                    "strategy": "research",
+                    "data": f"{len(r.get('tool_calls', []))} tool calls, {len(r.get('backtests', []))} backtests",
+                    "net_pnl": None,
+                    "sharpe": None,
+                    "max_drawdown": None,
+                    "fills": None,
+                }
+            )
             continue
         if folder.name == "sweep.json":
             best = r.get("best", {})
@@ -98,6 +113,11 @@ def listing(root: Path) -> list[dict[str, Any]]:
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """The two runs' metrics side by side, then what differs in their set-up."""
+    for r in (a, b):
+        if "metrics" not in r:
+            raise RunError(
+                f"run={r.get('run') or r.get('sweep')!r}: has no metrics to compare (a sweep or research run)"
+            )
     rows = [(k, a["metrics"].get(k), b["metrics"].get(k)) for k in a["metrics"]]
     for section in ("strategy", "models", "data"):
         sa, sb = a.get(section, {}), b.get(section, {})

@@ -281,6 +281,34 @@ async def test_the_nodes_telegram_bot_halts_what_every_surface_sees(tmp_path: Pa
             assert status["trading_state"] == "HALTED" and "telegram says stop" in status["halt_reason"]
 
 
+async def test_the_nodes_research_schedule_reports_and_tells_telegram(tmp_path: Path) -> None:
+    """`[research]`: the node runs the research agent on its schedule (the CPU model proves the
+    plumbing): a report under runs/ that `aleph runs ls` lists, the summary on Telegram (the
+    loopback Bot API) for the listed users, and a wrong cron refused naming the field."""
+    from tests.support.fake_telegram import fake_telegram
+
+    token, operator = "123456:" + "B" * 35, 4343
+    env = Env(tmp_path)
+    env.config.write_text(CONFIG + '\n[research]\ncron = ["61 * * * *"]\n')
+    bad = env.run("node", "--config", str(env.config), "--grpc-port", "0")
+    assert bad.returncode == 2 and "research.cron" in bad.stderr and "61 * * * *" in bad.stderr, bad.stderr
+    async with fake_telegram(token) as tg:
+        aleph_toml = tmp_path / "aleph.toml"
+        aleph_toml.write_text(f'[agent]\ntelegram_users = [{operator}]\ntelegram_api_url = "{tg.base_url}"\n')
+        env.vars |= {"ALEPH_TELEGRAM_TOKEN": token, "ALEPH_CONFIG": str(aleph_toml)}
+        env.config.write_text(CONFIG + "\n[research]\nevery_s = 3600\nmax_backtests = 0\n")
+        async with node_in_thread(env) as (proc, address):
+            await asyncio.to_thread(proc.read_until, "research: runs on every 3600 s (UTC)")
+            await asyncio.to_thread(proc.read_until, "written (sent to 1 user(s))", 300)
+            line = next(x for x in proc.lines if "written (sent to" in x)
+            sent = await tg.wait_sent(1, timeout=30)
+            assert sent[0]["chat_id"] == operator and sent[0]["text"].startswith("Research run "), sent
+            listed = await asyncio.to_thread(env.json, "runs", "ls")
+            assert [r["strategy"] for r in listed] == ["research"] and listed[0]["run"] in line, (listed, line)
+            status = await asyncio.to_thread(env.json, "status", "--node", address)
+            assert status["trading_state"] == "ACTIVE"  # the run read the node; it changed nothing
+
+
 async def test_paper_venues_follow_a_live_book_or_say_they_replay(tmp_path: Path) -> None:
     """`[market] live`: the node's paper venues follow a live venue's public book (Binance's
     loopback emulator here: the internet's venues are out of reach); an unreachable venue is a
