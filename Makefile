@@ -80,6 +80,7 @@ bench: build
 	$(BIN)/python -m bench.data_import
 	$(BIN)/python -m bench.catalog_replay
 	$(BIN)/python -m bench.sweep
+	$(BIN)/python -m bench.backtest_grid
 
 clean:
 	rm -rf build *.egg-info $(BUILD_STAMP)

@@ -482,6 +482,15 @@ cdef class L2Book:
             return s.over.qty[lo]
         return 0
 
+    def qtys_at(self, const uint8_t[::1] is_bid, const int64_t[::1] prices, int64_t[::1] out, Py_ssize_t n):
+        """``out[i] = qty_at(is_bid[i], prices[i])`` for the first ``n``: one call for every
+        resting order of the paper venue's matcher on each book update."""
+        cdef Py_ssize_t i
+        if n > is_bid.shape[0] or n > prices.shape[0] or n > out.shape[0]:
+            raise ValueError(f"qtys_at: n={n} is beyond the arrays")
+        for i in range(n):
+            out[i] = self.qty_at(is_bid[i], prices[i])
+
     def depth(self, Py_ssize_t n=10):
         """Top ``n`` levels per side, best first: ([(px, qty)...], [(px, qty)...])."""
         return self._side_levels(&self.bids, n, self.tick), self._side_levels(&self.asks, n, -self.tick)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
+from typing import Any
 
 from alephtx.core.book.status import APPLIED, CROSSED, GAP, SKIPPED_OLD, STALE
 
@@ -185,6 +186,12 @@ class PyL2Book:
         ladder, key = (self._bids, price) if is_bid else (self._asks, -price)
         i = bisect_left(ladder.key, key)
         return ladder.qty[i] if i < len(ladder.key) and ladder.key[i] == key else 0
+
+    def qtys_at(self, is_bid: Any, prices: Any, out: Any, n: int) -> None:
+        if n > len(is_bid) or n > len(prices) or n > len(out):
+            raise ValueError(f"qtys_at: n={n} is beyond the arrays")
+        for i in range(n):
+            out[i] = self.qty_at(bool(is_bid[i]), int(prices[i]))
 
     def depth(self, n: int = 10) -> tuple[list[Level], list[Level]]:
         b, a = self._bids, self._asks

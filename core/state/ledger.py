@@ -37,6 +37,8 @@ class Ledger:
     # The orders not yet terminal, in the order they were sent: strategies ask for them on every
     # book update, and scanning every order ever sent made that the replay's largest cost.
     live: dict[str, Order] = field(default_factory=dict)
+    # The same, by (origin, instrument): a strategy asks for its own on every timer and book update.
+    live_by: dict[tuple[str, str], dict[str, Order]] = field(default_factory=dict)
     strategies: dict[str, StrategyChange] = field(default_factory=dict)  # each one's last start or stop
 
     def apply(self, ev: Event, seq: int = 0) -> None:
@@ -45,6 +47,7 @@ class Ledger:
             o = Order(ev.request, ev.client_id, OrderStatus.NEW, created_ns=ev.ts_ns, updated_ns=ev.ts_ns)
             self.orders[ev.client_id] = o
             self.live[ev.client_id] = o
+            self.live_by.setdefault((ev.request.origin, ev.request.instrument), {})[ev.client_id] = o
             self.tags[ev.client_id] = ev.tag
             transition(o, OrderStatus.SUBMITTED, ev.ts_ns)  # the intent is written just before sending
             return
@@ -53,6 +56,7 @@ class Ledger:
         was_live = self.live.get(cid)
         if was_live is not None and was_live.status.is_terminal:
             del self.live[cid]
+            del self.live_by[(was_live.request.origin, was_live.request.instrument)][cid]
 
     def _apply_update(self, ev: Event) -> None:
         if isinstance(ev, OrderAck):
@@ -99,6 +103,11 @@ class Ledger:
 
     def open_orders(self) -> list[Order]:
         return list(self.live.values())
+
+    def open_orders_of(self, origin: str, instrument: str) -> list[Order]:
+        """One origin's (a strategy's) open orders on one instrument, in the order they were sent."""
+        mine = self.live_by.get((origin, instrument))
+        return list(mine.values()) if mine else []
 
     def cash(self) -> int:
         total = self.initial_cash

@@ -53,11 +53,9 @@ class EngineContext:
         return p.quantity if p is not None else 0
 
     def open_orders(self, key: str | None = None) -> list[Order]:
-        return [
-            o
-            for o in self._engine.ledger.open_orders()
-            if o.request.origin == self.origin and (key is None or o.request.instrument == key)
-        ]
+        if key is not None:
+            return self._engine.ledger.open_orders_of(self.origin, key)
+        return [o for o in self._engine.ledger.open_orders() if o.request.origin == self.origin]
 
     async def submit(
         self,

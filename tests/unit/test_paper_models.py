@@ -85,7 +85,7 @@ def test_models_parse_or_name_what_is_wrong() -> None:
     ):
         with pytest.raises(FieldError, match=words):
             latency_model(bad)
-    for bad in ("lifo", "power:-1", "power:x", "power:inf"):
+    for bad in ("lifo", "power:-1", "power:x", "power:inf", "power:11"):
         with pytest.raises(FieldError, match="queue"):
             queue_model(bad)
 
@@ -127,8 +127,8 @@ def test_a_cancel_behind_us_moves_us_only_in_the_probabilistic_queue() -> None:
         m.on_book(1)
         book.apply_snapshot([10000], [15_000], [10010], [10_000], 3)  # 5 cancelled somewhere
         m.on_book(2)
-    assert fifo[0].resting[0].queue_ahead == 10_000  # the cap (15) is above the queue
-    assert prob[0].resting[0].queue_ahead == 7_500  # half of the cancel taken as ahead of us
+    assert fifo[0].queue_ahead("c1") == 10_000  # the cap (15) is above the queue
+    assert prob[0].queue_ahead("c1") == 7_500  # half of the cancel taken as ahead of us
     for m, _ in (fifo, prob):
         m.on_trade(3, 10000, 8_000, Side.SELL)
-    assert fifo[0].resting[0].queue_ahead == 2_000 and prob[0].resting[0].order.filled == 500
+    assert fifo[0].queue_ahead("c1") == 2_000 and prob[0].orders["c1"].filled == 500

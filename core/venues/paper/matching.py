@@ -25,18 +25,11 @@ from alephtx.core.model import Fill, Instrument, OrderRequest, OrderStatus, Orde
 from alephtx.core.model.accounting import PositionState, apply_fill
 from alephtx.core.venues.base import VenueOrder
 from alephtx.core.venues.paper.models import FeeModel, QueueModel
+from alephtx.core.venues.paper.resting import make_resting
 
 __all__ = ["DEPTH", "FeeModel", "Matcher"]
 
 DEPTH = 1000  # levels an order may walk through when it takes liquidity
-
-
-@dataclass
-class _Resting:
-    order: VenueOrder
-    queue_ahead: int
-    shown: int = 0  # the size displayed at its price when last looked at (the queue model's)
-    traded: int = 0  # displayed size traded at its price since then
 
 
 @dataclass
@@ -63,9 +56,9 @@ class Matcher:
     latency_ns: int = 0
     position: PositionState | None = None
     latency_of: Callable[[int], int] | None = None  # market time -> latency, instead of latency_ns
-    queue: QueueModel | None = None  # None: the risk-averse cap, inlined
+    queue: QueueModel | None = None  # None: the risk-averse cap
+    pure: bool = False  # the resting orders in pure Python (the twin) instead of C
     now_ns: int = 0
-    resting: list[_Resting] = field(default_factory=list)
     orders: dict[str, VenueOrder] = field(default_factory=dict)
     pending: list[_Pending] = field(default_factory=list)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
@@ -74,6 +67,12 @@ class Matcher:
     def __post_init__(self) -> None:
         if self.position is None:
             self.position = PositionState(self.instrument.key)
+        self.resting = make_resting(self.queue, self.pure)
+
+    def queue_ahead(self, client_id: str) -> int | None:
+        """The size ahead of a resting order in its queue (None when it does not rest)."""
+        o = self.orders.get(client_id)
+        return None if o is None else self.resting.ahead_of(o)
 
     # -- inputs ----------------------------------------------------------------------------------
 
@@ -128,50 +127,24 @@ class Matcher:
         """Call after each book update: queue caps, and fills where the book moved through us."""
         if not self._moved_to(now_ns):
             return
-        bid, ask = self.book.best_bid_price(), self.book.best_ask_price()
-        queue = self.queue
-        for r in list(self.resting):
-            o = r.order
-            if (o.side is Side.BUY and ask and ask <= o.price) or (o.side is Side.SELL and bid and bid >= o.price):
-                self._fill(r, o.quantity - o.filled, o.price, maker=True)
-            elif queue is None:
-                r.queue_ahead = min(r.queue_ahead, self.book.qty_at(o.side is Side.BUY, o.price))
-            else:
-                shown = self.book.qty_at(o.side is Side.BUY, o.price)
-                r.queue_ahead = queue.on_depth(r.queue_ahead, r.shown, shown, r.traded)
-                r.shown, r.traded = shown, 0
+        book = self.book
+        fills = self.resting.on_book(book, book.best_bid_price(), book.best_ask_price())
+        if fills is not None:
+            self._make(fills)
 
     def on_trade(self, now_ns: int, price: int, qty: int, aggressor: Side) -> None:
         """A market trade: it eats the queue at its price, and fills orders it prints through."""
         if not self._moved_to(now_ns):
             return
-        left = qty
-        # Resting orders on the passive side at or behind the trade's price (usually none), best
-        # price first, then time.
-        if aggressor is Side.SELL:
-            candidates = [r for r in self.resting if r.order.side is Side.BUY and r.order.price >= price]
-            passive = Side.BUY
-        else:
-            candidates = [r for r in self.resting if r.order.side is Side.SELL and r.order.price <= price]
-            passive = Side.SELL
-        if not candidates:
-            return
-        candidates.sort(key=lambda r: -r.order.price if passive is Side.BUY else r.order.price)
-        for r in candidates:
-            o = r.order
-            through = price < o.price if passive is Side.BUY else price > o.price
-            if through:
-                self._fill(r, o.quantity - o.filled, o.price, maker=True)
-            elif price == o.price and left > 0:
-                eaten = min(left, r.queue_ahead)
-                r.queue_ahead -= eaten
-                left -= eaten
-                take = 0
-                if r.queue_ahead == 0 and left > 0:
-                    take = min(left, o.quantity - o.filled)
-                    left -= take
-                    self._fill(r, take, o.price, maker=True)
-                r.traded += qty - take  # the displayed size this trade took, ours aside
+        fills = self.resting.on_trade(price, qty, aggressor is Side.SELL)
+        if fills is not None:
+            self._make(fills)
+
+    def _make(self, fills: list[tuple[VenueOrder, int]]) -> None:
+        """The resting orders' fills, at their own price, in the order they happened."""
+        for o, qty in fills:
+            self._execute(o, qty, o.price, maker=True)
+        self.resting.drop_filled()
 
     # -- order handling ----------------------------------------------------------------------------
 
@@ -220,8 +193,7 @@ class Matcher:
         if o.tif in (TimeInForce.IOC, TimeInForce.FOK):
             self._finish(o, OrderStatus.EXPIRED, "IOC: the rest is cancelled")
             return
-        shown = self.book.qty_at(o.side is Side.BUY, o.price)
-        self.resting.append(_Resting(o, shown, shown))
+        self.resting.add(o, o.side is Side.BUY, self.book.qty_at(o.side is Side.BUY, o.price))
 
     def _available(self, o: VenueOrder) -> int:
         bids, asks = self.book.depth(DEPTH)
@@ -238,11 +210,6 @@ class Matcher:
             self._execute(o, take, px, maker=False)
             if o.filled == o.quantity:
                 break
-
-    def _fill(self, r: _Resting, qty: int, price: int, maker: bool) -> None:
-        self._execute(r.order, qty, price, maker)
-        if r.order.filled == r.order.quantity and r in self.resting:
-            self.resting.remove(r)
 
     def _execute(self, o: VenueOrder, qty: int, price: int, maker: bool) -> None:
         assert self.position is not None
@@ -274,9 +241,6 @@ class Matcher:
         o = self.orders.get(client_id)
         if o is None or o.status.is_terminal:
             return
-        for r in self.resting:
-            if r.order is o:
-                self.resting.remove(r)
-                break
+        self.resting.remove(o)
         o.status = OrderStatus.CANCELLED
         self.emit("cancelled", o, None, "cancelled by the client")

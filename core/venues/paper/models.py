@@ -166,9 +166,9 @@ def queue_model(name: str) -> QueueModel:
             value = float(n or 2)
         except ValueError:
             value = -1.0
-        if value > 0 and math.isfinite(value):
+        if 0 < value <= 10:  # beyond, x**N overflows a float for the largest sizes
             return ProbQueue("power", value)
-        raise FieldError("queue", name, "power:N takes an exponent above 0 (power:2, power:3)")
+        raise FieldError("queue", name, "power:N takes an exponent above 0 and at most 10 (power:2, power:3)")
     raise FieldError("queue", name, "fifo, power:N or log")
 
 
