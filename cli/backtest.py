@@ -43,6 +43,9 @@ FeeTierOpt = Annotated[
         help="A venue's published fees instead: VENUE:TIER, e.g. binance-usdm:vip1 (an unknown one lists them)."
     ),
 ]
+FillsOpt = Annotated[
+    str, typer.Option(help="partial (as far as the traded size allows) or whole (a reached order fills whole).")
+]
 QueueOpt = Annotated[
     str,
     typer.Option(help="Queue model: fifo (risk-averse), power:N or log (probabilistic, hftbacktest's)."),
@@ -72,6 +75,7 @@ def backtest(
     taker_bps: TakerOpt = None,
     fee_tier: FeeTierOpt = "",
     queue: QueueOpt = "fifo",
+    fills: FillsOpt = "partial",
     capital: Annotated[int, typer.Option(help="The paper venue's cash, quote units.", min=1)] = 100_000,
     max_position: Annotated[
         str, typer.Option(help="Position limit, base units, when the risk file has none for the instrument.")
@@ -105,7 +109,7 @@ def backtest(
     spec = BacktestSpec(
         strategy,
         chosen,
-        _models("backtest", inst, latency, maker_bps, taker_bps, fee_tier, queue),
+        _models("backtest", inst, latency, maker_bps, taker_bps, fee_tier, queue, fills),
         capital=capital,
         max_position=max_position,
         timer_ms=timer_ms,
@@ -139,14 +143,18 @@ def backtest(
     console.print(f"report: {run.folder / 'report.html'}")
 
 
-def _models(command: str, inst: Any, latency: str, maker: str | None, taker: str | None, tier: str, queue: str) -> Any:
+def _models(
+    command: str, inst: Any, latency: str, maker: str | None, taker: str | None, tier: str, queue: str, fills: str
+) -> Any:
     """The paper venue's models as typed, checked now (one line naming the option if wrong)."""
     from alephtx.core.errors import FieldError
     from alephtx.core.research.backtest import Models
 
     if tier and (maker is not None or taker is not None):
         raise fail(f"{command}: --fee-tier gives both fees: leave out --maker-bps and --taker-bps")
-    models = Models(latency, maker if maker is not None else "2", taker if taker is not None else "5", tier, queue)
+    models = Models(
+        latency, maker if maker is not None else "2", taker if taker is not None else "5", tier, queue, fills
+    )
     try:
         models.feed(inst)
     except FieldError as exc:
@@ -320,6 +328,7 @@ def sweep(
     taker_bps: TakerOpt = None,
     fee_tier: FeeTierOpt = "",
     queue: QueueOpt = "fifo",
+    fills: FillsOpt = "partial",
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Search a strategy's parameters: Optuna proposes, each trial is a backtest run on Ray
@@ -364,7 +373,7 @@ def sweep(
     if not risk.exists():
         raise fail(f"sweep: risk limits file {risk} does not exist")
     described = {"venue": inst.venue, "symbol": inst.symbol, "tick_size": inst.tick_size, "lot_size": inst.lot_size}
-    models = _models("sweep", inst, latency, maker_bps, taker_bps, fee_tier, queue)
+    models = _models("sweep", inst, latency, maker_bps, taker_bps, fee_tier, queue, fills)
     study = (
         BacktestSpec(strategy, fixed, models),
         where,

@@ -43,6 +43,7 @@ class VenueFeed:
     fees: FeeModel = field(default_factory=lambda: FeeModel(maker_bps=2, taker_bps=5))
     latency_of: FeedLatency | None = None  # instead of latency_ms: the recorded feed's delay
     queue: QueueModel | None = None  # None: the risk-averse queue
+    whole_fills: bool = False  # resting orders fill whole when a trade reaches them
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ async def start_engine(
             latency_ns=int(f.latency_ms * MS),
             latency_of=f.latency_of,
             queue=f.queue,
+            whole_fills=f.whole_fills,
         )
         for f in feeds
     }

@@ -25,6 +25,7 @@ import polars as pl
 from alephtx.core.data.source import MarketSource
 from alephtx.core.engine.report import refusals
 from alephtx.core.engine.session import SessionHandles, StrategySpec, VenueFeed, run_session
+from alephtx.core.errors import FieldError
 from alephtx.core.model import Instrument, Side
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
@@ -44,14 +45,16 @@ class Models:
     """How the paper venue answers (core/venues/paper/models.py, docs/research.md): ``latency``
     in milliseconds, or ``data``/``data*K`` (the recorded feed's delay, scaled); fees in basis
     points, or ``fee_tier`` (``VENUE:TIER`` of the packaged table) instead; ``queue``: ``fifo``
-    (risk-averse), ``power:N`` or ``log`` (probabilistic); partial fills as the book allows.
-    Written as a person types them; :meth:`feed` checks them."""
+    (risk-averse), ``power:N`` or ``log`` (probabilistic); ``fills``: ``partial`` (as far as
+    the traded size allows) or ``whole`` (hftbacktest's no-partial-fill exchange). Written as a
+    person types them; :meth:`feed` checks them."""
 
     latency: str = "1"
     maker_bps: str = "2"
     taker_bps: str = "5"
     fee_tier: str = ""
     queue: str = "fifo"
+    fills: str = "partial"
 
     def feed(self, instrument: Instrument) -> VenueFeed:
         """The paper venue's set-up, or a FieldError naming the model that is wrong."""
@@ -62,12 +65,15 @@ class Models:
             else FeeModel(parse_bps(self.maker_bps, "maker_bps"), parse_bps(self.taker_bps, "taker_bps"))
         )
         queue = queue_model(self.queue)
+        if self.fills not in ("partial", "whole"):
+            raise FieldError("fills", self.fills, "partial or whole")
         return VenueFeed(
             instrument,
             latency_ms=lat if isinstance(lat, float) else 0.0,
             fees=fees,
             latency_of=None if isinstance(lat, float) else lat,
-            queue=None if type(queue) is QueueModel else queue,  # the risk-averse cap, inlined
+            queue=None if type(queue) is QueueModel else queue,  # the risk-averse cap
+            whole_fills=self.fills == "whole",
         )
 
 

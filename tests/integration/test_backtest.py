@@ -101,6 +101,7 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         (("runs", "show", "nope"), "run='nope': not found"),
         (("backtest", "--strategy", "grid", "--latency", "soon"), "latency"),
         (("backtest", "--strategy", "grid", "--queue", "lifo"), "queue"),
+        (("backtest", "--strategy", "grid", "--fills", "most"), "fills='most': partial or whole"),
         (("backtest", "--strategy", "grid", "--maker-bps", "x"), "maker_bps"),
         (("backtest", "--strategy", "grid", "--fee-tier", "binance-usdm:vip42"), "regular, vip1"),
         (("backtest", "--strategy", "grid", "--fee-tier", "okx:regular", "--maker-bps", "1"), "leave out"),
@@ -152,6 +153,9 @@ def test_every_backtest_option_changes_what_it_says(tmp_path: Path) -> None:
     seen = fed["models"]["latency_ms_seen"]  # 1 ms plus the capture's delay beyond its fastest
     assert seen["orders_and_cancels"] >= fed["orders"] and 1 < seen["p90"] <= seen["max"] < 5_000, seen
     assert fed["metrics"] != base["metrics"]
+    big = ("--data", DATASET, "--catalog", str(catalog), "--params", '{"size": "0.050"}')  # 50 lots: partial fills
+    part, whole = run(env, *big), run(env, *big, "--fills", "whole")
+    assert whole["models"]["fills"] == "whole" and whole["metrics"] != part["metrics"]
     queued = run(env, "--data", DATASET, "--catalog", str(catalog), "--queue", "power:3")
     assert queued["models"]["queue"] == "power:3" and queued["metrics"] != base["metrics"]
     slow = run(env, "--data", DATASET, "--catalog", str(catalog), "--timer-ms", "5000")

@@ -29,8 +29,9 @@ def _prices(base: int) -> list[int]:
 
 
 @st.composite
-def scenario(draw: Any) -> tuple[str, int, list[tuple[Any, ...]]]:
+def scenario(draw: Any) -> tuple[str, bool, list[tuple[Any, ...]]]:
     queue = draw(st.sampled_from(QUEUES))
+    whole = draw(st.booleans())
     base = draw(st.sampled_from([1, 1000, 2**40, MAX - 10]))
     prices = _prices(base)
     ops: list[tuple[Any, ...]] = []
@@ -45,7 +46,7 @@ def scenario(draw: Any) -> tuple[str, int, list[tuple[Any, ...]]]:
             ops.append(("book", levels, draw(st.sampled_from([0, *prices])), draw(st.sampled_from([0, *prices]))))
         else:
             ops.append(("trade", draw(st.sampled_from(prices)), draw(SIZES), draw(st.booleans())))
-    return queue, base, ops
+    return queue, whole, ops
 
 
 def _order(n: int, is_bid: bool, price: int, qty: int) -> VenueOrder:
@@ -56,10 +57,10 @@ def _order(n: int, is_bid: bool, price: int, qty: int) -> VenueOrder:
 
 @settings(max_examples=400, deadline=None)
 @given(scenario())
-def test_c_resting_equals_its_twin_over_int64(case: tuple[str, int, list[tuple[Any, ...]]]) -> None:
-    queue, _base, ops = case
+def test_c_resting_equals_its_twin_over_int64(case: tuple[str, bool, list[tuple[Any, ...]]]) -> None:
+    queue, whole, ops = case
     kind, n = queue_params(queue_model(queue))
-    py, c = PyResting(kind, n), CResting(kind, n)
+    py, c = PyResting(kind, n, whole), CResting(kind, n, whole)
     book = PyL2Book(tick=1)
     orders: list[VenueOrder] = []
     for step, op in enumerate(ops):
@@ -93,10 +94,11 @@ INST = Instrument.from_strings("paper", "BTCUSDT", "perp", "0.10", "0.001", "0")
 
 
 @st.composite
-def market(draw: Any) -> tuple[str, list[tuple[Any, ...]]]:
+def market(draw: Any) -> tuple[str, bool, list[tuple[Any, ...]]]:
     """A book around 100.00 with orders arriving (after a latency), cancelled, and the market
     moving and trading through them."""
     queue = draw(st.sampled_from(QUEUES))
+    whole = draw(st.booleans())
     ticks = [10000 + 10 * k for k in range(-4, 5)]
     ops: list[tuple[Any, ...]] = []
     for _ in range(draw(st.integers(1, 60))):
@@ -112,13 +114,13 @@ def market(draw: Any) -> tuple[str, list[tuple[Any, ...]]]:
             ops.append(("book", mid, sizes))
         else:
             ops.append(("trade", draw(st.sampled_from(ticks)), draw(st.integers(1, 4000)), draw(st.booleans())))
-    return queue, ops
+    return queue, whole, ops
 
 
 @settings(max_examples=300, deadline=None)
 @given(market())
-def test_two_matchers_one_on_each_emit_the_same(case: tuple[str, list[tuple[Any, ...]]]) -> None:
-    queue, ops = case
+def test_two_matchers_one_on_each_emit_the_same(case: tuple[str, bool, list[tuple[Any, ...]]]) -> None:
+    queue, whole, ops = case
     runs: list[list[tuple[Any, ...]]] = []
     for pure in (True, False):
         book = L2Book(tick=INST.tick)
@@ -129,7 +131,7 @@ def test_two_matchers_one_on_each_emit_the_same(case: tuple[str, list[tuple[Any,
             seen.append((kind, o.client_id, o.status, o.filled, None if fill is None else (fill.price, fill.quantity,
                          fill.fee, fill.liquidity, fill.trade_id), reason))  # fmt: skip
 
-        m = Matcher(INST, book, emit, latency_ns=5, queue=queue_model(queue), pure=pure)
+        m = Matcher(INST, book, emit, latency_ns=5, queue=queue_model(queue), pure=pure, whole_fills=whole)
         ids: list[str] = []
         t = 0
         for step, op in enumerate(ops):

@@ -52,15 +52,17 @@ cdef inline int64_t prob_front(int kind, double n, int64_t front, int64_t prev, 
 cdef class CResting:
     cdef int kind
     cdef double n
+    cdef bint whole
     cdef Py_ssize_t count
     cdef list orders
     cdef object np_bid, np_price, np_shown_now
     cdef uint8_t[::1] is_bid
     cdef int64_t[::1] price, ahead, shown, traded, remaining, shown_now, scratch
 
-    def __init__(self, int kind=FIFO, double n=0.0):
+    def __init__(self, int kind=FIFO, double n=0.0, bint whole=False):
         self.kind = kind
         self.n = n
+        self.whole = whole
         self.count = 0
         self.orders = []
         self._alloc(16)
@@ -158,7 +160,7 @@ cdef class CResting:
 
     def on_trade(self, int64_t price, int64_t qty, bint seller_aggressor):
         cdef Py_ssize_t i, j, m = 0, c
-        cdef int64_t left = qty, ours = 0, eaten, take, key_c, key_j
+        cdef int64_t left = qty, ours = 0, eaten, take, used, key_c, key_j
         cdef bint buy_side = seller_aggressor
         cdef list fills = None
         # Candidates: the passive side at or behind the trade's price, in arrival order.
@@ -194,9 +196,10 @@ cdef class CResting:
                 self.ahead[i] -= eaten
                 left -= eaten
                 if self.ahead[i] == 0 and left > 0:
-                    take = left if left < self.remaining[i] else self.remaining[i]
-                    left -= take
-                    ours += take
+                    take = self.remaining[i] if self.whole or left >= self.remaining[i] else left
+                    used = left if left < take else take
+                    left -= used
+                    ours += used
                     self.remaining[i] -= take
                     if fills is None:
                         fills = []

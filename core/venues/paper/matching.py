@@ -58,6 +58,7 @@ class Matcher:
     latency_of: Callable[[int], int] | None = None  # market time -> latency, instead of latency_ns
     queue: QueueModel | None = None  # None: the risk-averse cap
     pure: bool = False  # the resting orders in pure Python (the twin) instead of C
+    whole_fills: bool = False  # a resting order a trade reaches fills whole (no partial fills)
     now_ns: int = 0
     orders: dict[str, VenueOrder] = field(default_factory=dict)
     pending: list[_Pending] = field(default_factory=list)
@@ -67,7 +68,7 @@ class Matcher:
     def __post_init__(self) -> None:
         if self.position is None:
             self.position = PositionState(self.instrument.key)
-        self.resting = make_resting(self.queue, self.pure)
+        self.resting = make_resting(self.queue, self.pure, self.whole_fills)
 
     def queue_ahead(self, client_id: str) -> int | None:
         """The size ahead of a resting order in its queue (None when it does not rest)."""

@@ -67,8 +67,8 @@ class _Entry:
 class PyResting:
     """The pure-Python twin."""
 
-    def __init__(self, kind: int = FIFO, n: float = 0.0) -> None:
-        self.kind, self.n = kind, n
+    def __init__(self, kind: int = FIFO, n: float = 0.0, whole: bool = False) -> None:
+        self.kind, self.n, self.whole = kind, n, whole
         self._entries: list[_Entry] = []
 
     def __len__(self) -> int:
@@ -132,9 +132,10 @@ class PyResting:
                 e.ahead -= eaten
                 left -= eaten
                 if e.ahead == 0 and left > 0:
-                    take = min(left, e.remaining)
-                    left -= take
-                    ours += take
+                    take = e.remaining if self.whole else min(left, e.remaining)
+                    used = min(left, take)  # of the trade; a whole fill may be more than it printed
+                    left -= used
+                    ours += used
                     e.remaining -= take
                     fills.append((e.order, take))
         for e in cands:  # the shown size at the price fell by the trade, ours aside (saturating, as in C)
@@ -143,9 +144,10 @@ class PyResting:
         return fills or None
 
 
-def make_resting(queue: QueueModel | None, pure: bool = False) -> Any:
+def make_resting(queue: QueueModel | None, pure: bool = False, whole: bool = False) -> Any:
+    """``whole``: an order a trade reaches fills whole (hftbacktest's no-partial-fill exchange)."""
     kind, n = queue_params(queue)
-    return PyResting(kind, n) if pure else CResting(kind, n)
+    return PyResting(kind, n, whole) if pure else CResting(kind, n, whole)
 
 
 try:

@@ -52,6 +52,7 @@ class PaperVenue(VenueAdapter):
         latency_ns: int = 0,
         latency_of: Callable[[int], int] | None = None,
         queue: QueueModel | None = None,
+        whole_fills: bool = False,
     ) -> None:
         self.name = name
         self.instruments = {i.key: i for i in instruments}
@@ -63,7 +64,14 @@ class PaperVenue(VenueAdapter):
             self.books[inst.key] = book
             self.syncs[inst.key] = BookSync(book)
             self.matchers[inst.key] = Matcher(
-                inst, book, self._emit, fees or FeeModel(), latency_ns, latency_of=latency_of, queue=queue
+                inst,
+                book,
+                self._emit,
+                fees or FeeModel(),
+                latency_ns,
+                latency_of=latency_of,
+                queue=queue,
+                whole_fills=whole_fills,
             )
         self.initial_cash = cash
         self.orders: dict[str, VenueOrder] = {}
