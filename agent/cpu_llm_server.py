@@ -11,6 +11,8 @@ handler with every unbounded completion capped at the request's ``max_tokens``.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from llama_cpp import llama_chat_format
@@ -46,7 +48,23 @@ def register() -> None:
     )
 
 
+def die_with_parent() -> None:
+    """On Linux, end when the process that started this server ends, even by SIGKILL: a node
+    stopped hard must not leave a model server holding a core and 650 MB. ``ALEPH_PARENT_PID``
+    names that process (the server may have outlived it before this line)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    parent = os.environ.get("ALEPH_PARENT_PID", "")
+    if parent.isdigit() and os.getppid() != int(parent):
+        os._exit(0)
+
+
 if __name__ == "__main__":
+    die_with_parent()
     register()
     from llama_cpp.server.__main__ import main
 

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,8 @@ def cpu_server(port: int, log: Path | None = None) -> Iterator[str]:
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)  # the data folder of a first run
     out = log.open("w") if log is not None else subprocess.DEVNULL
-    proc = subprocess.Popen(cpu_server_command(port), stdout=out, stderr=subprocess.STDOUT)
+    env = {**os.environ, "ALEPH_PARENT_PID": str(os.getpid())}  # it ends with us (cpu_llm_server.py)
+    proc = subprocess.Popen(cpu_server_command(port), stdout=out, stderr=subprocess.STDOUT, env=env)
     endpoint = f"http://127.0.0.1:{port}"
     try:
         wait_ready(endpoint, proc=proc)
@@ -102,6 +103,49 @@ def cpu_server(port: int, log: Path | None = None) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# Told of every model request (seconds, prompt tokens, completion tokens) in this process: the
+# node counts them in its metrics.
+LLM_LISTENERS: list[Callable[[float, int, int], None]] = []
+
+
+def _timing_callback() -> Any:
+    """A LangChain callback that times each request and reads its token usage for the listeners."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Timing(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.started: dict[Any, float] = {}
+
+        def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any, **kw: Any) -> None:
+            self.started[run_id] = time.perf_counter()
+
+        def on_llm_end(self, response: Any, *, run_id: Any, **kw: Any) -> None:
+            t0 = self.started.pop(run_id, None)
+            if t0 is None:
+                return
+            seconds = time.perf_counter() - t0
+            prompt, completion = _tokens(response)
+            for fn in LLM_LISTENERS:
+                fn(seconds, prompt, completion)
+
+        def on_llm_error(self, error: BaseException, *, run_id: Any, **kw: Any) -> None:
+            self.started.pop(run_id, None)
+
+    return Timing()
+
+
+def _tokens(response: Any) -> tuple[int, int]:
+    """Prompt and completion tokens of a LangChain LLMResult: the message's usage metadata
+    (streamed answers carry it there), else the provider's token_usage."""
+    for gens in response.generations or []:
+        for g in gens:
+            meta = getattr(getattr(g, "message", None), "usage_metadata", None)
+            if meta:
+                return int(meta.get("input_tokens") or 0), int(meta.get("output_tokens") or 0)
+    usage = (response.llm_output or {}).get("token_usage") or {}
+    return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
 
 
 def chat_model(endpoint: str, model: str, *, max_tokens: int = 512, timeout_s: float = 120.0) -> Any:
@@ -119,4 +163,6 @@ def chat_model(endpoint: str, model: str, *, max_tokens: int = 512, timeout_s: f
         max_tokens=max_tokens,
         timeout=timeout_s,
         max_retries=0,
+        callbacks=[_timing_callback()],
+        stream_usage=True,  # token counts in streamed answers too
     )

@@ -57,7 +57,9 @@ def node(
     async def main() -> int:
         from alephtx.core.metrics import Metrics
 
-        metrics = Metrics() if metrics_port >= 0 else None
+        metrics = Metrics(positions=False) if metrics_port >= 0 else None  # the node's collector has them
+        if metrics is not None:
+            _count_agent_work(metrics)
         n = Node(
             cfg,
             data_dir(),
@@ -107,6 +109,16 @@ def node(
 def _loopback(host: str) -> str:
     """Where the node's own services reach its gRPC server."""
     return "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
+
+
+def _count_agent_work(metrics: Any) -> None:
+    """The agent's tool calls and model requests in this process (its MCP server, Telegram bot,
+    research runs) counted in the node's metrics."""
+    from alephtx.agent.llm import LLM_LISTENERS
+    from alephtx.tools.audit import CALL_LISTENERS
+
+    CALL_LISTENERS.append(metrics.tool_call)
+    LLM_LISTENERS.append(metrics.llm_request)
 
 
 def _agent_services(cfg: Any, serve: Any, research: Any, address: str) -> list[asyncio.Task[Any]]:

@@ -29,3 +29,14 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q postgresql
 fi
+
+# Prometheus's server and promtool for the monitoring tests: Debian's package, unpacked into
+# .venv/prometheus (no service is installed or started, nothing listens until a test starts it).
+if ! command -v promtool >/dev/null && [ ! -x .venv/prometheus/usr/bin/promtool ]; then
+  echo "system-deps: unpacking Debian's prometheus into .venv/prometheus"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && (apt-get download prometheus >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get download prometheus)))
+  mkdir -p .venv/prometheus
+  dpkg -x "$tmp"/prometheus_*.deb .venv/prometheus
+  rm -rf "$tmp"
+fi

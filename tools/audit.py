@@ -9,13 +9,14 @@ import contextvars
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alephtx.core.errors import shorten
 from alephtx.core.redact import redact
 
-__all__ = ["ORIGIN", "AuditLog", "untrusted"]
+__all__ = ["CALL_LISTENERS", "ORIGIN", "AuditLog", "untrusted"]
 
 ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("tool_origin", default="in-process")
 log = logging.getLogger("alephtx.tools.calls")
@@ -38,6 +39,10 @@ def _arg(value: Any) -> Any:
     return redact(shorten(value, 500))
 
 
+# Told of every tool call (tool, origin, ok) in this process: the node counts them in its metrics.
+CALL_LISTENERS: list[Callable[[str, str, bool], None]] = []
+
+
 class AuditLog:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
@@ -56,6 +61,8 @@ class AuditLog:
             "ms": round(seconds * 1000, 3),
         }
         self.calls = [*self.calls[-999:], row]
+        for fn in CALL_LISTENERS:
+            fn(tool, ORIGIN.get(), ok)
         log.info("tool %s from %s: %s", tool, row["origin"], "ok" if ok else error)
         if self.path is not None:
             with self.path.open("a") as f:

@@ -20,7 +20,7 @@ from alephtx.core.engine.clock import MarketClock
 from alephtx.core.engine.engine import Engine
 from alephtx.core.journal import SqliteJournal
 from alephtx.core.metrics import Metrics
-from alephtx.core.model import Fill, Instrument, Order
+from alephtx.core.model import Fill, Instrument, Order, OrderStatus
 from alephtx.core.model.accounting import CASH_PRECISION
 from alephtx.core.oms.ids import ClientIdFactory
 from alephtx.core.replay.driver import Deliver, make_deliver
@@ -337,8 +337,11 @@ def _wire_metrics(engine: Engine, host: StrategyHost, metrics: Metrics) -> None:
     async def on_event(order: Order, fill: Fill | None) -> None:
         if fill is not None:
             metrics.fills.labels(fill.instrument).inc()
-            p = engine.ledger.positions.get(fill.instrument)
-            metrics.position.labels(fill.instrument).set(p.quantity if p else 0)
+            if metrics.position is not None:
+                p = engine.ledger.positions.get(fill.instrument)
+                metrics.position.labels(fill.instrument).set(p.quantity if p else 0)
+        elif order.status is OrderStatus.REJECTED:
+            metrics.venue_rejections.labels(order.request.instrument.partition(":")[0]).inc()
 
     def on_submit(req: Any, res: Any, seconds: float) -> None:
         metrics.order_latency.observe(seconds)
@@ -348,6 +351,7 @@ def _wire_metrics(engine: Engine, host: StrategyHost, metrics: Metrics) -> None:
 
     engine.oms.listeners.append(on_event)
     engine.submit_listeners.append(on_submit)
+    engine.journal.on_commit = metrics.journal_commit.observe
 
 
 def max_drawdown(curve: list[tuple[float, int]]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from alephtx.core.errors import AlephError
 from alephtx.core.journal.events import DECODER, ENCODER, Event, client_id_of, trade_key
@@ -48,7 +48,10 @@ class JournalCorrupt(JournalError):
 
 class Journal(abc.ABC):
     """Append-only event log. ``append`` returns the event's sequence number, or None when the
-    event is a fill the journal already holds (so replays of venue reports are harmless)."""
+    event is a fill the journal already holds (so replays of venue reports are harmless).
+    ``on_commit(seconds)``: told how long each commit took (metrics), when set."""
+
+    on_commit: Callable[[float], None] | None = None
 
     def append(self, ev: Event, ts_ns: int = 0) -> int | None:
         kind = _KINDS.get(type(ev)) or _KINDS.setdefault(type(ev), str(type(ev).__struct_config__.tag))

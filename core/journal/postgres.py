@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -40,11 +41,14 @@ class PostgresJournal(Journal):
         )
 
     def _insert(self, kind: str, client_id: str, trade_key: str | None, body: bytes, ts_ns: int) -> int | None:
+        t0 = time.perf_counter()
         row = self._db.execute(
             f"INSERT INTO {self.table} (ts_ns, kind, client_id, trade_key, body) VALUES (%s, %s, %s, %s, %s) "
             "ON CONFLICT DO NOTHING RETURNING seq",
             (ts_ns, kind, client_id, trade_key, body),
         ).fetchone()
+        if self.on_commit is not None:  # autocommit: the insert is the commit
+            self.on_commit(time.perf_counter() - t0)
         return int(row[0]) if row else None
 
     def _rows(self, after_seq: int) -> Iterator[tuple[int, bytes]]:

@@ -49,6 +49,7 @@ What cannot be told: all of the journal's files deleted together look like a new
 from __future__ import annotations
 
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -216,7 +217,12 @@ class SqliteJournal(Journal):
         """Move the logged rows into SQLite (one transaction), then start the log afresh."""
         if not self._pending:
             return
-        _commit(self._db, self._pending)
+        if self.on_commit is None:
+            _commit(self._db, self._pending)
+        else:
+            t0 = time.perf_counter()
+            _commit(self._db, self._pending)
+            self.on_commit(time.perf_counter() - t0)
         self._pending = []
         self._pending_fills.clear()
         self._log.reset(self._next_seq)

@@ -177,6 +177,9 @@ class Node:
             from alephtx.core.engine.session import _wire_metrics
 
             _wire_metrics(engine, self.host, self.metrics)
+            from alephtx.core.node.node_metrics import NodeCollector
+
+            self.metrics.registry.register(NodeCollector(self))
 
         def now() -> int:
             clock.set(time.time_ns())
