@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from alephtx.cli.main import ConfigOpt, _config, app, console, fail
+from alephtx.cli.main import ConfigOpt, _config, app, console, errors, fail
 from alephtx.core.errors import AlephError, FieldError
 
 AttachOpt = Annotated[
@@ -232,6 +232,7 @@ def research_cmd(
                     on_wait=view.wait,
                     budget=ResearchBudget(max_backtests, backtest_budget_s),
                     telegram=not no_telegram,
+                    on_error=view.error,
                 )
             )
     except AlephError as exc:
@@ -280,6 +281,9 @@ class _ResearchView:
             soft_wrap=True,
         )
         console.print(f"report: {run.folder / 'report.md'}", soft_wrap=True)
+
+    def error(self, exc: Exception) -> None:
+        errors.print(f"[red]research: {exc}; the next run is at its time[/red]", highlight=False)
 
     def wait(self, at: Any) -> None:
         if not self.json_out:

@@ -143,8 +143,20 @@ def _agent_services(cfg: Any, serve: Any, research: Any, address: str) -> list[a
         def ran(run: Any) -> None:
             console.print(f"research: {run.folder.name} written ({run.report['telegram']})", soft_wrap=True)
 
+        def failed(exc: Exception) -> None:
+            errors.print(f"[red]research: {redact(str(exc))}; the next run is at its time[/red]", soft_wrap=True)
+
         loop = research_loop(
-            cfg, llm, model, when, node=address, ask=research.ask, on_run=ran, budget=budget, telegram=research.telegram
+            cfg,
+            llm,
+            model,
+            when,
+            node=address,
+            ask=research.ask,
+            on_run=ran,
+            budget=budget,
+            telegram=research.telegram,
+            on_error=failed,
         )
         tasks.append(asyncio.create_task(loop, name="research"))
         console.print(f"research: runs on {when.describe()}, reports under runs/", soft_wrap=True)

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+import openai
 import pytest
 
 from alephtx.agent.research import RESEARCH_TOOLS, research_run
@@ -115,9 +117,13 @@ async def test_the_loop_runs_on_its_schedule(tmp_path: Path, monkeypatch: pytest
     cfg = AlephConfig.model_validate({"data_dir": str(tmp_path)})
     waits: list[dt.datetime] = []
     seen: list[str] = []
+    failed: list[Exception] = []
+
+    def down(_: object) -> str:
+        raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions"))
 
     def fake_endpoint_model(*_: object) -> ScriptedChatModel:
-        return ScriptedChatModel(script=["first", "second"])
+        return ScriptedChatModel(script=["first", down, "third"])
 
     # The endpoint's model scripted (a GPU-sized model cannot run here; the CPU model's runs are
     # in the command's test below): an endpoint is given, so no CPU server is started.
@@ -127,12 +133,15 @@ async def test_the_loop_runs_on_its_schedule(tmp_path: Path, monkeypatch: pytest
         "http://127.0.0.1:9/v1",
         "scripted",
         Schedule(every_s=1),
-        runs=2,
+        runs=3,
         on_run=lambda r: seen.append(r.summary),
         on_wait=waits.append,
         telegram=False,
+        on_error=failed.append,
     )
-    assert done == 2 and seen == ["first", "second"] and len(waits) == 1
+    # The second run's model was down: said, no report left, and the schedule went on.
+    assert done == 3 and seen == ["first", "third"] and len(waits) == 2
+    assert len(failed) == 1 and "did not answer (APIConnectionError" in str(failed[0])
     assert [x["strategy"] for x in listing(tmp_path / "runs")] == ["research", "research"]
 
 
@@ -151,10 +160,10 @@ def test_the_command_from_an_empty_folder(tmp_path: Path) -> None:
     (report,) = [json.loads(line) for line in out.stdout.splitlines()]
     assert report["ask"] == "What is BTC doing?" and report["telegram"] == "not asked"
     assert (Path(report["folder"]) / "report.md").exists() and report["model"]
-    people = aleph("research", "--cron", "* * * * * */2", "--runs", "1", "--backtest-budget-s", "30")
+    people = aleph("research", "--cron", "* * * * * */2", "--every", "3600", "--runs", "1", "--backtest-budget-s", "30")
     assert people.returncode == 0, people.stderr[-2000:]
-    assert "runs on cron '* * * * * */2'" in people.stdout and "report:" in people.stdout
-    assert "next research run at" in people.stdout and "Telegram: not configured" in people.stdout
+    assert "runs on cron '* * * * * */2', every 3600 s (UTC)" in people.stdout and "report:" in people.stdout
+    assert "Telegram: not configured" in people.stdout  # the interval's first run is at once: no wait
     listed = json.loads(aleph("runs", "ls", "--json").stdout)
     assert [r["strategy"] for r in listed] == ["research", "research"]
     shown = aleph("runs", "show", report["run"])
@@ -162,6 +171,7 @@ def test_the_command_from_an_empty_folder(tmp_path: Path) -> None:
     for args, words in (
         (("research", "--cron", "every day"), "cron='every day'"),
         (("research", "--every", "-1"), "--every"),
+        (("research", "--endpoint", "http://127.0.0.1:9", "--model", "m", "--no-telegram"), "did not answer"),
         (("runs", "compare", report["run"], listed[1]["run"]), "no metrics to compare"),
     ):
         bad = aleph(*args, timeout=60)

@@ -197,12 +197,12 @@ def test_a_sweep_on_two_ray_workers_gives_what_the_trials_give_one_by_one(tmp_pa
     tpe = sweep("--sampler", "tpe", "--trials", "4", "--workers", "2", "--seed", "3")
     rows = pl.read_parquet(Path(tpe["folder"]) / "trials.parquet").to_dicts()
     assert len(rows) == 4
-    from alephtx.core.research.backtest import BacktestSpec
+    from alephtx.core.research.backtest import BacktestSpec, Models
     from alephtx.core.research.sweep import Data, trial
 
     for r in rows:  # each trial again, alone, in this process: the same figure
         again = trial(
-            BacktestSpec("grid", {}),
+            BacktestSpec("grid", {}, Models(maker_bps="0.5", taker_bps="4", fills="whole")),
             Data(capture=str(sample_capture())),
             {"venue": "binance-usdm", "symbol": "BTCUSDT", "tick_size": "0.10", "lot_size": "0.001"},
             str(Path(__import__("alephtx.core.config.resources", fromlist=["x"]).config_file("risk.toml"))),
@@ -336,20 +336,27 @@ def test_walk_forward_fits_on_each_window_and_tests_on_the_next(tmp_path: Path) 
         "2",
         "--workers",
         "1",
+        "--maker-bps",
+        "0.5",
+        "--taker-bps",
+        "4",
+        "--fills",
+        "whole",
         "--json",
     )
     assert out.returncode == 0, out.stderr
     wf = json.loads(out.stdout)
+    assert (wf["models"]["maker_bps"], wf["models"]["taker_bps"], wf["models"]["fills"]) == ("0.5", "4", "whole")
     rows = wf["rows"]
     assert [r["window"] for r in rows] == [0, 1] and rows[0]["test_from"] == rows[1]["fit_from"]
-    from alephtx.core.research.backtest import BacktestSpec
+    from alephtx.core.research.backtest import BacktestSpec, Models
     from alephtx.core.research.sweep import Data, trial
 
     catalog = str(env.data / "catalog")
     for r in rows:
         best = {"spacing_ticks": r["spacing_ticks"], "levels": r["levels"]}
         again = trial(
-            BacktestSpec("grid", {}),
+            BacktestSpec("grid", {}, Models(maker_bps="0.5", taker_bps="4", fills="whole")),
             Data(dataset=DATASET, catalog=catalog, start=r["test_from"], end=r["test_to"]),
             {"venue": "binance-usdm", "symbol": "BTCUSDT", "tick_size": "0.10", "lot_size": "0.001"},
             str(Path(__import__("alephtx.core.config.resources", fromlist=["x"]).config_file("risk.toml"))),
