@@ -62,7 +62,7 @@ lint: build
 
 # Servers the tests need are started by the tests themselves when absent (tests/support/servers.py).
 test: build node-deps lint
-	$(BIN)/python -m pytest -q --durations=25
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25
 
 bench: build
 	$(BIN)/python -m bench.book --nautilus

@@ -197,12 +197,12 @@ def test_a_sweep_on_two_ray_workers_gives_what_the_trials_give_one_by_one(tmp_pa
     tpe = sweep("--sampler", "tpe", "--trials", "4", "--workers", "2", "--seed", "3")
     rows = pl.read_parquet(Path(tpe["folder"]) / "trials.parquet").to_dicts()
     assert len(rows) == 4
-    from alephtx.core.research.backtest import BacktestSpec, Models
+    from alephtx.core.research.backtest import BacktestSpec
     from alephtx.core.research.sweep import Data, trial
 
     for r in rows:  # each trial again, alone, in this process: the same figure
         again = trial(
-            BacktestSpec("grid", {}, Models(maker_bps="0.5", taker_bps="4", fills="whole")),
+            BacktestSpec("grid", {}),
             Data(capture=str(sample_capture())),
             {"venue": "binance-usdm", "symbol": "BTCUSDT", "tick_size": "0.10", "lot_size": "0.001"},
             str(Path(__import__("alephtx.core.config.resources", fromlist=["x"]).config_file("risk.toml"))),
