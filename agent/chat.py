@@ -20,6 +20,7 @@ from alephtx.agent.session import Event, agent_session
 from alephtx.agent.slash import ToolRefused, render, run_slash
 from alephtx.core.config.schema import AlephConfig
 from alephtx.core.errors import FieldError
+from alephtx.core.redact import mask_url
 from alephtx.tools.local import local_tools
 
 console = Console()
@@ -43,6 +44,23 @@ def _show(ev: Event, streamed: list[str]) -> None:
         console.print(f"[yellow]stopped: {ev.data['reason']}[/yellow]")
 
 
+def _banner(instruments: list[str], endpoint: str, model_name: str, node: str | None) -> str:
+    """Where the chat trades and what the model can do, before the first question."""
+    where = f"the node at {node}" if node else "an embedded paper node"
+    if endpoint:
+        model = f"Model: {model_name} at {mask_url(endpoint)}."
+    else:
+        model = (
+            "Model: the embedded CPU model (SmolLM2 135M). It answers in words but almost never picks a "
+            "tool, so it cannot look up or trade for you; the slash commands work without it. For an agent "
+            "that uses the tools, serve a 7-8B model (aleph llm serve) and pass --endpoint and --model."
+        )
+    return (
+        f"AlephTX chat on {where} ({', '.join(instruments)}).\n{model}\n"
+        "/help for commands, /quit to leave; orders above the approval notional wait for your yes."
+    )
+
+
 async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str, node: str | None = None) -> None:
     person = f"person:{getpass.getuser()}"
     agent: Any = None
@@ -51,8 +69,7 @@ async def run_chat(cfg: AlephConfig, endpoint: str, model_name: str, thread: str
             local_tools(cfg, workdir=Path(cfg.data_dir) / "chat-desk", origin="chat:terminal", node=node) as tools,
             contextlib.AsyncExitStack() as astack,
         ):
-            console.print(Panel(f"AlephTX chat on paper venues ({', '.join(tools.instruments)}). "
-                                "/help for commands, /quit to leave.", style="bold"))  # fmt: skip
+            console.print(Panel(_banner(tools.instruments, endpoint, model_name, node), style="bold"))
             while True:
                 try:
                     line = console.input("[bold green]you>[/bold green] ").strip()

@@ -19,33 +19,43 @@ def venues() -> None:
     """List the venues with their capabilities, limits and how orders and books travel."""
     from alephtx.core.venues.registry import VENUES
 
-    t = Table(title="Venues")
-    for col in (
-        "venue",
-        "products",
-        "orders via",
-        "order types",
-        "time in force",
-        "reduce-only",
-        "amend",
-        "client id",
-        "notes",
-    ):
-        t.add_column(col, overflow="fold")
+    rows = []
     for v in VENUES.values():
         c = v.capabilities
-        t.add_row(
-            v.name,
-            v.products,
-            v.rest,
-            ", ".join(o.value for o in c.order_types),
-            ", ".join(x.value for x in c.time_in_force),
-            "yes" if c.reduce_only else "no",
-            "yes" if c.amend else "cancel+new",
-            f"≤ {c.client_id_max_len}",
-            "; ".join(c.notes),
+        rows.append(
+            {
+                "venue": v.name,
+                "products": v.products,
+                "orders via": v.rest,
+                "order types": ", ".join(o.value for o in c.order_types),
+                "time in force": ", ".join(x.value for x in c.time_in_force),
+                "reduce-only": "yes" if c.reduce_only else "no",
+                "amend": "yes" if c.amend else "cancel+new",
+                "client id": f"≤ {c.client_id_max_len}",
+                "notes": "; ".join(c.notes),
+            }
         )
-    console.print(t)
+    if console.width >= WIDE:
+        t = Table(title="Venues")
+        for col in rows[0]:
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            t.add_row(*r.values())
+        console.print(t)
+        return
+    # A narrow terminal: one block per venue, a field a line (nine columns at 80 characters
+    # folded every word in two).
+    for r in rows:
+        t = Table(title=r["venue"], show_header=False, title_justify="left", expand=True)
+        t.add_column("field", style="bold", no_wrap=True)
+        t.add_column("value", ratio=1)
+        for k, val in r.items():
+            if k != "venue":
+                t.add_row(k, val)
+        console.print(t)
+
+
+WIDE = 160  # columns from which the venues fit side by side in one table
 
 
 def _render(name: str, symbol: str, stream: object, depth: int) -> Table:

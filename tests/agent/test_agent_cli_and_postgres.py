@@ -41,6 +41,7 @@ def test_chat_answers_through_the_whole_stack(tmp_path: Path, cpu_endpoint: str)
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     turns = out.stdout.split("you>")  # the prompt before each line read; input is not echoed
+    assert "Model: smollm2-135m-instruct at http://127.0.0.1:" in " ".join(turns[0].split())  # the banner
     assert '"instrument": "paper-a:BTCUSDT"' in turns[1]  # /positions, no model needed
     assert turns[2].strip()  # the model answered the free text, streamed
     assert '"state": "HALTED"' in turns[3] and "lunch" in turns[3]
@@ -48,6 +49,14 @@ def test_chat_answers_through_the_whole_stack(tmp_path: Path, cpu_endpoint: str)
     calls = [json.loads(row) for row in (tmp_path / "agent" / "tool_calls.jsonl").read_text().splitlines()]
     assert {c["tool"] for c in calls} >= {"get_positions", "halt_trading", "get_risk_status"}
     assert {c["origin"] for c in calls} == {"chat:terminal"}
+
+
+def test_the_banner_says_what_the_cpu_model_cannot_do(tmp_path: Path) -> None:
+    out = subprocess.run([*ALEPH, "chat"], input="/quit\n", capture_output=True, text=True, timeout=120,
+                         env=_env(tmp_path) | {"COLUMNS": "100"})  # fmt: skip
+    banner = " ".join(out.stdout.split("you>")[0].replace("│", " ").split())
+    assert out.returncode == 0 and "an embedded paper node (paper-a:BTCUSDT" in banner, banner
+    assert "embedded CPU model (SmolLM2 135M)" in banner and "almost never picks a tool" in banner, banner
 
 
 def test_eval_command_writes_a_scorecard(tmp_path: Path, cpu_endpoint: str) -> None:

@@ -31,6 +31,17 @@ def test_aleph_venues_lists_every_venue_with_its_capabilities() -> None:
     for name in ("paper", "binance-usdm", "okx", "bybit", "hyperliquid"):
         assert name in out.stdout
     assert "post_only" in out.stdout and "5 significant figures" in out.stdout
+    assert out.stdout.count("┃ venue") == 1  # wide: one table, a venue a row
+
+
+def test_aleph_venues_fits_an_80_column_terminal() -> None:
+    out = run("venues", env={**os.environ, "COLUMNS": "80"})
+    assert out.returncode == 0
+    lines = out.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    titles = [line.strip() for line in lines if line.strip() and line[0] not in "┌│└├"]
+    assert titles == ["paper", "binance", "binance-usdm", "okx", "bybit", "hyperliquid"], titles
+    assert "gtc, ioc, fok, post_only" in out.stdout and "LIMIT_MAKER" in out.stdout  # no word folded
 
 
 def test_aleph_book_streams_from_the_emulator() -> None:
