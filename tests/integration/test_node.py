@@ -307,6 +307,13 @@ async def test_the_nodes_research_schedule_reports_and_tells_telegram(tmp_path: 
             assert [r["strategy"] for r in listed] == ["research"] and listed[0]["run"] in line, (listed, line)
             status = await asyncio.to_thread(env.json, "status", "--node", address)
             assert status["trading_state"] == "ACTIVE"  # the run read the node; it changed nothing
+            # `aleph research --node`: the command's run attaches to this node (no embedded desk of
+            # its own is made) and says in one line that its model did not answer.
+            attached = await asyncio.to_thread(
+                env.run, "research", "--node", address, "--endpoint", "http://127.0.0.1:9", "--model", "m"
+            )
+            assert attached.returncode == 2 and "did not answer" in attached.stderr, attached.stderr
+            assert "Traceback" not in attached.stderr and not (env.data / "research-desk").exists()
 
 
 async def test_paper_venues_follow_a_live_book_or_say_they_replay(tmp_path: Path) -> None:
